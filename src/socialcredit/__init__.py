@@ -1,0 +1,26 @@
+"""socialcredit: an open, auditable simulator of social credit systems on synthetic populations.
+
+The simulator creates its own people. It never takes in records of real persons and offers no way
+to score one. Importing this package does no work: no kernels compile, nothing touches the disk.
+"""
+
+from socialcredit.errors import (
+    BackendError,
+    ConfigError,
+    ModelError,
+    OutputError,
+    ResourceError,
+    SocialCreditError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackendError",
+    "ConfigError",
+    "ModelError",
+    "OutputError",
+    "ResourceError",
+    "SocialCreditError",
+    "__version__",
+]

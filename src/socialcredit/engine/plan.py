@@ -1,0 +1,122 @@
+"""The Plan: a scenario compiled to small numeric tables, the only thing engines read.
+
+Index conventions: G groups, R regions, B behaviours, S data sources, K = 3 error kinds,
+T tiers (best first), L lists, C consequences. A population *cell* is one (region, group) pair,
+numbered ``region * G + group``; people are laid out cell by cell, so cell, region and group follow
+from a person's index and need no bytes of state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ERROR_KINDS = ("false_match", "misattribution", "bookkeeping")
+
+NEUTRAL, FAVOURED, DISFAVOURED, DISFAVOURED_LEGITIMATE = 0, 1, 2, 3
+PERK, SANCTION = 0, 1
+NO_LIST = -1
+NO_THRESHOLD = -(2**31)
+TRAIT_SCALE = 64  # propensity multiplier = trait byte / 64, so at most 255 / 64 (about 4)
+
+
+@dataclass(frozen=True)
+class Plan:
+    # labels
+    name: str
+    groups: tuple[str, ...]
+    regions: tuple[str, ...]
+    behaviours: tuple[str, ...]
+    sources: tuple[str, ...]
+    tiers: tuple[str, ...]
+    lists: tuple[str, ...]
+    consequences: tuple[str, ...]
+    behaviour_domains: tuple[str, ...]
+    consequence_domains: tuple[str, ...]
+
+    # run
+    people: int
+    days: int
+    seed: int
+
+    # population
+    cell_people: np.ndarray  # [R*G] int64, people per cell in layout order
+    household_size: float
+    trait_spread: float
+
+    # acts
+    base_rate: np.ndarray  # [G, B] float64 per person-day
+    behaviour_class: np.ndarray  # [B] int8: NEUTRAL, FAVOURED, DISFAVOURED, DISFAVOURED_LEGITIMATE
+
+    # observation
+    observe_prob: np.ndarray  # [S, B, R] float64: coverage x detection, 0 if not observed
+    misattribution: np.ndarray  # [S, G] float64: detected act booked on someone else
+
+    # errors: J error channels, each one (kind, source, behaviour)
+    error_kind: np.ndarray  # [J] int8
+    error_source: np.ndarray  # [J] int8
+    error_behaviour: np.ndarray  # [J] int8
+    error_cum: np.ndarray  # [R*G, J] float64 cumulative rates per cell
+    error_total: np.ndarray  # [R*G] float64
+
+    # scoring
+    rule_points: np.ndarray  # [S, B] int32
+    rule_scores: np.ndarray  # [S, B] bool: a record of (s, b) has a rule
+    rule_list: np.ndarray  # [S, B] int8 list index or NO_LIST
+    score_start: int
+    score_min: int
+    score_max: int
+    drift_per_day: float  # recovery toward score_start
+    expire_days: int  # 0: no expiry; else each record's points expire after this many days
+    slots: int
+
+    # standing
+    tier_min: np.ndarray  # [T] int32, descending
+    list_duration: np.ndarray  # [L] int32
+    list_comply: np.ndarray  # [L] float64
+    list_threshold: np.ndarray  # [L] int32 or NO_THRESHOLD
+    list_reset: np.ndarray  # [L] bool
+
+    # consequences
+    consequence_kind: np.ndarray  # [C] int8 PERK / SANCTION
+    consequence_tiers: np.ndarray  # [C, T] bool
+    consequence_list: np.ndarray  # [C] int8 list index or NO_LIST
+    consequence_magnitude: np.ndarray  # [C] float64
+    cross_context: np.ndarray  # [C] bool: domain unrelated to every record that can trigger it
+
+    # response
+    deter_own_step: int  # added to the deterrence byte when one's own sanction starts
+    deter_household_step: int
+    deter_decay: int  # byte' = byte * deter_decay >> 8 each day
+    chilling: float
+    chill_exposure: np.ndarray  # [R] float64: camera coverage people feel watched by
+    gaming: float
+    awareness_days: float
+
+    # appeals
+    appeal_capacity_micro: int  # appeal decisions per million days, whole population (exact)
+    appeal_delay: int
+    appeal_file: np.ndarray  # [2] float64: index 1 wrongful, 0 rightful
+    appeal_success: np.ndarray  # [2] float64
+
+    @property
+    def cells(self) -> int:
+        return len(self.regions) * len(self.groups)
+
+    def drift_on(self, day: int) -> int:
+        """Whole points of recovery on ``day``: fractional rates accumulate exactly."""
+        r = self.drift_per_day
+        return int(np.floor((day + 1) * r) - np.floor(day * r))
+
+    def appeal_first_slot(self, day: int) -> int:
+        """Index of the first appeal decision slot on ``day`` (slots are numbered from day 0)."""
+        return day * self.appeal_capacity_micro // 1_000_000
+
+    def appeal_slot_day(self, slot: np.ndarray) -> np.ndarray:
+        """The day on which each decision slot falls (inverse of ``appeal_first_slot``)."""
+        c = self.appeal_capacity_micro
+        return ((slot + 1) * 1_000_000 + c - 1) // c - 1
+
+    def awareness(self, day: int) -> float:
+        return float(1.0 - np.exp(-day / self.awareness_days))

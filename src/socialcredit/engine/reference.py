@@ -1,0 +1,509 @@
+"""The reference engine: the daily loop of DESIGN.md as plain NumPy, one stage per method.
+
+A reader can hold this file next to DESIGN.md: ``step`` calls the ten stages in the same order.
+Everything is a whole-population array operation or an operation on the few people something
+happened to today; there is no Python per person. A compiled engine must reproduce these results
+exactly, so every random draw comes from ``rng.uniform`` with its own stream, and every float
+expression is written in the order a compiled loop would evaluate it.
+
+Model rules worth knowing when reading the numbers:
+- A person performs at most one act per day (competing risks: the act is drawn from the day's
+  total rate, then which act in proportion to each rate).
+- An act recorded by several sources is scored once, by the first source (in scenario order) that
+  recorded it and has a rule for it; every record still counts in the metrics.
+- Error records (false match, misattribution, bookkeeping) reach the system's score only; the
+  shadow score sees true records alone. A sanction is wrongful where the shadow standing would
+  not carry it.
+- Appeals contest new list entries; a won appeal ends the listing on the decision day.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from socialcredit.engine import rng
+from socialcredit.engine.plan import (
+    DISFAVOURED,
+    DISFAVOURED_LEGITIMATE,
+    ERROR_KINDS,
+    FAVOURED,
+    NO_LIST,
+    NO_THRESHOLD,
+    SANCTION,
+    TRAIT_SCALE,
+    Plan,
+)
+from socialcredit.metrics.layout import MetricLayout, layout_for
+from socialcredit.population.synthesis import Population
+
+STAGES = (
+    "acts",
+    "observation",
+    "errors",
+    "scoring",
+    "recovery",
+    "standing",
+    "consequences",
+    "response",
+    "appeals",
+    "measurement",
+)
+
+SANCTIONED_YESTERDAY = np.uint8(2)
+EVER_SANCTIONED = np.uint8(4)
+EVER_WRONGFUL = np.uint8(8)
+
+
+@dataclass
+class State:
+    """Per-person state, one compact array per attribute."""
+
+    score: np.ndarray  # int16, the score the system sees
+    shadow: np.ndarray  # int16, the score from true records alone
+    list_until: np.ndarray  # [L, N] uint16, listed while day < value
+    shadow_until: np.ndarray  # [L, N] uint16
+    deterrence: np.ndarray  # uint8, 255 = no disfavoured acts at all
+    flags: np.ndarray  # uint8: household start, sanctioned yesterday, ever (wrongfully) sanctioned
+    cause: np.ndarray  # uint8, last harmful error record: 1 + source * 3 + kind
+    records: np.ndarray  # uint16, records held on the person (true and false), saturating
+    slot_until: np.ndarray  # [K, N] uint16 expiry day of remembered daily changes (expiry mode)
+    slot_points: np.ndarray  # [K, N] int16
+    shadow_slot_until: np.ndarray
+    shadow_slot_points: np.ndarray
+
+    @staticmethod
+    def initial(plan: Plan, pop: Population) -> State:
+        n, lists = plan.people, len(plan.lists)
+        slots = plan.slots if plan.expire_days else 0
+        return State(
+            score=np.full(n, plan.score_start, dtype=np.int16),
+            shadow=np.full(n, plan.score_start, dtype=np.int16),
+            list_until=np.zeros((lists, n), dtype=np.uint16),
+            shadow_until=np.zeros((lists, n), dtype=np.uint16),
+            deterrence=np.zeros(n, dtype=np.uint8),
+            flags=pop.flags.copy(),
+            cause=np.zeros(n, dtype=np.uint8),
+            records=np.zeros(n, dtype=np.uint16),
+            slot_until=np.zeros((slots, n), dtype=np.uint16),
+            slot_points=np.zeros((slots, n), dtype=np.int16),
+            shadow_slot_until=np.zeros((slots, n), dtype=np.uint16),
+            shadow_slot_points=np.zeros((slots, n), dtype=np.int16),
+        )
+
+    def nbytes(self) -> int:
+        return sum(v.nbytes for v in vars(self).values())
+
+
+@dataclass
+class Day:
+    """What happened today, for the people it happened to (index arrays and their values)."""
+
+    actors: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    acts: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    act_points: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    act_list: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    act_scored: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    true_records: list[np.ndarray] = field(default_factory=list)  # per source: actor mask
+    errors: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    error_channel: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    entered: list[np.ndarray] = field(default_factory=list)  # per list: people newly listed
+    tier: np.ndarray | None = None
+    shadow_tier: np.ndarray | None = None
+    listed: np.ndarray | None = None  # [L, N] bool
+    shadow_listed: np.ndarray | None = None
+    sanctioned: np.ndarray | None = None
+    wrongful: np.ndarray | None = None
+    starts: np.ndarray | None = None
+    filed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+class ReferenceEngine:
+    name = "reference"
+
+    def __init__(self, plan: Plan, population: Population) -> None:
+        self.plan = plan
+        self.pop = population
+        self.layout: MetricLayout = layout_for(plan)
+        self.key = rng.seed_key(plan.seed)
+        self.counters = rng.person_counters(np.arange(plan.people, dtype=np.uint64))
+        G = len(plan.groups)
+        self.cell = population.cell.astype(np.int64)
+        self.group = self.cell % G
+        self.region = self.cell // G
+        self.trait = population.trait.astype(np.float64) / TRAIT_SCALE
+        self.households = int(population.household[-1]) + 1 if plan.people else 0
+        self.state = State.initial(plan, population)
+        self.timings = dict.fromkeys(STAGES, 0.0)
+
+        T = len(plan.tiers)
+        sanction = plan.consequence_kind == SANCTION
+        tier_c = plan.consequence_tiers & sanction[:, None]  # [C, T]
+        self.tier_sanctioned = tier_c.any(axis=0)  # [T]
+        # wrong_tier[a, b]: some tier sanction applies at tier a but not at shadow tier b
+        self.wrong_tier = (tier_c[:, :, None] & ~tier_c[:, None, :]).any(axis=0)
+        self.list_sanctioned = np.array(
+            [bool((sanction & (plan.consequence_list == x)).any()) for x in range(len(plan.lists))],
+            dtype=bool,
+        )
+        self.score_width = plan.score_max - plan.score_min + 1
+        self.next_slot = 0  # appeal queue: next free decision slot
+        n_days, cells = plan.days, plan.cells
+        self.counts = np.zeros((n_days, cells, len(self.layout.counts)), dtype=np.int64)
+        self.stats = np.zeros((n_days, cells, len(self.layout.stats)), dtype=np.float64)
+        self.counts[:, :, self.layout.at("people")] = plan.cell_people
+        del T
+
+    # --- driver ----------------------------------------------------------------------------
+
+    def run(self, on_day: Callable[[int], None] | None = None) -> None:
+        for t in range(self.plan.days):
+            self.step(t)
+            if on_day is not None:
+                on_day(t)
+
+    def step(self, t: int) -> None:
+        d = Day()
+        for stage in STAGES:
+            start = time.perf_counter()
+            getattr(self, stage)(t, d)
+            self.timings[stage] += time.perf_counter() - start
+
+    def draw(self, stream: int, who: np.ndarray | None, t: int) -> np.ndarray:
+        counters = self.counters if who is None else self.counters[who]
+        return rng.uniform(self.key, stream, counters, t)
+
+    # --- 1. acts -----------------------------------------------------------------------------
+
+    def _multipliers(self, t: int, who: np.ndarray | None) -> dict[int, np.ndarray | float]:
+        p, s = self.plan, self.state
+        trait = self.trait if who is None else self.trait[who]
+        deter = s.deterrence if who is None else s.deterrence[who]
+        region = self.region if who is None else self.region[who]
+        aware = p.awareness(t)
+        disfavoured = trait * (1.0 - deter / 255.0)
+        legitimate = disfavoured * (1.0 - p.chilling * p.chill_exposure[region] * aware)
+        return {
+            DISFAVOURED: disfavoured,
+            DISFAVOURED_LEGITIMATE: legitimate,
+            FAVOURED: 1.0 + p.gaming * aware,
+        }
+
+    def _rate(self, b: int, group: np.ndarray, mult: dict[int, np.ndarray | float]) -> np.ndarray:
+        return self.plan.base_rate[group, b] * mult.get(int(self.plan.behaviour_class[b]), 1.0)
+
+    def acts(self, t: int, d: Day) -> None:
+        p = self.plan
+        mult = self._multipliers(t, None)
+        total = np.zeros(p.people)
+        for b in range(len(p.behaviours)):
+            total += self._rate(b, self.group, mult)
+        actors = np.flatnonzero(self.draw(rng.ACT, None, t) < total)
+        # which act: invert the cumulative rates at x, recomputed in the same order
+        x = self.draw(rng.ACT_PICK, actors, t) * total[actors]
+        mult = self._multipliers(t, actors)
+        group = self.group[actors]
+        chosen = np.full(len(actors), -1, dtype=np.int64)
+        last_positive = np.zeros(len(actors), dtype=np.int64)
+        cum = np.zeros(len(actors))
+        for b in range(len(p.behaviours)):
+            rate = self._rate(b, group, mult)
+            cum += rate
+            chosen[(chosen < 0) & (x < cum)] = b
+            last_positive[rate > 0] = b
+        chosen = np.where(chosen < 0, last_positive, chosen)  # x rounded up onto the total
+        d.actors, d.acts = actors, chosen
+
+    # --- 2. observation ---------------------------------------------------------------------
+
+    def observation(self, t: int, d: Day) -> None:
+        p = self.plan
+        who, acts = d.actors, d.acts
+        group, region = self.group[who], self.region[who]
+        d.act_points = np.zeros(len(who), dtype=np.int32)
+        d.act_list = np.full(len(who), NO_LIST, dtype=np.int8)
+        d.act_scored = np.zeros(len(who), dtype=bool)
+        for s in range(len(p.sources)):
+            prob = p.observe_prob[s, acts, region]
+            seen = self.draw(rng.OBSERVE + s, who, t) < prob
+            if p.misattribution[s].any():
+                # booked on someone else: the actor escapes, an innocent look-alike is hit
+                # (that record arrives through the error stage's misattribution channel)
+                seen &= ~(self.draw(rng.MISATTRIBUTE + s, who, t) < p.misattribution[s, group])
+            d.true_records.append(seen)
+            take = seen & ~d.act_scored & p.rule_scores[s, acts]
+            d.act_points[take] = p.rule_points[s, acts[take]]
+            d.act_list[take] = p.rule_list[s, acts[take]]
+            d.act_scored |= take
+
+    # --- 3. errors ------------------------------------------------------------------------------
+
+    def errors(self, t: int, d: Day) -> None:
+        p = self.plan
+        if p.error_total.max(initial=0.0) == 0.0:
+            return
+        total = p.error_total[self.cell]
+        hit = np.flatnonzero(self.draw(rng.ERROR, None, t) < total)
+        x = self.draw(rng.ERROR_PICK, hit, t) * total[hit]
+        channel = (x[:, None] >= p.error_cum[self.cell[hit]]).sum(axis=1)
+        d.errors = hit
+        d.error_channel = np.minimum(channel, len(p.error_kind) - 1)
+
+    # --- 4. scoring -------------------------------------------------------------------------------
+
+    def scoring(self, t: int, d: Day) -> None:
+        p, s = self.plan, self.state
+        src = p.error_source[d.error_channel]
+        beh = p.error_behaviour[d.error_channel]
+        kind = p.error_kind[d.error_channel]
+        err_points = np.where(p.rule_scores[src, beh], p.rule_points[src, beh], 0)
+        err_list = np.where(p.rule_scores[src, beh], p.rule_list[src, beh], NO_LIST)
+        harmful = (err_points < 0) | (err_list != NO_LIST)
+        s.cause[d.errors[harmful]] = 1 + src[harmful] * len(ERROR_KINDS) + kind[harmful]
+
+        recorded = np.zeros(len(d.actors), dtype=bool)
+        for seen in d.true_records:
+            recorded |= seen
+        s.records[d.actors[recorded]] = np.minimum(s.records[d.actors[recorded]], 65534) + 1
+        s.records[d.errors] = np.minimum(s.records[d.errors], 65534) + 1
+
+        delta = np.zeros(p.people, dtype=np.int32)
+        delta[d.actors] += d.act_points
+        shadow_delta = delta.copy()
+        delta[d.errors] += err_points
+        self._apply(t, s.score, delta, s.slot_until, s.slot_points)
+        self._apply(t, s.shadow, shadow_delta, s.shadow_slot_until, s.shadow_slot_points)
+
+        d.entered = []
+        for x in range(len(p.lists)):
+            until, shadow_until = s.list_until[x], s.shadow_until[x]
+            was = until > t
+            end = t + int(p.list_duration[x])
+            by_act = d.actors[d.act_list == x]
+            by_error = d.errors[err_list == x]
+            for who in (by_act, by_error):
+                until[who] = np.maximum(until[who], end)
+            shadow_until[by_act] = np.maximum(shadow_until[by_act], end)
+            if p.list_threshold[x] != NO_THRESHOLD:
+                self._enter_below(t, x, s.score, until, s.slot_until, s.slot_points)
+                self._enter_below(t, x, s.shadow, shadow_until, s.shadow_slot_until,
+                                  s.shadow_slot_points)
+            d.entered.append(np.flatnonzero(~was & (until > t)))
+
+    def _apply(self, t: int, score: np.ndarray, delta: np.ndarray, slot_until: np.ndarray,
+               slot_points: np.ndarray) -> None:
+        p = self.plan
+        who = np.flatnonzero(delta)
+        old = score[who].astype(np.int32)
+        new = np.clip(old + delta[who], p.score_min, p.score_max)
+        score[who] = new
+        if p.expire_days:
+            self._remember(t, who, new - old, slot_until, slot_points)
+
+    def _remember(self, t: int, who: np.ndarray, change: np.ndarray, slot_until: np.ndarray,
+                  slot_points: np.ndarray) -> None:
+        """Keep today's applied change so it can expire; if all slots are full, merge it into
+        the slot that expires last (those points then live a little longer)."""
+        keep = change != 0
+        who, change = who[keep], change[keep]
+        if not len(who):
+            return
+        until = slot_until[:, who]
+        free = until == 0
+        has_free = free.any(axis=0)
+        slot = np.where(has_free, free.argmax(axis=0), until.argmax(axis=0))
+        slot_points[slot, who] = np.where(has_free, 0, slot_points[slot, who]) + change
+        slot_until[slot, who] = t + self.plan.expire_days
+
+    def _enter_below(self, t: int, x: int, score: np.ndarray, until: np.ndarray,
+                     slot_until: np.ndarray, slot_points: np.ndarray) -> None:
+        p = self.plan
+        who = np.flatnonzero((score <= p.list_threshold[x]) & (until <= t))
+        until[who] = t + int(p.list_duration[x])
+        if p.list_reset[x]:
+            score[who] = p.score_start
+            if p.expire_days:
+                slot_until[:, who] = 0
+                slot_points[:, who] = 0
+
+    # --- 5. recovery ------------------------------------------------------------------------------
+
+    def recovery(self, t: int, d: Day) -> None:
+        p, s = self.plan, self.state
+        drift = p.drift_on(t)
+        if drift:
+            for score in (s.score, s.shadow):
+                v = score.astype(np.int32)
+                v = np.where(v > p.score_start, np.maximum(v - drift, p.score_start), v)
+                v = np.where(v < p.score_start, np.minimum(v + drift, p.score_start), v)
+                score[:] = v
+        if p.expire_days:
+            for score, until, points in (
+                (s.score, s.slot_until, s.slot_points),
+                (s.shadow, s.shadow_slot_until, s.shadow_slot_points),
+            ):
+                for k in range(until.shape[0]):
+                    who = np.flatnonzero(until[k] == t)
+                    if len(who):
+                        v = score[who].astype(np.int32) - points[k, who]
+                        score[who] = np.clip(v, p.score_min, p.score_max)
+                        until[k, who] = 0
+                        points[k, who] = 0
+        for x in range(len(p.lists)):
+            if p.list_comply[x] == 0.0:
+                continue
+            # Only a rightly listed person has an obligation to fulfil.
+            who = np.flatnonzero((s.list_until[x] > t) & (s.shadow_until[x] > t))
+            done = who[self.draw(rng.COMPLY + x, who, t) < p.list_comply[x]]
+            s.list_until[x, done] = t
+            s.shadow_until[x, done] = t
+
+    # --- 6. standing ------------------------------------------------------------------------------
+
+    def standing(self, t: int, d: Day) -> None:
+        p, s = self.plan, self.state
+        d.tier = self._tier(s.score)
+        d.shadow_tier = self._tier(s.shadow)
+        d.listed = s.list_until > t
+        d.shadow_listed = s.shadow_until > t
+
+    def _tier(self, score: np.ndarray) -> np.ndarray:
+        tier = np.zeros(score.shape, dtype=np.uint8)
+        for threshold in self.plan.tier_min[:-1]:
+            tier += score < threshold
+        return tier
+
+    # --- 7. consequences ----------------------------------------------------------------------------
+
+    def consequences(self, t: int, d: Day) -> None:
+        sanctioned = self.tier_sanctioned[d.tier]
+        wrongful = self.wrong_tier[d.tier, d.shadow_tier]
+        for x in range(len(self.plan.lists)):
+            if self.list_sanctioned[x]:
+                sanctioned |= d.listed[x]
+                wrongful |= d.listed[x] & ~d.shadow_listed[x]
+        d.sanctioned, d.wrongful = sanctioned, wrongful
+
+    # --- 8. response --------------------------------------------------------------------------------
+
+    def response(self, t: int, d: Day) -> None:
+        p, s = self.plan, self.state
+        starts = d.sanctioned & ((s.flags & SANCTIONED_YESTERDAY) == 0)
+        d.starts = starts
+        bump = starts.astype(np.int32) * p.deter_own_step
+        if p.deter_household_step:
+            household = self.pop.household
+            in_house = np.bincount(household[starts], minlength=self.households)[household]
+            bump += (in_house - starts > 0) * p.deter_household_step
+        deter = (s.deterrence.astype(np.int32) * p.deter_decay) >> 8
+        s.deterrence[:] = np.minimum(255, deter + bump)
+        s.flags &= ~SANCTIONED_YESTERDAY
+        s.flags |= d.sanctioned * SANCTIONED_YESTERDAY
+        s.flags |= d.sanctioned * EVER_SANCTIONED
+        s.flags |= d.wrongful * EVER_WRONGFUL
+
+    # --- 9. appeals ---------------------------------------------------------------------------------
+
+    def appeals(self, t: int, d: Day) -> None:
+        p, s = self.plan, self.state
+        L = self.layout
+        filed_all = []
+        for x, entered in enumerate(d.entered):
+            if not len(entered):
+                continue
+            wrongful = (s.shadow_until[x, entered] <= t).astype(np.int64)
+            files = self.draw(rng.APPEAL_FILE + x, entered, t) < p.appeal_file[wrongful]
+            who, wrongful = entered[files], wrongful[files]
+            filed_all.append(who)
+            if not len(who) or p.appeal_capacity_micro == 0:
+                continue
+            first = max(self.next_slot, p.appeal_first_slot(t + p.appeal_delay))
+            slots = first + np.arange(len(who), dtype=np.int64)
+            self.next_slot = int(slots[-1]) + 1
+            decided = p.appeal_slot_day(slots)
+            won = self.draw(rng.APPEAL_WIN + x, who, t) < p.appeal_success[wrongful]
+            s.list_until[x, who[won]] = np.minimum(s.list_until[x, who[won]], decided[won])
+            inside = decided < p.days
+            for mask, column in ((inside, "appeals_decided"), (inside & won, "appeals_won")):
+                np.add.at(self.counts[:, :, L.at(column)],
+                          (decided[mask], self.cell[who[mask]]), 1)
+        d.filed = np.concatenate(filed_all) if filed_all else np.zeros(0, np.int64)
+
+    # --- 10. measurement ------------------------------------------------------------------------------
+
+    def measurement(self, t: int, d: Day) -> None:
+        p, s, L = self.plan, self.state, self.layout
+        cells = p.cells
+        out = self.counts[t]
+
+        def per_cell(who: np.ndarray) -> np.ndarray:
+            return np.bincount(self.cell[who], minlength=cells)
+
+        def per_cell_by(who: np.ndarray, key: np.ndarray, width: int) -> np.ndarray:
+            flat = np.bincount(self.cell[who] * width + key, minlength=cells * width)
+            return flat.reshape(cells, width)
+
+        B, S, K = len(p.behaviours), len(p.sources), len(ERROR_KINDS)
+        out[:, L.span("acts", p.behaviours)] = per_cell_by(d.actors, d.acts, B)
+        for src, seen in enumerate(d.true_records):
+            out[:, L.at(f"records_true__{p.sources[src]}")] = per_cell(d.actors[seen])
+        if len(d.errors):
+            code = p.error_kind[d.error_channel].astype(np.int64) * S + p.error_source[
+                d.error_channel
+            ]
+            err = per_cell_by(d.errors, code, K * S)
+            for k, kind in enumerate(ERROR_KINDS):
+                out[:, L.span(f"records_{kind}", p.sources)] = err[:, k * S : (k + 1) * S]
+
+        T = len(p.tiers)
+        joint = np.bincount(
+            (self.cell * T + d.tier) * T + d.shadow_tier, minlength=cells * T * T
+        ).reshape(cells, T, T)
+        out[:, L.span("tier", p.tiers)] = joint.sum(axis=2)
+        for x, name in enumerate(p.lists):
+            out[:, L.at(f"listed__{name}")] = per_cell(np.flatnonzero(d.listed[x]))
+            out[:, L.at(f"listed_wrongful__{name}")] = per_cell(
+                np.flatnonzero(d.listed[x] & ~d.shadow_listed[x])
+            )
+        for c, name in enumerate(p.consequences):
+            x = int(p.consequence_list[c])
+            if x != NO_LIST:
+                active = out[:, L.at(f"listed__{p.lists[x]}")]
+                wrongful = out[:, L.at(f"listed_wrongful__{p.lists[x]}")]
+            else:
+                on = p.consequence_tiers[c]
+                active = joint[:, on, :].sum(axis=(1, 2))
+                wrongful = joint[:, on][:, :, ~on].sum(axis=(1, 2))
+            if p.consequence_kind[c] == SANCTION:
+                out[:, L.at(f"sanction__{name}")] = active
+                out[:, L.at(f"sanction_wrongful__{name}")] = wrongful
+            else:
+                out[:, L.at(f"perk__{name}")] = active
+        out[:, L.at("sanctioned")] = per_cell(np.flatnonzero(d.sanctioned))
+        wrong = np.flatnonzero(d.wrongful)
+        out[:, L.at("sanctioned_wrongful")] = len(wrong) and per_cell(wrong)
+        out[:, L.at("sanction_starts")] = per_cell(np.flatnonzero(d.starts))
+        causes = 1 + S * K
+        first = L.at("wrongful_cause__none")
+        out[:, first : first + causes] = per_cell_by(wrong, s.cause[wrong].astype(np.int64), causes)
+        out[:, L.at("appeals_filed")] = per_cell(d.filed)
+
+        # score distribution per cell, from an integer histogram (exact, cheap)
+        width = self.score_width
+        hist = np.bincount(
+            self.cell * width + (s.score.astype(np.int64) - p.score_min), minlength=cells * width
+        ).reshape(cells, width)
+        people = hist.sum(axis=1)
+        values = np.arange(p.score_min, p.score_max + 1, dtype=np.float64)
+        stats = self.stats[t]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats[:, 0] = hist @ values / people
+            cum = np.cumsum(hist, axis=1)
+            for i, q in enumerate((0.1, 0.5, 0.9)):
+                idx = (cum < np.ceil(q * people)[:, None]).sum(axis=1)
+                stats[:, 1 + i] = np.where(people > 0, p.score_min + idx, np.nan)
+            shadow_sum = np.bincount(self.cell, weights=s.shadow, minlength=cells)
+            stats[:, 4] = shadow_sum / people

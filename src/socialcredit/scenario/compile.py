@@ -1,0 +1,292 @@
+"""Compile a validated Scenario into a Plan of numeric tables.
+
+All interpretation of names happens here, once; engines see only arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from socialcredit.engine.plan import (
+    DISFAVOURED,
+    DISFAVOURED_LEGITIMATE,
+    ERROR_KINDS,
+    FAVOURED,
+    NEUTRAL,
+    NO_LIST,
+    NO_THRESHOLD,
+    PERK,
+    SANCTION,
+    TRAIT_SCALE,
+    Plan,
+)
+from socialcredit.engine.rng import MAX_DAYS, MAX_PEOPLE
+from socialcredit.errors import ConfigError
+from socialcredit.scenario.schema import Scenario
+
+MAX_TRAIT = 255 / TRAIT_SCALE
+
+
+def split_people(total: int, shares: np.ndarray) -> np.ndarray:
+    """Whole people per share, summing exactly to ``total`` (largest-remainder rounding)."""
+    exact = total * shares / shares.sum()
+    counts = np.floor(exact).astype(np.int64)
+    short = total - int(counts.sum())
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[:short]] += 1
+    return counts
+
+
+def compile_plan(
+    sc: Scenario,
+    *,
+    people: int | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+    label: str = "scenario",
+) -> Plan:
+    n = people if people is not None else sc.population.people
+    t_days = days if days is not None else sc.run.days
+    seed_value = seed if seed is not None else sc.run.seed
+    if not 1 <= n < MAX_PEOPLE:
+        raise ConfigError(f"people = {n}", path="--people", expected=f"1 .. {MAX_PEOPLE - 1}",
+                          fix="choose a smaller population")
+    if not 1 <= t_days < MAX_DAYS - 1:
+        raise ConfigError(f"days = {t_days}", path="--days", expected=f"1 .. {MAX_DAYS - 2}",
+                          fix="simulate fewer days")
+
+    groups = [g.name for g in sc.population.groups]
+    regions = [r.name for r in sc.population.regions]
+    behaviours = [b.name for b in sc.behaviours]
+    sources = [s.name for s in sc.sources]
+    tiers = [t.name for t in sc.regime.tiers]
+    lists = [x.name for x in sc.regime.lists]
+    G, R, B, S = len(groups), len(regions), len(behaviours), len(sources)
+
+    def per_group(value: float | dict[str, float]) -> np.ndarray:
+        if isinstance(value, dict):
+            return np.array([value[g] for g in groups], dtype=np.float64)
+        return np.full(G, float(value))
+
+    # population: cells are (region, group), region-major
+    shares = np.array(
+        [r.share * g.share for r in sc.population.regions for g in sc.population.groups]
+    )
+    cell_people = split_people(n, shares)
+
+    # acts
+    base_rate = np.stack([per_group(b.rate) for b in sc.behaviours], axis=1)  # [G, B]
+    classes = {"favoured": FAVOURED, "neutral": NEUTRAL}
+    behaviour_class = np.array(
+        [
+            (DISFAVOURED_LEGITIMATE if b.legitimate else DISFAVOURED)
+            if b.stance == "disfavoured"
+            else classes[b.stance]
+            for b in sc.behaviours
+        ],
+        dtype=np.int8,
+    )
+    gaming = sc.response.gaming
+    peak = np.where(
+        behaviour_class >= DISFAVOURED,
+        MAX_TRAIT,
+        np.where(behaviour_class == FAVOURED, 1.0 + gaming, 1.0),
+    )
+    worst = (base_rate * peak).sum(axis=1)
+    if worst.max() > 1.0:
+        g = int(worst.argmax())
+        raise ConfigError(
+            f"the daily act probabilities of group '{groups[g]}' can reach {worst[g]:.3g} once "
+            f"propensity (up to x{MAX_TRAIT:.2f}) and gaming apply",
+            file=label,
+            path="behaviours[*].rate",
+            expected="a total below 1: at most one act per person-day",
+            fix="lower the rates (they are per person-day, not per year)",
+        )
+
+    # observation
+    cams = np.array([r.cameras_per_1000 for r in sc.population.regions])
+    coverage = np.zeros((S, R))
+    observe_prob = np.zeros((S, B, R))
+    misattribution = np.zeros((S, G))
+    for s, src in enumerate(sc.sources):
+        if src.coverage_per_camera_per_1000 is not None:
+            coverage[s] = np.minimum(1.0, cams * src.coverage_per_camera_per_1000)
+        elif isinstance(src.coverage, dict):
+            coverage[s] = [src.coverage[r] for r in regions]
+        else:
+            if not 0.0 <= src.coverage <= 1.0:
+                raise ConfigError(f"coverage {src.coverage} is outside 0..1", file=label,
+                                  path=f"sources[{s}].coverage", expected="a share of acts",
+                                  fix="give a number between 0 and 1")
+            coverage[s] = src.coverage
+        for name in src.observes:
+            observe_prob[s, behaviours.index(name)] = coverage[s] * src.detection
+        misattribution[s] = per_group(src.errors.misattribution)
+
+    # errors: channels (kind, source, behaviour) with per-cell rates
+    channels: list[tuple[int, int, int]] = []
+    rates: list[np.ndarray] = []  # each [R, G]
+    for s, src in enumerate(sc.sources):
+        watched = [behaviours.index(x) for x in src.observes]
+        targets = [b for b in watched if behaviour_class[b] >= DISFAVOURED]
+        for k, kind in enumerate(ERROR_KINDS):
+            rate_g = per_group(getattr(src.errors, kind))
+            if not rate_g.any():
+                continue
+            if kind == "misattribution":
+                # A detected act booked on a look-alike or namesake in the same group and region
+                # (sensor_params.md: false matches land within the demographic group).
+                for b in watched:
+                    inbound = base_rate[:, b][None, :] * observe_prob[s, b][:, None] * rate_g
+                    if inbound.any():
+                        channels.append((k, s, b))
+                        rates.append(inbound)
+                continue
+            if not targets:
+                raise ConfigError(
+                    f"source '{src.name}' has {kind} errors but observes no disfavoured behaviour "
+                    "for them to invent",
+                    file=label,
+                    path=f"sources[{s}].errors.{kind}",
+                    expected="errors only on sources that record disfavoured acts",
+                    fix="set the rate to 0 or add a disfavoured behaviour to observes",
+                )
+            # An invented record names one of the source's disfavoured behaviours, in proportion
+            # to how common each is in the group (equal split where all rates are zero).
+            weights = base_rate[:, targets]
+            totals = weights.sum(axis=1, keepdims=True)
+            weights = np.where(totals > 0, weights / np.where(totals > 0, totals, 1), 1 / len(targets))
+            scale = coverage[s][:, None] if kind == "false_match" else np.ones((R, 1))
+            for j, b in enumerate(targets):
+                channels.append((k, s, b))
+                rates.append(scale * (rate_g * weights[:, j])[None, :])
+    if rates:
+        table = np.stack([r.reshape(R * G) for r in rates], axis=1)  # [cells, J]
+    else:
+        table = np.zeros((R * G, 0))
+    error_cum = np.cumsum(table, axis=1)
+    error_total = error_cum[:, -1].copy() if rates else np.zeros(R * G)
+    if error_total.max(initial=0.0) > 1.0:
+        raise ConfigError("error rates add up to more than one error per person-day",
+                          file=label, path="sources[*].errors",
+                          expected="rates per person-day well below 1",
+                          fix="error rates are per person-day, not per record")
+
+    # scoring rules
+    rule_points = np.zeros((S, B), dtype=np.int32)
+    rule_scores = np.zeros((S, B), dtype=bool)
+    rule_list = np.full((S, B), NO_LIST, dtype=np.int8)
+    for rule in sc.regime.rules:
+        b = behaviours.index(rule.behaviour)
+        targets_s = [sources.index(rule.recorded_by)] if rule.recorded_by else range(S)
+        for s in targets_s:
+            if observe_prob[s, b].any() or behaviours[b] in sc.sources[s].observes:
+                rule_points[s, b] = rule.points
+                rule_scores[s, b] = True
+                rule_list[s, b] = lists.index(rule.list) if rule.list else NO_LIST
+
+    score = sc.regime.score
+    rec = sc.regime.recovery
+    tier_min = np.array([t.min_score for t in sc.regime.tiers], dtype=np.int32)
+    regime_lists = sc.regime.lists
+
+    # consequences and their context
+    related = {frozenset(p) for p in sc.regime.related_domains}
+
+    def same_context(a: str, b: str) -> bool:
+        return a == b or frozenset((a, b)) in related
+
+    domain_of = {b.name: b.domain for b in sc.behaviours}
+    scoring_domains = {domain_of[r.behaviour] for r in sc.regime.rules if r.points}
+    list_domains = {
+        name: {domain_of[r.behaviour] for r in sc.regime.rules if r.list == name}
+        | (scoring_domains if x.enter_at_or_below is not None else set())
+        for x in regime_lists
+        for name in [x.name]
+    }
+    C = len(sc.consequences)
+    consequence_tiers = np.zeros((C, len(tiers)), dtype=bool)
+    consequence_list = np.full(C, NO_LIST, dtype=np.int8)
+    cross = np.zeros(C, dtype=bool)
+    for c, cons in enumerate(sc.consequences):
+        if cons.list is not None:
+            consequence_list[c] = lists.index(cons.list)
+            triggers = list_domains[cons.list]
+        else:
+            for name in cons.tiers or []:
+                consequence_tiers[c, tiers.index(name)] = True
+            triggers = scoring_domains
+        cross[c] = not any(same_context(cons.domain, d) for d in triggers)
+
+    resp = sc.response
+    camera_coverage = [coverage[s] for s, src in enumerate(sc.sources) if src.kind == "camera"]
+    chill_exposure = np.max(camera_coverage, axis=0) if camera_coverage else np.zeros(R)
+    decay = 0.5 ** (1.0 / resp.deterrence_half_life_days)
+
+    ap = sc.appeals
+    return Plan(
+        name=sc.name,
+        groups=tuple(groups),
+        regions=tuple(regions),
+        behaviours=tuple(behaviours),
+        sources=tuple(sources),
+        tiers=tuple(tiers),
+        lists=tuple(lists),
+        consequences=tuple(c.name for c in sc.consequences),
+        behaviour_domains=tuple(b.domain for b in sc.behaviours),
+        consequence_domains=tuple(c.domain for c in sc.consequences),
+        people=n,
+        days=t_days,
+        seed=seed_value,
+        cell_people=cell_people,
+        household_size=sc.population.household_size,
+        trait_spread=sc.population.trait_spread,
+        base_rate=base_rate,
+        behaviour_class=behaviour_class,
+        observe_prob=observe_prob,
+        misattribution=misattribution,
+        error_kind=np.array([c[0] for c in channels], dtype=np.int8),
+        error_source=np.array([c[1] for c in channels], dtype=np.int8),
+        error_behaviour=np.array([c[2] for c in channels], dtype=np.int8),
+        error_cum=error_cum,
+        error_total=error_total,
+        rule_points=rule_points,
+        rule_scores=rule_scores,
+        rule_list=rule_list,
+        score_start=score.start,
+        score_min=score.min,
+        score_max=score.max,
+        drift_per_day=rec.points_per_day,
+        expire_days=rec.expire_after_days or 0,
+        slots=rec.slots,
+        tier_min=tier_min,
+        list_duration=np.array([x.duration_days for x in regime_lists], dtype=np.int32),
+        list_comply=np.array([x.comply_per_day for x in regime_lists], dtype=np.float64),
+        list_threshold=np.array(
+            [NO_THRESHOLD if x.enter_at_or_below is None else x.enter_at_or_below
+             for x in regime_lists],
+            dtype=np.int32,
+        ),
+        list_reset=np.array([x.reset_score_on_entry for x in regime_lists], dtype=bool),
+        consequence_kind=np.array(
+            [SANCTION if c.kind == "sanction" else PERK for c in sc.consequences], dtype=np.int8
+        ),
+        consequence_tiers=consequence_tiers,
+        consequence_list=consequence_list,
+        consequence_magnitude=np.array([c.magnitude for c in sc.consequences]),
+        cross_context=cross,
+        deter_own_step=round(255 * resp.deterrence_own),
+        deter_household_step=round(255 * resp.deterrence_household),
+        deter_decay=min(255, max(0, math.floor(256 * decay))),
+        chilling=resp.chilling,
+        chill_exposure=chill_exposure,
+        gaming=gaming,
+        awareness_days=resp.awareness_days,
+        appeal_capacity_micro=round(ap.capacity_per_100k_per_day * n * 10),
+        appeal_delay=ap.delay_days,
+        appeal_file=np.array([ap.file_probability_rightful, ap.file_probability_wrongful]),
+        appeal_success=np.array([ap.success_rightful, ap.success_wrongful]),
+    )

@@ -1,0 +1,141 @@
+"""Checks that span sections of a scenario: names that must exist, shares that must add up.
+
+Each failure is a ``ConfigError`` with the exact key path, so the user can jump to the line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from socialcredit.errors import ConfigError
+from socialcredit.scenario.schema import Scenario
+
+SHARE_TOLERANCE = 1e-6
+
+
+def check_references(sc: Scenario, label: str) -> None:
+    def fail(path: str, problem: str, expected: str, fix: str) -> None:
+        raise ConfigError(problem, file=label, path=path, expected=expected, fix=fix)
+
+    def unique(items: Iterable[str], path: str, what: str) -> None:
+        seen: set[str] = set()
+        for i, name in enumerate(items):
+            if name in seen:
+                fail(f"{path}[{i}].name", f"the {what} name '{name}' appears twice",
+                     f"each {what} named once", f"rename or merge the second '{name}'")
+            seen.add(name)
+
+    def known(name: str, names: list[str], path: str, what: str) -> None:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            fix = f"did you mean '{close[0]}'?" if close else f"declare the {what} first"
+            fail(path, f"'{name}' is not a declared {what}", f"one of: {', '.join(names)}", fix)
+
+    pop = sc.population
+    groups = [g.name for g in pop.groups]
+    regions = [r.name for r in pop.regions]
+    behaviours = [b.name for b in sc.behaviours]
+    sources = [s.name for s in sc.sources]
+    lists = [x.name for x in sc.regime.lists]
+    tiers = [t.name for t in sc.regime.tiers]
+
+    unique(groups, "population.groups", "group")
+    unique(regions, "population.regions", "region")
+    unique(behaviours, "behaviours", "behaviour")
+    unique(sources, "sources", "data source")
+    unique(lists, "regime.lists", "list")
+    unique(tiers, "regime.tiers", "tier")
+    unique([c.name for c in sc.consequences], "consequences", "consequence")
+
+    for path, shares in (
+        ("population.groups", [g.share for g in pop.groups]),
+        ("population.regions", [r.share for r in pop.regions]),
+    ):
+        total = sum(shares)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            fail(f"{path}[*].share", f"the shares add up to {total:.6g}", "a sum of 1",
+                 "scale the shares so they add up to 1")
+
+    def per_group(value: float | dict[str, float], path: str) -> None:
+        if isinstance(value, dict):
+            for key in value:
+                known(key, groups, f"{path}.{key}", "group")
+            missing = [g for g in groups if g not in value]
+            if missing:
+                fail(path, f"no value for group(s) {', '.join(missing)}",
+                     "a value for every group", "add the missing groups or give one number")
+
+    for i, b in enumerate(sc.behaviours):
+        per_group(b.rate, f"behaviours[{i}].rate")
+
+    for i, s in enumerate(sc.sources):
+        for j, name in enumerate(s.observes):
+            known(name, behaviours, f"sources[{i}].observes[{j}]", "behaviour")
+        if isinstance(s.coverage, dict):
+            for key in s.coverage:
+                known(key, regions, f"sources[{i}].coverage.{key}", "region")
+            missing = [r for r in regions if r not in s.coverage]
+            if missing:
+                fail(f"sources[{i}].coverage", f"no coverage for region(s) {', '.join(missing)}",
+                     "a coverage for every region", "add the regions or give one number")
+        for kind in ("false_match", "misattribution", "bookkeeping"):
+            per_group(getattr(s.errors, kind), f"sources[{i}].errors.{kind}")
+
+    score = sc.regime.score
+    if not score.min <= score.start <= score.max:
+        fail("regime.score", f"start {score.start} is not within min {score.min} .. max {score.max}",
+             "min <= start <= max", "move start inside the bounds or widen them")
+
+    for i, rule in enumerate(sc.regime.rules):
+        known(rule.behaviour, behaviours, f"regime.rules[{i}].behaviour", "behaviour")
+        if rule.recorded_by is not None:
+            known(rule.recorded_by, sources, f"regime.rules[{i}].recorded_by", "data source")
+            src = sc.sources[sources.index(rule.recorded_by)]
+            if rule.behaviour not in src.observes:
+                fail(f"regime.rules[{i}].recorded_by",
+                     f"source '{rule.recorded_by}' does not observe '{rule.behaviour}'",
+                     f"a source whose observes: includes '{rule.behaviour}'",
+                     f"add '{rule.behaviour}' to that source's observes, or drop recorded_by")
+        if rule.list is not None:
+            known(rule.list, lists, f"regime.rules[{i}].list", "list")
+        if rule.points == 0 and rule.list is None:
+            fail(f"regime.rules[{i}]", "the rule neither changes points nor lists anyone",
+                 "points: (non-zero) or list:", "give the rule points or a list, or delete it")
+
+    rec = sc.regime.recovery
+    if rec.expire_after_days is not None and rec.points_per_day:
+        fail("regime.recovery", "both points_per_day and expire_after_days are set",
+             "one recovery mechanism", "keep either drift (points_per_day) or expiry")
+
+    previous = None
+    for i, tier in enumerate(sc.regime.tiers):
+        if previous is not None and tier.min_score >= previous:
+            fail(f"regime.tiers[{i}].min_score",
+                 f"{tier.min_score} is not below the tier before it ({previous})",
+                 "tiers listed best first with strictly falling min_score",
+                 "reorder the tiers or correct the threshold")
+        previous = tier.min_score
+    if sc.regime.tiers[-1].min_score > score.min:
+        n = len(sc.regime.tiers) - 1
+        fail(f"regime.tiers[{n}].min_score",
+             f"scores from {score.min} to {sc.regime.tiers[-1].min_score - 1} fall in no tier",
+             f"the last tier to start at or below score.min ({score.min})",
+             f"set the last tier's min_score to {score.min}")
+
+    for i, lst in enumerate(sc.regime.lists):
+        if lst.enter_at_or_below is not None and not (
+            score.min <= lst.enter_at_or_below <= score.max
+        ):
+            fail(f"regime.lists[{i}].enter_at_or_below",
+                 f"{lst.enter_at_or_below} is outside the score range {score.min}..{score.max}",
+                 "a score within the bounds", "pick a threshold the score can reach")
+
+    for i, c in enumerate(sc.consequences):
+        if (c.tiers is None) == (c.list is None):
+            fail(f"consequences[{i}]", "needs exactly one of tiers: or list:",
+                 "tiers: [names] or list: name", "say which standing carries the consequence")
+        for j, name in enumerate(c.tiers or []):
+            known(name, tiers, f"consequences[{i}].tiers[{j}]", "tier")
+        if c.list is not None:
+            known(c.list, lists, f"consequences[{i}].list", "list")

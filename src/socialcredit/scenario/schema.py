@@ -1,0 +1,310 @@
+"""The scenario schema: what a scenario file may say, as pydantic models.
+
+Every model forbids unknown keys, so a typo is an error that names the key rather than a silently
+ignored setting. Numbers that come from the world carry a ``source:`` string (publication and
+year) or say that they are an assumption; presets are tested for that. Cross-references between
+sections (a rule naming a behaviour, a consequence naming a tier) are checked in
+``scenario.references`` so their errors can name the exact key path.
+"""
+
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+Name = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_-]{0,47}$",
+        description="lower-case identifier: letters, digits, '_' or '-', starting with a letter",
+    ),
+]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Source = Annotated[
+    str | None,
+    Field(
+        description="where the numbers come from (publication and year), or 'assumption: why'",
+    ),
+]
+
+DOMAINS = (
+    "finance",
+    "credit",
+    "traffic",
+    "travel",
+    "civic",
+    "environment",
+    "health",
+    "legal",
+    "political",
+    "employment",
+    "education",
+    "reputation",
+    "consumption",
+)
+Domain = Literal[DOMAINS]  # type: ignore[valid-type]
+
+
+def _per_group(value: Any) -> float | dict[str, float]:
+    """A probability for every group, or a mapping of group name to probability."""
+    if isinstance(value, bool):
+        raise ValueError("expected a probability between 0 and 1 or a mapping group -> probability")
+    if isinstance(value, int | float):
+        if not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"probability {value} is outside 0..1")
+        return float(value)
+    if isinstance(value, dict):
+        out: dict[str, float] = {}
+        for key, item in value.items():
+            if isinstance(item, bool) or not isinstance(item, int | float):
+                raise ValueError(f"value for group '{key}' is {item!r}, not a number")
+            if not 0.0 <= float(item) <= 1.0:
+                raise ValueError(f"probability {item} for group '{key}' is outside 0..1")
+            out[str(key)] = float(item)
+        return out
+    raise ValueError(
+        f"got {type(value).__name__} {value!r}; expected a probability between 0 and 1 "
+        "or a mapping group -> probability"
+    )
+
+
+PerGroup = Annotated[
+    float | dict[str, float],
+    PlainValidator(_per_group),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1},
+                {
+                    "type": "object",
+                    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+                },
+            ],
+            "description": "a probability for all groups, or one per group name",
+        }
+    ),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- population -------------------------------------------------------------------------------
+
+
+class Group(Strict):
+    """A demographic group: the unit that base rates and data-source error rates differ by."""
+
+    name: Name
+    share: float = Field(gt=0.0, le=1.0, description="share of the population")
+    source: Source = None
+
+
+class Region(Strict):
+    name: Name
+    share: float = Field(gt=0.0, le=1.0, description="share of the population living here")
+    urban: bool = True
+    cameras_per_1000: float = Field(0.0, ge=0.0, le=1000.0)
+    source: Source = None
+
+
+class Population(Strict):
+    people: int = Field(1_000_000, ge=1, le=2_000_000_000)
+    groups: list[Group] = Field(min_length=1, max_length=16)
+    regions: list[Region] = Field(min_length=1, max_length=64)
+    household_size: float = Field(
+        3.0, ge=1.0, le=20.0, description="mean household size; sizes are geometric around it"
+    )
+    trait_spread: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.5,
+        description="sigma of the log-normal propensity for disfavoured acts (mean 1)",
+    )
+    source: Source = None
+
+
+# --- behaviours and data sources --------------------------------------------------------------
+
+
+class Behaviour(Strict):
+    name: Name
+    domain: Domain
+    rate: PerGroup = Field(description="probability per person-day, for all groups or per group")
+    stance: Literal["favoured", "disfavoured", "neutral"] = Field(
+        description="whether the regime rewards, punishes or ignores the act"
+    )
+    legitimate: bool = Field(
+        description="lawful and protected (protest, reading): deterring it is a chilling effect"
+    )
+    severity: float = Field(
+        0.0, ge=0.0, le=10.0, description="harm of the act on a 0-10 scale, for proportionality"
+    )
+    source: Source = None
+
+
+class ErrorRates(Strict):
+    false_match: PerGroup = Field(
+        0.0,
+        description="per person-day at full coverage: an act attributed to an innocent person",
+    )
+    misattribution: PerGroup = Field(
+        0.0, description="share of detected acts booked on someone else instead of the actor"
+    )
+    bookkeeping: PerGroup = Field(
+        0.0, description="per person-day: a record of an act that did not happen"
+    )
+    source: Source = None
+
+
+class DataSource(Strict):
+    name: Name
+    kind: Literal["camera", "records", "informant", "platform"] = "records"
+    observes: list[Name] = Field(min_length=1, description="behaviours this source records")
+    coverage: float | dict[str, Probability] = Field(
+        1.0, description="share of acts in view: one number, or one per region name"
+    )
+    coverage_per_camera_per_1000: float | None = Field(
+        None,
+        ge=0.0,
+        description="if set, coverage in a region = min(1, this x its cameras_per_1000)",
+    )
+    detection: Probability = Field(1.0, description="probability an act in view is recorded")
+    errors: ErrorRates = ErrorRates()
+    source: Source = None
+
+
+# --- the regime --------------------------------------------------------------------------------
+
+
+class Score(Strict):
+    start: int = Field(ge=-30000, le=30000)
+    min: int = Field(ge=-30000, le=30000)
+    max: int = Field(ge=-30000, le=30000)
+    source: Source = None
+
+
+class Rule(Strict):
+    behaviour: Name
+    recorded_by: Name | None = Field(None, description="data source; omit for any source")
+    points: int = Field(0, ge=-5000, le=5000, description="score change per record")
+    list: Name | None = Field(None, description="list the record puts the person on")
+    source: Source = None
+
+
+class Recovery(Strict):
+    points_per_day: float = Field(
+        0.0, ge=0.0, le=1000.0, description="score drifts this much per day back toward score.start"
+    )
+    expire_after_days: int | None = Field(
+        None, ge=1, le=20000, description="instead: each record's points expire after N days"
+    )
+    slots: int = Field(
+        4, ge=1, le=16, description="records remembered per person for expiry (oldest merge)"
+    )
+    source: Source = None
+
+
+class Tier(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=16)]
+    min_score: int = Field(description="lowest score in this tier; tiers are listed best first")
+    source: Source = None
+
+
+class ListSpec(Strict):
+    name: Name
+    duration_days: int = Field(ge=1, le=20000)
+    comply_per_day: Probability = Field(
+        0.0, description="daily probability that a rightly listed person complies and is released"
+    )
+    enter_at_or_below: int | None = Field(
+        None, description="also list anyone whose score falls to this value or below"
+    )
+    reset_score_on_entry: bool = Field(
+        False, description="score returns to start on entry (points used up by the listing)"
+    )
+    source: Source = None
+
+
+class Regime(Strict):
+    name: str = ""
+    score: Score
+    rules: list[Rule] = Field(min_length=1)
+    recovery: Recovery = Recovery()
+    tiers: list[Tier] = Field(min_length=1, max_length=32)
+    lists: list[ListSpec] = Field(default_factory=list, max_length=8)
+    related_domains: list[tuple[Domain, Domain]] = Field(
+        default_factory=list,
+        description="pairs of domains counted as the same context for the cross-context measure",
+    )
+    source: Source = None
+
+
+class Consequence(Strict):
+    name: Name
+    kind: Literal["perk", "sanction"]
+    domain: Domain
+    magnitude: float = Field(
+        1.0, ge=0.0, le=10.0, description="weight of the consequence on a 0-10 scale"
+    )
+    tiers: list[str] | None = Field(None, description="tiers that carry it")
+    list: Name | None = Field(None, description="or: the list that carries it")
+    source: Source = None
+
+
+class Response(Strict):
+    deterrence_own: Probability = Field(
+        0.0, description="reduction of disfavoured acts right after one's own sanction starts"
+    )
+    deterrence_household: Probability = Field(
+        0.0, description="reduction after a household member's sanction starts"
+    )
+    deterrence_half_life_days: float = Field(180.0, gt=0.0, le=36500.0)
+    chilling: Probability = Field(
+        0.0, description="reduction of legitimate disfavoured acts at full camera coverage"
+    )
+    gaming: float = Field(0.0, ge=0.0, le=1.0, description="uplift of favoured acts")
+    awareness_days: float = Field(
+        90.0, gt=0.0, description="time scale on which people learn the system (1-exp(-t/x))"
+    )
+    source: Source = None
+
+
+class Appeals(Strict):
+    capacity_per_100k_per_day: float = Field(0.0, ge=0.0)
+    delay_days: int = Field(30, ge=0, le=3650)
+    file_probability_wrongful: Probability = 0.0
+    file_probability_rightful: Probability = 0.0
+    success_wrongful: Probability = 0.0
+    success_rightful: Probability = 0.0
+    source: Source = None
+
+
+class RunSettings(Strict):
+    days: int = Field(365, ge=1, le=20000)
+    seed: int = Field(1, ge=0, le=2**63 - 1)
+
+
+class Scenario(Strict):
+    """A whole scenario: population, behaviours, data sources, regime, consequences."""
+
+    name: Name
+    description: str = ""
+    extend: str | None = Field(None, description="preset name or file this scenario patches")
+    population: Population
+    behaviours: list[Behaviour] = Field(min_length=1, max_length=64)
+    sources: list[DataSource] = Field(min_length=1, max_length=16)
+    regime: Regime
+    consequences: list[Consequence] = Field(default_factory=list, max_length=64)
+    response: Response = Response()
+    appeals: Appeals = Appeals()
+    run: RunSettings = RunSettings()
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to complete and check scenario files."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "socialcredit scenario"
+    return schema
