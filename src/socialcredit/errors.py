@@ -42,7 +42,8 @@ class ConfigError(SocialCreditError):
             text += f"; expected {self.expected}"
         text = text.rstrip(".") + "."
         if self.fix:
-            text += f" Fix: {self.fix.rstrip('.')}."
+            fix = self.fix.rstrip(".")
+            text += f" Fix: {fix}" + ("" if fix.endswith("?") else ".")
         return text
 
 

@@ -32,38 +32,6 @@ _LITERAL_TYPO = (
 )
 
 XFAIL: dict[str, str] = {
-    "empty-file.yaml": (
-        "an empty file is reported as 'holds a NoneType, not a mapping'; it should say the file "
-        "is empty"
-    ),
-    "duplicate-yaml-key.yaml": (
-        "yaml.safe_load keeps the last of two identical keys silently, so one setting is lost "
-        "without an error; a duplicate key should be a ConfigError naming the key and line"
-    ),
-    "coverage-region-above-one.yaml": (
-        "a per-region coverage above 1 is reported against the union branch: path "
-        "'sources[1].coverage.float', 'got a dict; expected a valid number', instead of "
-        "sources[1].coverage.megacities and the value 1.5"
-    ),
-    "extend-cycle.yaml": (
-        "the cycle message says 'extend: extend: forms a cycle' (path and problem both "
-        "start with extend:)"
-    ),
-    "extend-unknown-preset.yaml": (
-        "the message quotes the path the loader tried (folder joined to the name), not the "
-        "value the user wrote under extend:"
-    ),
-    "behaviour-patched-by-behaviour-key.yaml": (
-        "deep_merge raises KeyError('behaviour') when a patch item for a list merged by name "
-        "uses another key; should be a ConfigError naming the list and the key it merges on"
-    ),
-    "group-name-not-a-string.yaml": (
-        "deep_merge raises TypeError (unhashable list) when a patch item's name is a list; "
-        "should leave the item to validation, which reports 'expected a valid string'"
-    ),
-    "bad-stance.yaml": _LITERAL_TYPO,
-    "bad-domain.yaml": _LITERAL_TYPO,
-    "bad-related-domain.yaml": _LITERAL_TYPO,
 }
 
 

@@ -157,7 +157,7 @@ class ReferenceEngine:
         self.counts[:, :, self.layout.at("people")] = plan.cell_people
         del T
 
-    # --- driver ----------------------------------------------------------------------------
+    # --- driver ---
 
     def run(self, on_day: Callable[[int], None] | None = None) -> None:
         for t in range(self.plan.days):
@@ -176,7 +176,7 @@ class ReferenceEngine:
         counters = self.counters if who is None else self.counters[who]
         return rng.uniform(self.key, stream, counters, t)
 
-    # --- 1. acts -----------------------------------------------------------------------------
+    # --- 1. acts ---
 
     def _multipliers(self, t: int, who: np.ndarray | None) -> dict[int, np.ndarray | float]:
         p, s = self.plan, self.state
@@ -217,7 +217,7 @@ class ReferenceEngine:
         chosen = np.where(chosen < 0, last_positive, chosen)  # x rounded up onto the total
         d.actors, d.acts = actors, chosen
 
-    # --- 2. observation ---------------------------------------------------------------------
+    # --- 2. observation ---
 
     def observation(self, t: int, d: Day) -> None:
         p = self.plan
@@ -239,7 +239,7 @@ class ReferenceEngine:
             d.act_list[take] = p.rule_list[s, acts[take]]
             d.act_scored |= take
 
-    # --- 3. errors ------------------------------------------------------------------------------
+    # --- 3. errors ---
 
     def errors(self, t: int, d: Day) -> None:
         p = self.plan
@@ -252,7 +252,7 @@ class ReferenceEngine:
         d.errors = hit
         d.error_channel = np.minimum(channel, len(p.error_kind) - 1)
 
-    # --- 4. scoring -------------------------------------------------------------------------------
+    # --- 4. scoring ---
 
     def scoring(self, t: int, d: Day) -> None:
         p, s = self.plan, self.state
@@ -289,12 +289,19 @@ class ReferenceEngine:
             shadow_until[by_act] = np.maximum(shadow_until[by_act], end)
             if p.list_threshold[x] != NO_THRESHOLD:
                 self._enter_below(t, x, s.score, until, s.slot_until, s.slot_points)
-                self._enter_below(t, x, s.shadow, shadow_until, s.shadow_slot_until,
-                                  s.shadow_slot_points)
+                self._enter_below(
+                    t, x, s.shadow, shadow_until, s.shadow_slot_until, s.shadow_slot_points
+                )
             d.entered.append(np.flatnonzero(~was & (until > t)))
 
-    def _apply(self, t: int, score: np.ndarray, delta: np.ndarray, slot_until: np.ndarray,
-               slot_points: np.ndarray) -> None:
+    def _apply(
+        self,
+        t: int,
+        score: np.ndarray,
+        delta: np.ndarray,
+        slot_until: np.ndarray,
+        slot_points: np.ndarray,
+    ) -> None:
         p = self.plan
         who = np.flatnonzero(delta)
         old = score[who].astype(np.int32)
@@ -303,8 +310,14 @@ class ReferenceEngine:
         if p.expire_days:
             self._remember(t, who, new - old, slot_until, slot_points)
 
-    def _remember(self, t: int, who: np.ndarray, change: np.ndarray, slot_until: np.ndarray,
-                  slot_points: np.ndarray) -> None:
+    def _remember(
+        self,
+        t: int,
+        who: np.ndarray,
+        change: np.ndarray,
+        slot_until: np.ndarray,
+        slot_points: np.ndarray,
+    ) -> None:
         """Keep today's applied change so it can expire; if all slots are full, merge it into
         the slot that expires last (those points then live a little longer)."""
         keep = change != 0
@@ -318,8 +331,15 @@ class ReferenceEngine:
         slot_points[slot, who] = np.where(has_free, 0, slot_points[slot, who]) + change
         slot_until[slot, who] = t + self.plan.expire_days
 
-    def _enter_below(self, t: int, x: int, score: np.ndarray, until: np.ndarray,
-                     slot_until: np.ndarray, slot_points: np.ndarray) -> None:
+    def _enter_below(
+        self,
+        t: int,
+        x: int,
+        score: np.ndarray,
+        until: np.ndarray,
+        slot_until: np.ndarray,
+        slot_points: np.ndarray,
+    ) -> None:
         p = self.plan
         who = np.flatnonzero((score <= p.list_threshold[x]) & (until <= t))
         until[who] = t + int(p.list_duration[x])
@@ -329,7 +349,7 @@ class ReferenceEngine:
                 slot_until[:, who] = 0
                 slot_points[:, who] = 0
 
-    # --- 5. recovery ------------------------------------------------------------------------------
+    # --- 5. recovery ---
 
     def recovery(self, t: int, d: Day) -> None:
         p, s = self.plan, self.state
@@ -361,10 +381,10 @@ class ReferenceEngine:
             s.list_until[x, done] = t
             s.shadow_until[x, done] = t
 
-    # --- 6. standing ------------------------------------------------------------------------------
+    # --- 6. standing ---
 
     def standing(self, t: int, d: Day) -> None:
-        p, s = self.plan, self.state
+        s = self.state
         d.tier = self._tier(s.score)
         d.shadow_tier = self._tier(s.shadow)
         d.listed = s.list_until > t
@@ -376,7 +396,7 @@ class ReferenceEngine:
             tier += score < threshold
         return tier
 
-    # --- 7. consequences ----------------------------------------------------------------------------
+    # --- 7. consequences ---
 
     def consequences(self, t: int, d: Day) -> None:
         sanctioned = self.tier_sanctioned[d.tier]
@@ -387,7 +407,7 @@ class ReferenceEngine:
                 wrongful |= d.listed[x] & ~d.shadow_listed[x]
         d.sanctioned, d.wrongful = sanctioned, wrongful
 
-    # --- 8. response --------------------------------------------------------------------------------
+    # --- 8. response ---
 
     def response(self, t: int, d: Day) -> None:
         p, s = self.plan, self.state
@@ -405,7 +425,7 @@ class ReferenceEngine:
         s.flags |= d.sanctioned * EVER_SANCTIONED
         s.flags |= d.wrongful * EVER_WRONGFUL
 
-    # --- 9. appeals ---------------------------------------------------------------------------------
+    # --- 9. appeals ---
 
     def appeals(self, t: int, d: Day) -> None:
         p, s = self.plan, self.state
@@ -428,11 +448,10 @@ class ReferenceEngine:
             s.list_until[x, who[won]] = np.minimum(s.list_until[x, who[won]], decided[won])
             inside = decided < p.days
             for mask, column in ((inside, "appeals_decided"), (inside & won, "appeals_won")):
-                np.add.at(self.counts[:, :, L.at(column)],
-                          (decided[mask], self.cell[who[mask]]), 1)
+                np.add.at(self.counts[:, :, L.at(column)], (decided[mask], self.cell[who[mask]]), 1)
         d.filed = np.concatenate(filed_all) if filed_all else np.zeros(0, np.int64)
 
-    # --- 10. measurement ------------------------------------------------------------------------------
+    # --- 10. measurement ---
 
     def measurement(self, t: int, d: Day) -> None:
         p, s, L = self.plan, self.state, self.layout
@@ -451,9 +470,9 @@ class ReferenceEngine:
         for src, seen in enumerate(d.true_records):
             out[:, L.at(f"records_true__{p.sources[src]}")] = per_cell(d.actors[seen])
         if len(d.errors):
-            code = p.error_kind[d.error_channel].astype(np.int64) * S + p.error_source[
-                d.error_channel
-            ]
+            code = (
+                p.error_kind[d.error_channel].astype(np.int64) * S + p.error_source[d.error_channel]
+            )
             err = per_cell_by(d.errors, code, K * S)
             for k, kind in enumerate(ERROR_KINDS):
                 out[:, L.span(f"records_{kind}", p.sources)] = err[:, k * S : (k + 1) * S]

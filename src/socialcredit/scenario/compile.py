@@ -51,11 +51,19 @@ def compile_plan(
     t_days = days if days is not None else sc.run.days
     seed_value = seed if seed is not None else sc.run.seed
     if not 1 <= n < MAX_PEOPLE:
-        raise ConfigError(f"people = {n}", path="--people", expected=f"1 .. {MAX_PEOPLE - 1}",
-                          fix="choose a smaller population")
+        raise ConfigError(
+            f"people = {n}",
+            path="--people",
+            expected=f"1 .. {MAX_PEOPLE - 1}",
+            fix="choose a smaller population",
+        )
     if not 1 <= t_days < MAX_DAYS - 1:
-        raise ConfigError(f"days = {t_days}", path="--days", expected=f"1 .. {MAX_DAYS - 2}",
-                          fix="simulate fewer days")
+        raise ConfigError(
+            f"days = {t_days}",
+            path="--days",
+            expected=f"1 .. {MAX_DAYS - 2}",
+            fix="simulate fewer days",
+        )
 
     groups = [g.name for g in sc.population.groups]
     regions = [r.name for r in sc.population.regions]
@@ -118,9 +126,13 @@ def compile_plan(
             coverage[s] = [src.coverage[r] for r in regions]
         else:
             if not 0.0 <= src.coverage <= 1.0:
-                raise ConfigError(f"coverage {src.coverage} is outside 0..1", file=label,
-                                  path=f"sources[{s}].coverage", expected="a share of acts",
-                                  fix="give a number between 0 and 1")
+                raise ConfigError(
+                    f"coverage {src.coverage} is outside 0..1",
+                    file=label,
+                    path=f"sources[{s}].coverage",
+                    expected="a share of acts",
+                    fix="give a number between 0 and 1",
+                )
             coverage[s] = src.coverage
         for name in src.observes:
             observe_prob[s, behaviours.index(name)] = coverage[s] * src.detection
@@ -158,22 +170,26 @@ def compile_plan(
             # to how common each is in the group (equal split where all rates are zero).
             weights = base_rate[:, targets]
             totals = weights.sum(axis=1, keepdims=True)
-            weights = np.where(totals > 0, weights / np.where(totals > 0, totals, 1), 1 / len(targets))
+            weights = np.where(
+                totals > 0, weights / np.where(totals > 0, totals, 1), 1 / len(targets)
+            )
             scale = coverage[s][:, None] if kind == "false_match" else np.ones((R, 1))
             for j, b in enumerate(targets):
                 channels.append((k, s, b))
                 rates.append(scale * (rate_g * weights[:, j])[None, :])
-    if rates:
-        table = np.stack([r.reshape(R * G) for r in rates], axis=1)  # [cells, J]
-    else:
-        table = np.zeros((R * G, 0))
+    table = (  # [cells, J]
+        np.stack([r.reshape(R * G) for r in rates], axis=1) if rates else np.zeros((R * G, 0))
+    )
     error_cum = np.cumsum(table, axis=1)
     error_total = error_cum[:, -1].copy() if rates else np.zeros(R * G)
     if error_total.max(initial=0.0) > 1.0:
-        raise ConfigError("error rates add up to more than one error per person-day",
-                          file=label, path="sources[*].errors",
-                          expected="rates per person-day well below 1",
-                          fix="error rates are per person-day, not per record")
+        raise ConfigError(
+            "error rates add up to more than one error per person-day",
+            file=label,
+            path="sources[*].errors",
+            expected="rates per person-day well below 1",
+            fix="error rates are per person-day, not per record",
+        )
 
     # scoring rules
     rule_points = np.zeros((S, B), dtype=np.int32)
@@ -266,8 +282,10 @@ def compile_plan(
         list_duration=np.array([x.duration_days for x in regime_lists], dtype=np.int32),
         list_comply=np.array([x.comply_per_day for x in regime_lists], dtype=np.float64),
         list_threshold=np.array(
-            [NO_THRESHOLD if x.enter_at_or_below is None else x.enter_at_or_below
-             for x in regime_lists],
+            [
+                NO_THRESHOLD if x.enter_at_or_below is None else x.enter_at_or_below
+                for x in regime_lists
+            ],
             dtype=np.int32,
         ),
         list_reset=np.array([x.reset_score_on_entry for x in regime_lists], dtype=bool),

@@ -23,6 +23,21 @@ from socialcredit.scenario.schema import Scenario
 PRESET_PACKAGE = "socialcredit.scenario.presets"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key written twice instead of silently keeping the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def preset_names() -> list[str]:
     folder = resources.files(PRESET_PACKAGE)
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
@@ -50,19 +65,21 @@ def validate(raw: dict[str, Any], label: str) -> Scenario:
 # --- reading and extending ---------------------------------------------------------------------
 
 
-def _read(ref: str | Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], str]:
-    text, label, base_dir = _text_of(ref, seen)
+def _read(
+    ref: str | Path, seen: tuple[str, ...], written: str | None = None
+) -> tuple[dict[str, Any], str]:
+    text, label, base_dir = _text_of(ref, seen, written)
     if label in seen:
         chain = " -> ".join((*seen, label))
         raise ConfigError(
-            f"extend: forms a cycle ({chain})",
+            f"forms a cycle ({chain})",
             file=seen[0],
             path="extend",
             expected="a chain of extends that ends at a scenario without extend",
             fix="remove one of the extend: keys",
         )
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -73,6 +90,13 @@ def _read(ref: str | Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], str]:
             expected="a YAML mapping of scenario keys",
             fix="check indentation and quoting near that line",
         ) from None
+    if data is None:
+        raise ConfigError(
+            "is empty",
+            file=label,
+            expected="a YAML mapping with keys such as name, population, behaviours, regime",
+            fix="start from `socialcredit presets --show NAME` and edit it",
+        )
     if not isinstance(data, dict):
         raise ConfigError(
             f"holds a {type(data).__name__}, not a mapping",
@@ -94,13 +118,15 @@ def _read(ref: str | Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], str]:
     parent_ref: str | Path = parent
     if parent not in preset_names() and base_dir is not None:
         parent_ref = base_dir / parent
-    base, _ = _read(parent_ref, (*seen, label))
-    merged = deep_merge(base, {k: v for k, v in data.items() if k != "extend"})
+    base, _ = _read(parent_ref, (*seen, label), written=parent)
+    merged = deep_merge(base, {k: v for k, v in data.items() if k != "extend"}, label=label)
     merged["extend"] = parent
     return merged, label
 
 
-def _text_of(ref: str | Path, seen: tuple[str, ...]) -> tuple[str, str, Path | None]:
+def _text_of(
+    ref: str | Path, seen: tuple[str, ...], written: str | None = None
+) -> tuple[str, str, Path | None]:
     """Return (text, label for messages, folder for relative extends)."""
     name = str(ref)
     if isinstance(ref, str) and name in preset_names():
@@ -119,7 +145,7 @@ def _text_of(ref: str | Path, seen: tuple[str, ...]) -> tuple[str, str, Path | N
     close = difflib.get_close_matches(path.name.removesuffix(".yaml"), preset_names(), n=1)
     hint = f"did you mean the preset '{close[0]}'?" if close else ""
     raise ConfigError(
-        f"'{name}' is neither a file nor a preset",
+        f"'{written or name}' is neither a file nor a preset",
         file=seen[-1] if seen else None,
         path="extend" if seen else None,
         expected=f"a path to a YAML file or one of the presets: {', '.join(preset_names())}",
@@ -127,20 +153,34 @@ def _text_of(ref: str | Path, seen: tuple[str, ...]) -> tuple[str, str, Path | N
     )
 
 
-def deep_merge(base: Any, patch: Any) -> Any:
+def deep_merge(base: Any, patch: Any, *, label: str = "scenario", path: str = "") -> Any:
     if isinstance(base, dict) and isinstance(patch, dict):
         out = dict(base)
         for key, value in patch.items():
-            out[key] = deep_merge(base[key], value) if key in base else value
+            sub = f"{path}.{key}" if path else str(key)
+            out[key] = deep_merge(base[key], value, label=label, path=sub) if key in base else value
         return out
     if isinstance(base, list) and isinstance(patch, list) and _named(base) and _named(patch):
-        key = _item_key(base + patch)
+        key = "name" if "name" in base[0] else "behaviour"
+        for i, item in enumerate(patch):
+            if key not in item:
+                other = "behaviour" if key == "name" else "name"
+                raise ConfigError(
+                    f"this patch item has no '{key}' to say which item it changes",
+                    file=label,
+                    path=f"{path}[{i}]",
+                    expected=f"items of {path} matched by '{key}'"
+                    + (f", not '{other}'" if other in item else ""),
+                    fix=f"write `{key}: ...` to name the item to patch or add",
+                )
+        if not all(isinstance(item[key], str) for item in base + patch):
+            return patch  # validation reports the malformed name with its key path
         out_list = [dict(item) for item in base]
         index = {item[key]: i for i, item in enumerate(out_list)}
         for item in patch:
             if item[key] in index:
                 i = index[item[key]]
-                out_list[i] = deep_merge(out_list[i], item)
+                out_list[i] = deep_merge(out_list[i], item, label=label, path=f"{path}[{i}]")
             else:
                 index[item[key]] = len(out_list)
                 out_list.append(dict(item))
@@ -150,10 +190,6 @@ def deep_merge(base: Any, patch: Any) -> Any:
             if not item.get("remove")
         ]
     return patch
-
-
-def _item_key(items: list[dict[str, Any]]) -> str:
-    return "name" if all("name" in item for item in items) else "behaviour"
 
 
 def _named(items: list[Any]) -> bool:
@@ -201,12 +237,35 @@ def _config_error_from(exc: ValidationError, label: str) -> ConfigError:
             expected=f"one of: {', '.join(allowed)}" if allowed else None,
             fix=f"did you mean '{close[0]}'?" if close else "remove the key or check its spelling",
         )
+    if kind == "literal_error":
+        choices = [str(c).strip("'") for c in first.get("ctx", {}).get("expected", "").split(", ")]
+        choices = [c for part in choices for c in part.replace("' or '", "|").split("|")]
+        got = first.get("input")
+        close = difflib.get_close_matches(str(got), [c.strip("'") for c in choices], n=1)
+        return ConfigError(
+            f"got {got!r}{more}",
+            file=label,
+            path=path,
+            expected=first["msg"].removeprefix("Input should be "),
+            fix=f"did you mean '{close[0]}'?"
+            if close
+            else f"use one of the values listed for {path}",
+        )
+    if kind == "string_pattern_mismatch":
+        return ConfigError(
+            f"got {first.get('input')!r}{more}",
+            file=label,
+            path=path,
+            expected=_describe(loc) or "an identifier",
+            fix="use lower-case letters, digits, '-' or '_', starting with a letter",
+        )
     message = first["msg"].removeprefix("Value error, ")
     expected = message.removeprefix("Input should be ").removeprefix("input should be ")
     described = _describe(loc)
-    fix = f"set {path} to {described}" if described else f"correct {path}"
+    fix = f"set {path} to {described}" if described else f"give {path} {_article(expected)}"
     got = first.get("input")
-    got_text = f"got {got!r}" if not isinstance(got, dict | list) else f"got a {type(got).__name__}"
+    shown = repr(got)
+    got_text = f"got {shown}" if len(shown) <= 60 else f"got a {type(got).__name__}"
     if message.startswith("expected") or " is " in message or message.startswith("got"):
         return ConfigError(f"{message}{more}", file=label, path=path, fix=fix)
     return ConfigError(f"{got_text}{more}", file=label, path=path, expected=expected, fix=fix)
@@ -259,3 +318,7 @@ def _describe(loc: tuple[Any, ...]) -> str | None:
     if holder is None or name is None:
         return None
     return holder.model_fields[name].description
+
+
+def _article(expected: str) -> str:
+    return expected if expected.startswith(("a ", "an ", "one ")) else f"a value that is {expected}"

@@ -22,8 +22,12 @@ def check_references(sc: Scenario, label: str) -> None:
         seen: set[str] = set()
         for i, name in enumerate(items):
             if name in seen:
-                fail(f"{path}[{i}].name", f"the {what} name '{name}' appears twice",
-                     f"each {what} named once", f"rename or merge the second '{name}'")
+                fail(
+                    f"{path}[{i}].name",
+                    f"the {what} name '{name}' appears twice",
+                    f"each {what} named once",
+                    f"rename or merge the second '{name}'",
+                )
             seen.add(name)
 
     def known(name: str, names: list[str], path: str, what: str) -> None:
@@ -54,8 +58,12 @@ def check_references(sc: Scenario, label: str) -> None:
     ):
         total = sum(shares)
         if abs(total - 1.0) > SHARE_TOLERANCE:
-            fail(f"{path}[*].share", f"the shares add up to {total:.6g}", "a sum of 1",
-                 "scale the shares so they add up to 1")
+            fail(
+                f"{path}[*].share",
+                f"the shares add up to {total:.6g}",
+                "a sum of 1",
+                "scale the shares so they add up to 1",
+            )
 
     def per_group(value: float | dict[str, float], path: str) -> None:
         if isinstance(value, dict):
@@ -63,8 +71,12 @@ def check_references(sc: Scenario, label: str) -> None:
                 known(key, groups, f"{path}.{key}", "group")
             missing = [g for g in groups if g not in value]
             if missing:
-                fail(path, f"no value for group(s) {', '.join(missing)}",
-                     "a value for every group", "add the missing groups or give one number")
+                fail(
+                    path,
+                    f"no value for group(s) {', '.join(missing)}",
+                    "a value for every group",
+                    "add the missing groups or give one number",
+                )
 
     for i, b in enumerate(sc.behaviours):
         per_group(b.rate, f"behaviours[{i}].rate")
@@ -77,15 +89,23 @@ def check_references(sc: Scenario, label: str) -> None:
                 known(key, regions, f"sources[{i}].coverage.{key}", "region")
             missing = [r for r in regions if r not in s.coverage]
             if missing:
-                fail(f"sources[{i}].coverage", f"no coverage for region(s) {', '.join(missing)}",
-                     "a coverage for every region", "add the regions or give one number")
+                fail(
+                    f"sources[{i}].coverage",
+                    f"no coverage for region(s) {', '.join(missing)}",
+                    "a coverage for every region",
+                    "add the regions or give one number",
+                )
         for kind in ("false_match", "misattribution", "bookkeeping"):
             per_group(getattr(s.errors, kind), f"sources[{i}].errors.{kind}")
 
     score = sc.regime.score
     if not score.min <= score.start <= score.max:
-        fail("regime.score", f"start {score.start} is not within min {score.min} .. max {score.max}",
-             "min <= start <= max", "move start inside the bounds or widen them")
+        fail(
+            "regime.score",
+            f"start {score.start} is not within min {score.min} .. max {score.max}",
+            "min <= start <= max",
+            "move start inside the bounds or widen them",
+        )
 
     for i, rule in enumerate(sc.regime.rules):
         known(rule.behaviour, behaviours, f"regime.rules[{i}].behaviour", "behaviour")
@@ -93,48 +113,69 @@ def check_references(sc: Scenario, label: str) -> None:
             known(rule.recorded_by, sources, f"regime.rules[{i}].recorded_by", "data source")
             src = sc.sources[sources.index(rule.recorded_by)]
             if rule.behaviour not in src.observes:
-                fail(f"regime.rules[{i}].recorded_by",
-                     f"source '{rule.recorded_by}' does not observe '{rule.behaviour}'",
-                     f"a source whose observes: includes '{rule.behaviour}'",
-                     f"add '{rule.behaviour}' to that source's observes, or drop recorded_by")
+                fail(
+                    f"regime.rules[{i}].recorded_by",
+                    f"source '{rule.recorded_by}' does not observe '{rule.behaviour}'",
+                    f"a source whose observes: includes '{rule.behaviour}'",
+                    f"add '{rule.behaviour}' to that source's observes, or drop recorded_by",
+                )
         if rule.list is not None:
             known(rule.list, lists, f"regime.rules[{i}].list", "list")
         if rule.points == 0 and rule.list is None:
-            fail(f"regime.rules[{i}]", "the rule neither changes points nor lists anyone",
-                 "points: (non-zero) or list:", "give the rule points or a list, or delete it")
+            fail(
+                f"regime.rules[{i}]",
+                "the rule neither changes points nor lists anyone",
+                "points: (non-zero) or list:",
+                "give the rule points or a list, or delete it",
+            )
 
     rec = sc.regime.recovery
     if rec.expire_after_days is not None and rec.points_per_day:
-        fail("regime.recovery", "both points_per_day and expire_after_days are set",
-             "one recovery mechanism", "keep either drift (points_per_day) or expiry")
+        fail(
+            "regime.recovery",
+            "both points_per_day and expire_after_days are set",
+            "one recovery mechanism",
+            "keep either drift (points_per_day) or expiry",
+        )
 
     previous = None
     for i, tier in enumerate(sc.regime.tiers):
         if previous is not None and tier.min_score >= previous:
-            fail(f"regime.tiers[{i}].min_score",
-                 f"{tier.min_score} is not below the tier before it ({previous})",
-                 "tiers listed best first with strictly falling min_score",
-                 "reorder the tiers or correct the threshold")
+            fail(
+                f"regime.tiers[{i}].min_score",
+                f"{tier.min_score} is not below the tier before it ({previous})",
+                "tiers listed best first with strictly falling min_score",
+                "reorder the tiers or correct the threshold",
+            )
         previous = tier.min_score
     if sc.regime.tiers[-1].min_score > score.min:
         n = len(sc.regime.tiers) - 1
-        fail(f"regime.tiers[{n}].min_score",
-             f"scores from {score.min} to {sc.regime.tiers[-1].min_score - 1} fall in no tier",
-             f"the last tier to start at or below score.min ({score.min})",
-             f"set the last tier's min_score to {score.min}")
+        fail(
+            f"regime.tiers[{n}].min_score",
+            f"scores from {score.min} to {sc.regime.tiers[-1].min_score - 1} fall in no tier",
+            f"the last tier to start at or below score.min ({score.min})",
+            f"set the last tier's min_score to {score.min}",
+        )
 
     for i, lst in enumerate(sc.regime.lists):
         if lst.enter_at_or_below is not None and not (
             score.min <= lst.enter_at_or_below <= score.max
         ):
-            fail(f"regime.lists[{i}].enter_at_or_below",
-                 f"{lst.enter_at_or_below} is outside the score range {score.min}..{score.max}",
-                 "a score within the bounds", "pick a threshold the score can reach")
+            fail(
+                f"regime.lists[{i}].enter_at_or_below",
+                f"{lst.enter_at_or_below} is outside the score range {score.min}..{score.max}",
+                "a score within the bounds",
+                "pick a threshold the score can reach",
+            )
 
     for i, c in enumerate(sc.consequences):
         if (c.tiers is None) == (c.list is None):
-            fail(f"consequences[{i}]", "needs exactly one of tiers: or list:",
-                 "tiers: [names] or list: name", "say which standing carries the consequence")
+            fail(
+                f"consequences[{i}]",
+                "needs exactly one of tiers: or list:",
+                "tiers: [names] or list: name",
+                "say which standing carries the consequence",
+            )
         for j, name in enumerate(c.tiers or []):
             known(name, tiers, f"consequences[{i}].tiers[{j}]", "tier")
         if c.list is not None:

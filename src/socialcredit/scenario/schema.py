@@ -7,7 +7,6 @@ sections (a rule naming a behaviour, a consequence naming a tier) are checked in
 ``scenario.references`` so their errors can name the exact key path.
 """
 
-
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
@@ -45,44 +44,48 @@ DOMAINS = (
 Domain = Literal[DOMAINS]  # type: ignore[valid-type]
 
 
-def _per_group(value: Any) -> float | dict[str, float]:
-    """A probability for every group, or a mapping of group name to probability."""
-    if isinstance(value, bool):
-        raise ValueError("expected a probability between 0 and 1 or a mapping group -> probability")
-    if isinstance(value, int | float):
-        if not 0.0 <= float(value) <= 1.0:
-            raise ValueError(f"probability {value} is outside 0..1")
-        return float(value)
-    if isinstance(value, dict):
-        out: dict[str, float] = {}
-        for key, item in value.items():
-            if isinstance(item, bool) or not isinstance(item, int | float):
-                raise ValueError(f"value for group '{key}' is {item!r}, not a number")
-            if not 0.0 <= float(item) <= 1.0:
-                raise ValueError(f"probability {item} for group '{key}' is outside 0..1")
-            out[str(key)] = float(item)
-        return out
-    raise ValueError(
-        f"got {type(value).__name__} {value!r}; expected a probability between 0 and 1 "
-        "or a mapping group -> probability"
-    )
+def _probability_or_mapping(what: str) -> Any:
+    """A validator for 'one probability for all, or a mapping of <what> name to probability'."""
+
+    def check(value: Any) -> float | dict[str, float]:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"probability {value} is outside 0..1")
+            return float(value)
+        if isinstance(value, dict):
+            out: dict[str, float] = {}
+            for key, item in value.items():
+                if isinstance(item, bool) or not isinstance(item, int | float):
+                    raise ValueError(f"value for {what} '{key}' is {item!r}, not a number")
+                if not 0.0 <= float(item) <= 1.0:
+                    raise ValueError(f"probability {item} for {what} '{key}' is outside 0..1")
+                out[str(key)] = float(item)
+            return out
+        raise ValueError(
+            f"got {value!r}; expected a probability between 0 and 1 "
+            f"or a mapping {what} -> probability"
+        )
+
+    return check
+
+
+def _probability_or_mapping_schema(what: str) -> dict[str, Any]:
+    number = {"type": "number", "minimum": 0, "maximum": 1}
+    return {
+        "anyOf": [number, {"type": "object", "additionalProperties": number}],
+        "description": f"a probability for every {what}, or one per {what} name",
+    }
 
 
 PerGroup = Annotated[
     float | dict[str, float],
-    PlainValidator(_per_group),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": 1},
-                {
-                    "type": "object",
-                    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
-                },
-            ],
-            "description": "a probability for all groups, or one per group name",
-        }
-    ),
+    PlainValidator(_probability_or_mapping("group")),
+    WithJsonSchema(_probability_or_mapping_schema("group")),
+]
+PerRegion = Annotated[
+    float | dict[str, float],
+    PlainValidator(_probability_or_mapping("region")),
+    WithJsonSchema(_probability_or_mapping_schema("region")),
 ]
 
 
@@ -162,7 +165,7 @@ class DataSource(Strict):
     name: Name
     kind: Literal["camera", "records", "informant", "platform"] = "records"
     observes: list[Name] = Field(min_length=1, description="behaviours this source records")
-    coverage: float | dict[str, Probability] = Field(
+    coverage: PerRegion = Field(
         1.0, description="share of acts in view: one number, or one per region name"
     )
     coverage_per_camera_per_1000: float | None = Field(

@@ -1,0 +1,280 @@
+"""The command line: ``socialcredit run | presets | schema | validate``.
+
+Every deliberate error (``SocialCreditError``) is shown as one paragraph on stderr with exit code
+2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from socialcredit import __version__
+from socialcredit.errors import ConfigError, SocialCreditError
+
+app = typer.Typer(
+    name="socialcredit",
+    help="Simulate social credit systems on synthetic populations and measure what they do.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Show deliberate errors as one paragraph and exit 2; never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except SocialCreditError as exc:
+            err_console.print(
+                f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True, highlight=False
+            )
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted: no run folder was written")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _count(value: str | None, option: str, low: int, high: int) -> int | None:
+    """Parse '1000000', '1e6' or '1_000_000' as a whole number within bounds."""
+    if value is None:
+        return None
+    try:
+        number = float(value.replace("_", "").replace(",", ""))
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number != int(number):
+        raise ConfigError(
+            f"got '{value}'",
+            path=option,
+            expected="a whole number such as 1000000 or 1.4e9",
+            fix=f"pass {option} with a whole number",
+        )
+    if not low <= int(number) <= high:
+        raise ConfigError(
+            f"got {int(number):,}",
+            path=option,
+            expected=f"{low:,} .. {high:,}",
+            fix=f"pass {option} within that range",
+        )
+    return int(number)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out_console.print(f"socialcredit {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        out_console.print(ctx.get_help())
+
+
+@app.command()
+@friendly_errors
+def run(
+    scenario: Annotated[
+        str, typer.Argument(help="A preset name or a scenario YAML file.")
+    ] = "china-national-score-2018",
+    people: Annotated[
+        str | None, typer.Option(help="Population size (default: the scenario's; 1e6 works).")
+    ] = None,
+    days: Annotated[
+        str | None, typer.Option(help="Days to simulate (default: the scenario's).")
+    ] = None,
+    seed: Annotated[str | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Run folder to create (default: runs/NAME-TIMESTAMP).")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="Simulation engine.")] = "reference",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Run a scenario and write its run folder (scenario, manifest, metrics, summary)."""
+    from socialcredit.runner import run as run_scenario
+
+    n = _count(people, "--people", 1, 2**40 - 1)
+    t = _count(days, "--days", 1, 65_000)
+    s = _count(seed, "--seed", 0, 2**63 - 1)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=True,
+    )
+    task: list[Any] = []
+
+    def on_start(plan: Any) -> None:
+        task.append(progress.add_task(f"{plan.name}, {plan.people:,} people", total=plan.days))
+
+    def on_day(day: int) -> None:
+        progress.advance(task[0])
+
+    with progress:
+        result = run_scenario(
+            scenario,
+            people=n,
+            days=t,
+            seed=s,
+            out=out,
+            engine=engine,
+            on_start=on_start,
+            on_day=on_day,
+            argv=sys.argv,
+        )
+    if not quiet:
+        _print_summary(result.summary, result.folder, result.timings)
+
+
+def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[str, float]) -> None:
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{100 * x:.1f}%"
+
+    head = Table(
+        title=f"{summary['scenario']}: {summary['people']:,} people, {summary['days']} days",
+        show_header=False,
+        title_justify="left",
+    )
+    head.add_column(style="bold")
+    head.add_column(justify="right")
+    head.add_row("people ever sanctioned", f"{summary['people_ever_sanctioned']:,}")
+    head.add_row(
+        "  of them wrongfully at some point", f"{summary['people_ever_wrongfully_sanctioned']:,}"
+    )
+    head.add_row("sanctioned on the last day", f"{summary['sanctioned_last_day']:,}")
+    head.add_row("  wrongfully", f"{summary['wrongfully_sanctioned_last_day']:,}")
+    head.add_row("wrongful share of sanctioned person-days", pct(summary["wrongful_share"]))
+    head.add_row("cross-context share of sanctions", pct(summary["cross_context_share"]))
+    chill = summary["chilling"]
+    if chill.get("change") is not None:
+        head.add_row("chilling: legitimate disfavoured acts vs day 0", pct(chill["change"]))
+    ap = summary["appeals"]
+    head.add_row(
+        "appeals filed / won / pending",
+        f"{ap['filed']:,} / {ap['won']:,} / {ap['pending_at_end']:,}",
+    )
+    head.add_row(
+        "speed",
+        f"{summary['person_days_per_second'] / 1e6:,.1f} M person-days/s "
+        f"({timings['simulation']:.1f} s)",
+    )
+    out_console.print(head)
+
+    table = Table(title="sanctions in force on the last day", title_justify="left")
+    for name in ("sanction", "domain", "in force", "wrongful", "wrong %", "DI max"):
+        table.add_column(
+            name, justify="left" if name in ("sanction", "domain") else "right", overflow="fold"
+        )
+    for name, s in summary["sanctions"].items():
+        ratios = [r for r in s["disparate_impact"].values() if r is not None]
+        di = f"{max(ratios):.2f}" if ratios else "-"
+        if s["disparate_impact_flagged"]:
+            di += " !"
+        table.add_row(
+            name,
+            s["domain"] + ("*" if s["cross_context"] else ""),
+            f"{s['in_force_last_day']:,}",
+            f"{s['wrongful_last_day']:,}",
+            pct(s["wrongful_share"]),
+            di,
+        )
+    out_console.print(table)
+    out_console.print(
+        "* cross-context: the domain differs from that of every record that can "
+        "trigger it.  DI: disparate impact, group rate / least-affected group's "
+        "rate; ! = outside 0.8-1.25"
+    )
+    causes = summary["wrongful_causes"][:3]
+    if causes:
+        text = "; ".join(
+            f"{c['source']} {c['error_kind'].replace('_', ' ')} {pct(c['share'])}" for c in causes
+        )
+        out_console.print(f"Top causes of wrongful sanction person-days: {text}")
+    if folder is not None:
+        out_console.print(f"Run folder: [bold]{folder}[/bold]")
+
+
+@app.command()
+@friendly_errors
+def presets(
+    show: Annotated[str | None, typer.Option(help="Print this preset's YAML.")] = None,
+) -> None:
+    """List the built-in scenarios, one line each."""
+    from socialcredit.scenario.loading import load_scenario, preset_names, preset_text
+
+    if show is not None:
+        if show not in preset_names():
+            raise ConfigError(
+                f"'{show}' is not a preset",
+                path="--show",
+                expected=f"one of: {', '.join(preset_names())}",
+                fix="run `socialcredit presets` for the list",
+            )
+        out_console.print(preset_text(show), markup=False, highlight=False)
+        return
+    table = Table(show_header=True, box=None)
+    table.add_column("preset", style="bold")
+    table.add_column("what it models")
+    for name in preset_names():
+        sc, _ = load_scenario(name)
+        first = sc.description.split(". ")[0].rstrip(".") + "."
+        table.add_row(name, first)
+    out_console.print(table)
+
+
+@app.command()
+@friendly_errors
+def schema(
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of scenario files (for editor completion and checks)."""
+    from socialcredit.scenario.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2)
+    if out is None:
+        sys.stdout.write(text + "\n")
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+
+
+@app.command()
+@friendly_errors
+def validate(scenario: Annotated[str, typer.Argument(help="A preset name or YAML file.")]) -> None:
+    """Check a scenario file and compile it, without running it."""
+    from socialcredit.scenario.compile import compile_plan
+    from socialcredit.scenario.loading import load_scenario
+
+    sc, _ = load_scenario(scenario)
+    plan = compile_plan(sc, label=scenario)
+    out_console.print(
+        f"{scenario}: valid ({len(plan.behaviours)} behaviours, "
+        f"{len(plan.sources)} data sources, {len(plan.tiers)} tiers, "
+        f"{len(plan.consequences)} consequences)"
+    )
+
+
+def main() -> None:
+    app()

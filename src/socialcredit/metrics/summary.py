@@ -1,0 +1,168 @@
+"""The run summary: headline numbers derived from the per-day metrics and the final state.
+
+Definitions a reader needs:
+- *person-days* of a sanction: the sum over days of the people it applied to.
+- *wrongful*: in force under the system's standing but not under the shadow standing (the
+  standing the same regime would give from true records alone).
+- *disparate impact* of a sanction: its rate in a group (person-days per person-day lived) over its
+  rate in the least-affected group; ratios outside 0.8-1.25 are flagged.
+- *chilling*: change in legitimate disfavoured acts per person-day, last 30 days against day 0.
+- *cross-context share*: share of sanction person-days whose domain differs from the domains of
+  every record that can trigger them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from socialcredit.engine.plan import DISFAVOURED_LEGITIMATE, ERROR_KINDS, PERK, Plan
+from socialcredit.metrics.layout import MetricLayout, cause_labels
+
+FOUR_FIFTHS = (0.8, 1.25)  # the US EEOC "four-fifths rule" band (29 CFR 1607.4(D), 1978)
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return float(a / b) if b else None
+
+
+def summarize(
+    plan: Plan,
+    layout: MetricLayout,
+    counts: np.ndarray,
+    stats: np.ndarray,
+    ever_sanctioned: int,
+    ever_wrongful: int,
+) -> dict[str, Any]:
+    G = len(plan.groups)
+    days = counts.shape[0]
+    by_group = counts.reshape(days, len(plan.regions), G, -1).sum(axis=1)  # [day, G, col]
+    total = counts.sum(axis=1)  # [day, col]
+    col = layout.at
+    group_people = by_group[0, :, col("people")].astype(np.float64)
+    person_days = float(plan.people) * days
+
+    sanctions: dict[str, Any] = {}
+    perks: dict[str, Any] = {}
+    cross_days = 0
+    all_days = 0
+    for c, name in enumerate(plan.consequences):
+        if plan.consequence_kind[c] == PERK:
+            perks[name] = {
+                "domain": plan.consequence_domains[c],
+                "person_days": int(total[:, col(f"perk__{name}")].sum()),
+                "in_force_last_day": int(total[-1, col(f"perk__{name}")]),
+            }
+            continue
+        active = total[:, col(f"sanction__{name}")]
+        wrong = total[:, col(f"sanction_wrongful__{name}")]
+        per_group = by_group[:, :, col(f"sanction__{name}")].sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(group_people > 0, per_group / (group_people * days), np.nan)
+        lived = rate[group_people > 0]
+        least = float(lived.min()) if lived.size else 0.0
+        impact = {g: _ratio(float(rate[i]), least) for i, g in enumerate(plan.groups)}
+        flagged = [
+            g
+            for g, r in impact.items()
+            if r is not None and not FOUR_FIFTHS[0] <= r <= FOUR_FIFTHS[1]
+        ]
+        sanctions[name] = {
+            "domain": plan.consequence_domains[c],
+            "magnitude": float(plan.consequence_magnitude[c]),
+            "cross_context": bool(plan.cross_context[c]),
+            "person_days": int(active.sum()),
+            "wrongful_person_days": int(wrong.sum()),
+            "wrongful_share": _ratio(float(wrong.sum()), float(active.sum())),
+            "in_force_last_day": int(active[-1]),
+            "wrongful_last_day": int(wrong[-1]),
+            "rate_by_group": {
+                g: (None if np.isnan(r) else float(r))
+                for g, r in zip(plan.groups, rate, strict=True)
+            },
+            "disparate_impact": impact,
+            "disparate_impact_flagged": flagged,
+        }
+        all_days += int(active.sum())
+        cross_days += int(active.sum()) if plan.cross_context[c] else 0
+
+    labels = cause_labels(plan)
+    first = col("wrongful_cause__none")
+    cause_days = total[:, first : first + len(labels)].sum(axis=0)
+    wrongful_days = int(total[:, col("sanctioned_wrongful")].sum())
+    causes = sorted(
+        (
+            {
+                "source": label.split("__")[0] if label != "none" else None,
+                "error_kind": label.split("__")[1] if label != "none" else "none",
+                "person_days": int(n),
+                "share": _ratio(float(n), float(wrongful_days)),
+            }
+            for label, n in zip(labels, cause_days, strict=True)
+            if n
+        ),
+        key=lambda item: -item["person_days"],
+    )
+
+    records = {
+        s: {"true": int(total[:, col(f"records_true__{s}")].sum())}
+        | {k: int(total[:, col(f"records_{k}__{s}")].sum()) for k in ERROR_KINDS}
+        for s in plan.sources
+    }
+    acts = {b: int(total[:, col(f"acts__{b}")].sum()) for b in plan.behaviours}
+
+    legit = [
+        b
+        for i, b in enumerate(plan.behaviours)
+        if plan.behaviour_class[i] == DISFAVOURED_LEGITIMATE
+    ]
+    chilling: dict[str, Any] = {"behaviours": legit}
+    if legit:
+        daily = sum(total[:, col(f"acts__{b}")] for b in legit) / plan.people
+        window = min(30, days)
+        chilling |= {
+            "rate_day0": float(daily[0]),
+            "rate_last_30_days": float(daily[-window:].mean()),
+            "change": _ratio(float(daily[-window:].mean()) - float(daily[0]), float(daily[0])),
+        }
+
+    filed = int(total[:, col("appeals_filed")].sum())
+    decided = int(total[:, col("appeals_decided")].sum())
+    last_people = stats[-1, :, 0]
+    cell_people = plan.cell_people.astype(np.float64)
+    lived_cells = cell_people > 0
+    score_mean = float((last_people[lived_cells] * cell_people[lived_cells]).sum() / plan.people)
+    tiers_last = total[-1, layout.span("tier", plan.tiers)]
+
+    return {
+        "scenario": plan.name,
+        "people": plan.people,
+        "days": days,
+        "seed": plan.seed,
+        "person_days": int(person_days),
+        "people_ever_sanctioned": ever_sanctioned,
+        "people_ever_wrongfully_sanctioned": ever_wrongful,
+        "sanctioned_last_day": int(total[-1, col("sanctioned")]),
+        "wrongfully_sanctioned_last_day": int(total[-1, col("sanctioned_wrongful")]),
+        "sanctioned_person_days": int(total[:, col("sanctioned")].sum()),
+        "wrongfully_sanctioned_person_days": wrongful_days,
+        "wrongful_share": _ratio(float(wrongful_days), float(total[:, col("sanctioned")].sum())),
+        "wrongful_causes": causes,
+        "sanctions": sanctions,
+        "perks": perks,
+        "cross_context_share": _ratio(float(cross_days), float(all_days)),
+        "records": records,
+        "acts": acts,
+        "chilling": chilling,
+        "appeals": {
+            "filed": filed,
+            "decided": decided,
+            "won": int(total[:, col("appeals_won")].sum()),
+            "pending_at_end": filed - decided,
+        },
+        "score_mean_last_day": score_mean,
+        "tier_shares_last_day": {
+            t: float(n) / plan.people for t, n in zip(plan.tiers, tiers_last, strict=True)
+        },
+    }
