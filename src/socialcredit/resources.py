@@ -7,9 +7,9 @@ import os
 from socialcredit.engine.plan import Plan
 from socialcredit.errors import ResourceError
 
-# Peak bytes per person of the reference engine, measured with /usr/bin/time at 1e6 people
-# (state, static arrays and the day's NumPy temporaries); see the issue note for the figures.
-REFERENCE_BYTES_PER_PERSON = 190
+# Peak bytes per person of the reference engine: the default preset at 1e6 people peaked at
+# 210 MB RSS (/usr/bin/time), about 135 B/person above the interpreter; 160 leaves a margin.
+REFERENCE_BYTES_PER_PERSON = 160
 HEADROOM = 0.85  # leave room for the interpreter, libraries and the page cache
 
 

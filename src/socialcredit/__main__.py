@@ -1,0 +1,3 @@
+from socialcredit.cli import main
+
+main()

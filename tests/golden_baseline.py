@@ -1,0 +1,30 @@
+"""The golden baseline: integer summary numbers per preset at a small, fixed size and seed.
+
+Integers only, so the comparison is exact on any machine. `make golden` rewrites the files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from socialcredit.runner import run
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+PEOPLE, DAYS, SEED = 20_000, 90, 1
+
+
+def golden_numbers(preset: str) -> dict[str, Any]:
+    s = run(preset, people=PEOPLE, days=DAYS, seed=SEED, write=False).summary
+    return {
+        "size": {"people": PEOPLE, "days": DAYS, "seed": SEED},
+        "people_ever_sanctioned": s["people_ever_sanctioned"],
+        "people_ever_wrongfully_sanctioned": s["people_ever_wrongfully_sanctioned"],
+        "sanctioned_person_days": s["sanctioned_person_days"],
+        "wrongfully_sanctioned_person_days": s["wrongfully_sanctioned_person_days"],
+        "acts": s["acts"],
+        "records": s["records"],
+        "sanction_person_days": {k: v["person_days"] for k, v in s["sanctions"].items()},
+        "perk_person_days": {k: v["person_days"] for k, v in s["perks"].items()},
+        "appeals": s["appeals"],
+    }
