@@ -13,7 +13,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from golden_baseline import GOLDEN_DIR, golden_numbers  # noqa: E402
-
 from socialcredit.scenario.loading import preset_names  # noqa: E402
 
 for name in preset_names():

@@ -25,7 +25,10 @@ def test_run_writes_a_complete_verifiable_folder(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "people ever sanctioned" in done.stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "metrics.parquet", "scenario.yaml", "summary.json",
+        "manifest.json",
+        "metrics.parquet",
+        "scenario.yaml",
+        "summary.json",
     ]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["people"] == 5000 and manifest["days"] == 20
@@ -43,7 +46,9 @@ def test_resolved_scenario_reruns_to_identical_metrics(tmp_path: Path) -> None:
     assert sc("run", "--people", "3000", "--days", "15", "--out", str(first), "-q").returncode == 0
     done = sc("run", str(first / "scenario.yaml"), "--out", str(second), "-q")
     assert done.returncode == 0, done.stderr
-    assert pq.read_table(first / "metrics.parquet").equals(pq.read_table(second / "metrics.parquet"))
+    assert pq.read_table(first / "metrics.parquet").equals(
+        pq.read_table(second / "metrics.parquet")
+    )
 
 
 @pytest.mark.parametrize("preset", ["driving-demerit-points", "us-credit-score"])
@@ -73,7 +78,9 @@ def test_existing_output_folder_is_refused_and_untouched(tmp_path: Path) -> None
         (["--engine", "warp"], ["--engine", "warp", "reference"]),
     ],
 )
-def test_bad_values_give_one_clear_paragraph(tmp_path: Path, args: list[str], words: list[str]) -> None:
+def test_bad_values_give_one_clear_paragraph(
+    tmp_path: Path, args: list[str], words: list[str]
+) -> None:
     out = tmp_path / "never"
     done = sc("run", *args, "--out", str(out))
     assert done.returncode == 2

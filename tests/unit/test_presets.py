@@ -15,7 +15,8 @@ def _unsourced(model: BaseModel, path: str) -> list[str]:
     missing = []
     fields = type(model).model_fields
     numbers = [
-        name for name in model.model_fields_set
+        name
+        for name in model.model_fields_set
         if isinstance(getattr(model, name), int | float | dict) and name != "source"
     ]
     if "source" in fields and numbers and not (model.source or "").strip():
