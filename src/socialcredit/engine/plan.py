@@ -15,6 +15,7 @@ import numpy as np
 ERROR_KINDS = ("false_match", "misattribution", "bookkeeping")
 
 NEUTRAL, FAVOURED, DISFAVOURED, DISFAVOURED_LEGITIMATE = 0, 1, 2, 3
+CLASSES = 4
 PERK, SANCTION = 0, 1
 NO_LIST = -1
 NO_THRESHOLD = -(2**31)
@@ -48,6 +49,10 @@ class Plan:
     # acts
     base_rate: np.ndarray  # [G, B] float64 per person-day
     behaviour_class: np.ndarray  # [B] int8: NEUTRAL, FAVOURED, DISFAVOURED, DISFAVOURED_LEGITIMATE
+    # Rates summed by class: a person's act rate is sum over classes of multiplier x class rate.
+    class_cum: np.ndarray  # [G, 4, B] float64: cumulative base rate of class c's behaviours
+    class_rate: np.ndarray  # [G, 4] float64 = class_cum[:, :, -1]
+    class_last: np.ndarray  # [G, 4] int64: last behaviour of the class with a positive rate
 
     # observation
     observe_prob: np.ndarray  # [S, B, R] float64: coverage x detection, 0 if not observed

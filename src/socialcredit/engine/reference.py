@@ -27,10 +27,8 @@ import numpy as np
 
 from socialcredit.engine import rng
 from socialcredit.engine.plan import (
-    DISFAVOURED,
-    DISFAVOURED_LEGITIMATE,
+    CLASSES,
     ERROR_KINDS,
-    FAVOURED,
     NO_LIST,
     NO_THRESHOLD,
     SANCTION,
@@ -178,44 +176,49 @@ class ReferenceEngine:
 
     # --- 1. acts ---
 
-    def _multipliers(self, t: int, who: np.ndarray | None) -> dict[int, np.ndarray | float]:
+    def _multipliers(self, t: int) -> list[np.ndarray]:
+        """Per class (neutral, favoured, disfavoured, legitimate-disfavoured), each person's
+        multiplier of the base rates: propensity, deterrence, chilling and gaming."""
         p, s = self.plan, self.state
-        trait = self.trait if who is None else self.trait[who]
-        deter = s.deterrence if who is None else s.deterrence[who]
-        region = self.region if who is None else self.region[who]
         aware = p.awareness(t)
-        disfavoured = trait * (1.0 - deter / 255.0)
-        legitimate = disfavoured * (1.0 - p.chilling * p.chill_exposure[region] * aware)
-        return {
-            DISFAVOURED: disfavoured,
-            DISFAVOURED_LEGITIMATE: legitimate,
-            FAVOURED: 1.0 + p.gaming * aware,
-        }
-
-    def _rate(self, b: int, group: np.ndarray, mult: dict[int, np.ndarray | float]) -> np.ndarray:
-        return self.plan.base_rate[group, b] * mult.get(int(self.plan.behaviour_class[b]), 1.0)
+        disfavoured = self.trait * (1.0 - s.deterrence / 255.0)
+        chill = 1.0 - p.chilling * p.chill_exposure[self.region] * aware
+        ones = np.ones(p.people)
+        return [ones, ones * (1.0 + p.gaming * aware), disfavoured, disfavoured * chill]
 
     def acts(self, t: int, d: Day) -> None:
         p = self.plan
-        mult = self._multipliers(t, None)
+        mult = self._multipliers(t)
         total = np.zeros(p.people)
-        for b in range(len(p.behaviours)):
-            total += self._rate(b, self.group, mult)
+        for c in range(CLASSES):
+            total += p.class_rate[self.group, c] * mult[c]
         actors = np.flatnonzero(self.draw(rng.ACT, None, t) < total)
-        # which act: invert the cumulative rates at x, recomputed in the same order
+
+        # Which act: invert the cumulative rates at x, first across classes (the same terms, in
+        # the same order, as the total), then across the behaviours of the chosen class.
         x = self.draw(rng.ACT_PICK, actors, t) * total[actors]
-        mult = self._multipliers(t, actors)
         group = self.group[actors]
+        mult = [m[actors] for m in mult]
         chosen = np.full(len(actors), -1, dtype=np.int64)
-        last_positive = np.zeros(len(actors), dtype=np.int64)
+        below = np.zeros(len(actors))
+        last = np.zeros(len(actors), dtype=np.int64)
         cum = np.zeros(len(actors))
-        for b in range(len(p.behaviours)):
-            rate = self._rate(b, group, mult)
-            cum += rate
-            chosen[(chosen < 0) & (x < cum)] = b
-            last_positive[rate > 0] = b
-        chosen = np.where(chosen < 0, last_positive, chosen)  # x rounded up onto the total
-        d.actors, d.acts = actors, chosen
+        for c in range(CLASSES):
+            term = p.class_rate[group, c] * mult[c]
+            step = cum + term
+            pick = (chosen < 0) & (x < step) & (term > 0)
+            chosen[pick], below[pick] = c, cum[pick]
+            last[term > 0] = c
+            cum = step
+        unpicked = chosen < 0  # x rounded up onto the total: take the last class in play
+        chosen[unpicked] = last[unpicked]
+        below[unpicked] = x[unpicked]
+        m = np.choose(chosen, mult)
+        inside = (x - below)[:, None] < m[:, None] * p.class_cum[group, chosen]
+        member = p.behaviour_class[None, :] == chosen[:, None]
+        hit = inside & member
+        d.actors = actors
+        d.acts = np.where(hit.any(axis=1), hit.argmax(axis=1), p.class_last[group, chosen])
 
     # --- 2. observation ---
 
@@ -503,7 +506,7 @@ class ReferenceEngine:
                 out[:, L.at(f"perk__{name}")] = active
         out[:, L.at("sanctioned")] = per_cell(np.flatnonzero(d.sanctioned))
         wrong = np.flatnonzero(d.wrongful)
-        out[:, L.at("sanctioned_wrongful")] = len(wrong) and per_cell(wrong)
+        out[:, L.at("sanctioned_wrongful")] = per_cell(wrong)
         out[:, L.at("sanction_starts")] = per_cell(np.flatnonzero(d.starts))
         causes = 1 + S * K
         first = L.at("wrongful_cause__none")

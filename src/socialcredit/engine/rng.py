@@ -38,9 +38,13 @@ APPEAL_WIN = 88  # + list index
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> np.uint64(30))) * MIX1
-    z = (z ^ (z >> np.uint64(27))) * MIX2
-    return z ^ (z >> np.uint64(31))
+    """SplitMix64 finaliser, in place on ``z`` (a fresh uint64 array) to spare temporaries."""
+    z ^= z >> np.uint64(30)
+    z *= MIX1
+    z ^= z >> np.uint64(27)
+    z *= MIX2
+    z ^= z >> np.uint64(31)
+    return z
 
 
 def seed_key(seed: int) -> np.uint64:
@@ -56,6 +60,11 @@ def person_counters(people: np.ndarray) -> np.ndarray:
 
 def uniform(key: np.uint64, stream: int, counters: np.ndarray, day: int) -> np.ndarray:
     """Uniform doubles in [0, 1), one per entry of ``counters`` (from ``person_counters``)."""
-    x = counters | np.uint64((day << 8) | stream)
-    z = _mix(x * GOLDEN + key)
-    return (z >> np.uint64(11)).astype(np.float64) * TO_UNIT
+    z = counters | np.uint64((day << 8) | stream)
+    z *= GOLDEN
+    z += key
+    _mix(z)
+    z >>= np.uint64(11)
+    out = z.astype(np.float64)
+    out *= TO_UNIT
+    return out

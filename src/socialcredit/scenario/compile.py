@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from socialcredit.engine.plan import (
+    CLASSES,
     DISFAVOURED,
     DISFAVOURED_LEGITIMATE,
     ERROR_KINDS,
@@ -95,6 +96,12 @@ def compile_plan(
             for b in sc.behaviours
         ],
         dtype=np.int8,
+    )
+    member = behaviour_class[None, :] == np.arange(CLASSES)[:, None]  # [4, B]
+    class_cum = np.cumsum(base_rate[:, None, :] * member[None, :, :], axis=2)  # [G, 4, B]
+    positive = (base_rate[:, None, :] > 0) & member[None, :, :]
+    class_last = np.where(
+        positive.any(axis=2), len(behaviours) - 1 - positive[:, :, ::-1].argmax(axis=2), 0
     )
     gaming = sc.response.gaming
     peak = np.where(
@@ -262,6 +269,9 @@ def compile_plan(
         trait_spread=sc.population.trait_spread,
         base_rate=base_rate,
         behaviour_class=behaviour_class,
+        class_cum=class_cum,
+        class_rate=class_cum[:, :, -1].copy(),
+        class_last=class_last.astype(np.int64),
         observe_prob=observe_prob,
         misattribution=misattribution,
         error_kind=np.array([c[0] for c in channels], dtype=np.int8),
