@@ -31,8 +31,7 @@ _LITERAL_TYPO = (
     "as for names and keys"
 )
 
-XFAIL: dict[str, str] = {
-}
+XFAIL: dict[str, str] = {}
 
 
 def _params() -> list:
