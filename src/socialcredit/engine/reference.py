@@ -35,6 +35,7 @@ from socialcredit.engine.plan import (
     TRAIT_SCALE,
     Plan,
 )
+from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import Population
 
@@ -147,7 +148,6 @@ class ReferenceEngine:
             [bool((sanction & (plan.consequence_list == x)).any()) for x in range(len(plan.lists))],
             dtype=bool,
         )
-        self.score_width = plan.score_max - plan.score_min + 1
         self.next_slot = 0  # appeal queue: next free decision slot
         n_days, cells = plan.days, plan.cells
         self.counts = np.zeros((n_days, cells, len(self.layout.counts)), dtype=np.int64)
@@ -457,9 +457,8 @@ class ReferenceEngine:
     # --- 10. measurement ---
 
     def measurement(self, t: int, d: Day) -> None:
-        p, s, L = self.plan, self.state, self.layout
+        p, s = self.plan, self.state
         cells = p.cells
-        out = self.counts[t]
 
         def per_cell(who: np.ndarray) -> np.ndarray:
             return np.bincount(self.cell[who], minlength=cells)
@@ -468,64 +467,32 @@ class ReferenceEngine:
             flat = np.bincount(self.cell[who] * width + key, minlength=cells * width)
             return flat.reshape(cells, width)
 
-        B, S, K = len(p.behaviours), len(p.sources), len(ERROR_KINDS)
-        out[:, L.span("acts", p.behaviours)] = per_cell_by(d.actors, d.acts, B)
-        for src, seen in enumerate(d.true_records):
-            out[:, L.at(f"records_true__{p.sources[src]}")] = per_cell(d.actors[seen])
-        if len(d.errors):
-            code = (
-                p.error_kind[d.error_channel].astype(np.int64) * S + p.error_source[d.error_channel]
-            )
-            err = per_cell_by(d.errors, code, K * S)
-            for k, kind in enumerate(ERROR_KINDS):
-                out[:, L.span(f"records_{kind}", p.sources)] = err[:, k * S : (k + 1) * S]
+        def per_list(masks: np.ndarray) -> np.ndarray:  # [L, N] bool -> [cells, L]
+            columns = [per_cell(np.flatnonzero(m)) for m in masks]
+            return np.stack(columns, axis=1) if columns else np.zeros((cells, 0), np.int64)
 
-        T = len(p.tiers)
-        joint = np.bincount(
-            (self.cell * T + d.tier) * T + d.shadow_tier, minlength=cells * T * T
-        ).reshape(cells, T, T)
-        out[:, L.span("tier", p.tiers)] = joint.sum(axis=2)
-        for x, name in enumerate(p.lists):
-            out[:, L.at(f"listed__{name}")] = per_cell(np.flatnonzero(d.listed[x]))
-            out[:, L.at(f"listed_wrongful__{name}")] = per_cell(
-                np.flatnonzero(d.listed[x] & ~d.shadow_listed[x])
-            )
-        for c, name in enumerate(p.consequences):
-            x = int(p.consequence_list[c])
-            if x != NO_LIST:
-                active = out[:, L.at(f"listed__{p.lists[x]}")]
-                wrongful = out[:, L.at(f"listed_wrongful__{p.lists[x]}")]
-            else:
-                on = p.consequence_tiers[c]
-                active = joint[:, on, :].sum(axis=(1, 2))
-                wrongful = joint[:, on][:, :, ~on].sum(axis=(1, 2))
-            if p.consequence_kind[c] == SANCTION:
-                out[:, L.at(f"sanction__{name}")] = active
-                out[:, L.at(f"sanction_wrongful__{name}")] = wrongful
-            else:
-                out[:, L.at(f"perk__{name}")] = active
-        out[:, L.at("sanctioned")] = per_cell(np.flatnonzero(d.sanctioned))
+        B, S, K, T = len(p.behaviours), len(p.sources), len(ERROR_KINDS), len(p.tiers)
+        channel = d.error_channel
+        error_code = p.error_kind[channel].astype(np.int64) * S + p.error_source[channel]
         wrong = np.flatnonzero(d.wrongful)
-        out[:, L.at("sanctioned_wrongful")] = per_cell(wrong)
-        out[:, L.at("sanction_starts")] = per_cell(np.flatnonzero(d.starts))
-        causes = 1 + S * K
-        first = L.at("wrongful_cause__none")
-        out[:, first : first + causes] = per_cell_by(wrong, s.cause[wrong].astype(np.int64), causes)
-        out[:, L.at("appeals_filed")] = per_cell(d.filed)
-
-        # score distribution per cell, from an integer histogram (exact, cheap)
-        width = self.score_width
-        hist = np.bincount(
-            self.cell * width + (s.score.astype(np.int64) - p.score_min), minlength=cells * width
-        ).reshape(cells, width)
-        people = hist.sum(axis=1)
-        values = np.arange(p.score_min, p.score_max + 1, dtype=np.float64)
-        stats = self.stats[t]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            stats[:, 0] = hist @ values / people
-            cum = np.cumsum(hist, axis=1)
-            for i, q in enumerate((0.1, 0.5, 0.9)):
-                idx = (cum < np.ceil(q * people)[:, None]).sum(axis=1)
-                stats[:, 1 + i] = np.where(people > 0, p.score_min + idx, np.nan)
-            shadow_sum = np.bincount(self.cell, weights=s.shadow, minlength=cells)
-            stats[:, 4] = shadow_sum / people
+        width = p.score_max - p.score_min + 1
+        tally = Tally(
+            acts=per_cell_by(d.actors, d.acts, B),
+            records_true=np.stack([per_cell(d.actors[seen]) for seen in d.true_records], axis=1),
+            records_error=per_cell_by(d.errors, error_code, K * S).reshape(cells, K, S),
+            tier_pairs=per_cell_by(
+                np.arange(p.people), d.tier.astype(np.int64) * T + d.shadow_tier, T * T
+            ).reshape(cells, T, T),
+            listed=per_list(d.listed),
+            listed_wrongful=per_list(d.listed & ~d.shadow_listed),
+            sanctioned=per_cell(np.flatnonzero(d.sanctioned)),
+            wrongful=per_cell(wrong),
+            starts=per_cell(np.flatnonzero(d.starts)),
+            causes=per_cell_by(wrong, s.cause[wrong].astype(np.int64), 1 + S * K),
+            filed=per_cell(d.filed),
+            score_hist=per_cell_by(
+                np.arange(p.people), s.score.astype(np.int64) - p.score_min, width
+            ),
+            shadow_sum=np.bincount(self.cell, weights=s.shadow, minlength=cells).astype(np.int64),
+        )
+        record_day(p, self.layout, tally, self.counts[t], self.stats[t])

@@ -1,0 +1,102 @@
+"""Turn one day's integer tallies into metric columns; shared by every engine.
+
+An engine only has to count (per cell: acts, records, tier pairs, listings, sanctions, causes, a
+score histogram). Counts are integers, so they merge across chunks, threads and shards in any order
+to the same result; everything derived from them here is computed once, the same way for all
+engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from socialcredit.engine.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
+from socialcredit.metrics.layout import MetricLayout
+
+
+@dataclass
+class Tally:
+    """One day's counts per cell (all int64)."""
+
+    acts: np.ndarray  # [cells, B]
+    records_true: np.ndarray  # [cells, S]
+    records_error: np.ndarray  # [cells, K, S]
+    tier_pairs: np.ndarray  # [cells, T, T] system tier x shadow tier
+    listed: np.ndarray  # [cells, L]
+    listed_wrongful: np.ndarray  # [cells, L]
+    sanctioned: np.ndarray  # [cells]
+    wrongful: np.ndarray  # [cells]
+    starts: np.ndarray  # [cells]
+    causes: np.ndarray  # [cells, 1 + S * K]
+    filed: np.ndarray  # [cells]
+    score_hist: np.ndarray  # [cells, score range]
+    shadow_sum: np.ndarray  # [cells]
+
+    @staticmethod
+    def shapes(plan: Plan) -> dict[str, tuple[int, ...]]:
+        c, B, S, K = plan.cells, len(plan.behaviours), len(plan.sources), len(ERROR_KINDS)
+        T, L = len(plan.tiers), len(plan.lists)
+        return {
+            "acts": (c, B),
+            "records_true": (c, S),
+            "records_error": (c, K, S),
+            "tier_pairs": (c, T, T),
+            "listed": (c, L),
+            "listed_wrongful": (c, L),
+            "sanctioned": (c,),
+            "wrongful": (c,),
+            "starts": (c,),
+            "causes": (c, 1 + S * K),
+            "filed": (c,),
+            "score_hist": (c, plan.score_max - plan.score_min + 1),
+            "shadow_sum": (c,),
+        }
+
+
+def record_day(
+    plan: Plan, layout: MetricLayout, tally: Tally, counts: np.ndarray, stats: np.ndarray
+) -> None:
+    """Fill one day's rows: ``counts`` [cells, columns] and ``stats`` [cells, 5]."""
+    L, out = layout, counts
+    out[:, L.span("acts", plan.behaviours)] = tally.acts
+    out[:, L.span("records_true", plan.sources)] = tally.records_true
+    for k, kind in enumerate(ERROR_KINDS):
+        out[:, L.span(f"records_{kind}", plan.sources)] = tally.records_error[:, k]
+    joint = tally.tier_pairs
+    out[:, L.span("tier", plan.tiers)] = joint.sum(axis=2)
+    if plan.lists:
+        out[:, L.span("listed", plan.lists)] = tally.listed
+        out[:, L.span("listed_wrongful", plan.lists)] = tally.listed_wrongful
+    for c, name in enumerate(plan.consequences):
+        x = int(plan.consequence_list[c])
+        if x != NO_LIST:
+            active, wrongful = tally.listed[:, x], tally.listed_wrongful[:, x]
+        else:
+            on = plan.consequence_tiers[c]
+            active = joint[:, on, :].sum(axis=(1, 2))
+            wrongful = joint[:, on][:, :, ~on].sum(axis=(1, 2))
+        if plan.consequence_kind[c] == SANCTION:
+            out[:, L.at(f"sanction__{name}")] = active
+            out[:, L.at(f"sanction_wrongful__{name}")] = wrongful
+        else:
+            out[:, L.at(f"perk__{name}")] = active
+    out[:, L.at("sanctioned")] = tally.sanctioned
+    out[:, L.at("sanctioned_wrongful")] = tally.wrongful
+    out[:, L.at("sanction_starts")] = tally.starts
+    first = L.at("wrongful_cause__none")
+    out[:, first : first + tally.causes.shape[1]] = tally.causes
+    out[:, L.at("appeals_filed")] = tally.filed
+
+    # Score statistics from the integer histogram: exact, and the same for every engine.
+    hist = tally.score_hist
+    people = hist.sum(axis=1)
+    values = np.arange(plan.score_min, plan.score_max + 1, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stats[:, 0] = hist @ values / people
+        cum = np.cumsum(hist, axis=1)
+        for i, q in enumerate((0.1, 0.5, 0.9)):
+            idx = (cum < np.ceil(q * people)[:, None]).sum(axis=1)
+            stats[:, 1 + i] = np.where(people > 0, plan.score_min + idx, np.nan)
+        stats[:, 4] = tally.shadow_sum / people
