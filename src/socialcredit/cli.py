@@ -106,7 +106,9 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="Run folder to create (default: runs/NAME-TIMESTAMP).")
     ] = None,
-    engine: Annotated[str, typer.Option(help="Simulation engine.")] = "reference",
+    engine: Annotated[
+        str, typer.Option(help="fast (compiled, parallel) or reference (plain NumPy, readable).")
+    ] = "fast",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run a scenario and write its run folder (scenario, manifest, metrics, summary)."""

@@ -18,7 +18,7 @@ import yaml
 
 from socialcredit import __version__
 from socialcredit.engine.plan import Plan
-from socialcredit.engine.reference import EVER_SANCTIONED, EVER_WRONGFUL, ReferenceEngine
+from socialcredit.engine.reference import EVER_SANCTIONED, EVER_WRONGFUL
 from socialcredit.errors import ConfigError, OutputError
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
@@ -35,7 +35,18 @@ from socialcredit.scenario.loading import load_scenario
 from socialcredit.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "china-national-score-2018"
-ENGINES = {"reference": ReferenceEngine}
+ENGINES = ("fast", "reference")
+
+
+def engine_class(name: str) -> Any:
+    """Import lazily: the fast engine pulls in Numba, which the reference engine does not need."""
+    if name == "fast":
+        from socialcredit.engine.fast import FastEngine
+
+        return FastEngine
+    from socialcredit.engine.reference import ReferenceEngine
+
+    return ReferenceEngine
 
 
 @dataclass
@@ -61,25 +72,25 @@ def simulate(
     people: int | None = None,
     days: int | None = None,
     seed: int | None = None,
-    engine: str = "reference",
+    engine: str = "fast",
     label: str = "scenario",
     on_start: Callable[[Plan], None] | None = None,
     on_day: Callable[[int], None] | None = None,
-) -> tuple[Plan, ReferenceEngine, dict[str, float]]:
+) -> tuple[Plan, Any, dict[str, float]]:
     if engine not in ENGINES:
         raise ConfigError(
             f"unknown engine '{engine}'",
             path="--engine",
             expected=f"one of: {', '.join(ENGINES)}",
-            fix="use --engine reference",
+            fix="use --engine fast (compiled) or --engine reference (plain NumPy)",
         )
     plan = compile_plan(scenario, people=people, days=days, seed=seed, label=label)
-    check_memory(plan)
+    check_memory(plan, engine)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     population = synthesize(plan)
     timings["population"] = time.perf_counter() - start
-    sim = ENGINES[engine](plan, population)
+    sim = engine_class(engine)(plan, population)
     if on_start is not None:
         on_start(plan)
     start = time.perf_counter()
@@ -96,7 +107,7 @@ def run(
     days: int | None = None,
     seed: int | None = None,
     out: str | Path | None = None,
-    engine: str = "reference",
+    engine: str = "fast",
     write: bool = True,
     on_start: Callable[[Plan], None] | None = None,
     on_day: Callable[[int], None] | None = None,

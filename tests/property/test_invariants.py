@@ -9,15 +9,12 @@ stays well under a minute.
 
 from __future__ import annotations
 
-import copy
-import functools
-from typing import Any
-
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from scenarios import scaled
 from socialcredit.engine import rng
 from socialcredit.engine.plan import SANCTION
 from socialcredit.engine.reference import EVER_SANCTIONED, EVER_WRONGFUL, ReferenceEngine
@@ -27,7 +24,6 @@ from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario, preset_names, validate
 
 PRESETS = preset_names()
-ERROR_KINDS = ("false_match", "misattribution", "bookkeeping")
 
 RUN_SETTINGS = settings(
     max_examples=20,
@@ -35,33 +31,6 @@ RUN_SETTINGS = settings(
     derandomize=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-
-
-@functools.cache
-def _raw(name: str) -> dict[str, Any]:
-    return load_scenario(name)[1]
-
-
-def _scale(
-    value: float | dict[str, float], factor: float, floor: float = 0.0
-) -> float | dict[str, float]:
-    if isinstance(value, dict):
-        return {k: min(1.0, max(floor, v * factor)) for k, v in value.items()}
-    return min(1.0, max(floor, value * factor))
-
-
-def scaled(name: str, rate_scale: float, rate_floor: float, error_scale: float) -> dict[str, Any]:
-    """A preset with behaviour rates x rate_scale and at least rate_floor (so rare acts that
-    lead to lists happen in small runs), and every error rate x error_scale."""
-    raw = copy.deepcopy(_raw(name))
-    for b in raw["behaviours"]:
-        b["rate"] = _scale(b["rate"], rate_scale, rate_floor)
-    for s in raw["sources"]:
-        errors = s.get("errors", {})
-        for kind in ERROR_KINDS:
-            if kind in errors:
-                errors[kind] = _scale(errors[kind], error_scale)
-    return raw
 
 
 @st.composite

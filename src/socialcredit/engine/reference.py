@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from socialcredit.engine import rng
+from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.plan import (
     CLASSES,
     ERROR_KINDS,
@@ -148,7 +149,7 @@ class ReferenceEngine:
             [bool((sanction & (plan.consequence_list == x)).any()) for x in range(len(plan.lists))],
             dtype=bool,
         )
-        self.next_slot = 0  # appeal queue: next free decision slot
+        self.queue = AppealQueue(plan)
         n_days, cells = plan.days, plan.cells
         self.counts = np.zeros((n_days, cells, len(self.layout.counts)), dtype=np.int64)
         self.stats = np.zeros((n_days, cells, len(self.layout.stats)), dtype=np.float64)
@@ -431,28 +432,16 @@ class ReferenceEngine:
     # --- 9. appeals ---
 
     def appeals(self, t: int, d: Day) -> None:
-        p, s = self.plan, self.state
-        L = self.layout
-        filed_all = []
-        for x, entered in enumerate(d.entered):
-            if not len(entered):
-                continue
-            wrongful = (s.shadow_until[x, entered] <= t).astype(np.int64)
-            files = self.draw(rng.APPEAL_FILE + x, entered, t) < p.appeal_file[wrongful]
-            who, wrongful = entered[files], wrongful[files]
-            filed_all.append(who)
-            if not len(who) or p.appeal_capacity_micro == 0:
-                continue
-            first = max(self.next_slot, p.appeal_first_slot(t + p.appeal_delay))
-            slots = first + np.arange(len(who), dtype=np.int64)
-            self.next_slot = int(slots[-1]) + 1
-            decided = p.appeal_slot_day(slots)
-            won = self.draw(rng.APPEAL_WIN + x, who, t) < p.appeal_success[wrongful]
-            s.list_until[x, who[won]] = np.minimum(s.list_until[x, who[won]], decided[won])
-            inside = decided < p.days
-            for mask, column in ((inside, "appeals_decided"), (inside & won, "appeals_won")):
-                np.add.at(self.counts[:, :, L.at(column)], (decided[mask], self.cell[who[mask]]), 1)
-        d.filed = np.concatenate(filed_all) if filed_all else np.zeros(0, np.int64)
+        s, L = self.state, self.layout
+        d.filed = self.queue.hear(
+            t,
+            d.entered,
+            s.list_until,
+            s.shadow_until,
+            self.cell,
+            self.counts[:, :, L.at("appeals_decided")],
+            self.counts[:, :, L.at("appeals_won")],
+        )
 
     # --- 10. measurement ---
 

@@ -213,6 +213,17 @@ def compile_plan(
 
     score = sc.regime.score
     rec = sc.regime.recovery
+    # Days are stored in uint16 (list ends, record expiry): the latest one must fit.
+    longest = max([x.duration_days for x in sc.regime.lists] + [rec.expire_after_days or 0])
+    if t_days + longest >= MAX_DAYS - 1:
+        raise ConfigError(
+            f"{t_days} days plus the longest listing or expiry ({longest} days) reach day "
+            f"{t_days + longest}",
+            file=label,
+            path="--days",
+            expected=f"a last day below {MAX_DAYS - 1}",
+            fix=f"simulate at most {MAX_DAYS - 2 - longest} days",
+        )
     tier_min = np.array([t.min_score for t in sc.regime.tiers], dtype=np.int32)
     regime_lists = sc.regime.lists
 

@@ -1,0 +1,66 @@
+"""Stage 9, appeals: one global first-come, first-served queue, shared by every engine.
+
+New list entries are contested with a probability that depends on whether the entry is wrongful
+(the person knows whether they did it). Decisions come no sooner than ``delay`` days after filing,
+in filing order, at the scenario's capacity; slots are numbered from day 0 in exact integer
+arithmetic (``Plan.appeal_first_slot``). A won appeal ends the listing on the decision day.
+Filings of one day are ordered by list, then by person index, so the queue is the same however the
+population was split.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from socialcredit.engine import rng
+from socialcredit.engine.plan import Plan
+
+
+class AppealQueue:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.key = rng.seed_key(plan.seed)
+        self.next_slot = 0
+
+    def hear(
+        self,
+        t: int,
+        entered: list[np.ndarray],
+        list_until: np.ndarray,
+        shadow_until: np.ndarray,
+        cell_of: np.ndarray,
+        decided_counts: np.ndarray,
+        won_counts: np.ndarray,
+    ) -> np.ndarray:
+        """File today's appeals; return the people who filed (for the day's tally).
+
+        ``entered[x]`` holds, in index order, the people newly put on list ``x`` today;
+        ``cell_of`` maps a person index to its cell; decisions inside the horizon are counted
+        into ``decided_counts`` / ``won_counts`` [day, cell].
+        """
+        p = self.plan
+        filed = []
+        for x, who in enumerate(entered):
+            if not len(who):
+                continue
+            counters = rng.person_counters(who)
+            wrongful = (shadow_until[x, who] <= t).astype(np.int64)
+            files = (
+                rng.uniform(self.key, rng.APPEAL_FILE + x, counters, t) < p.appeal_file[wrongful]
+            )
+            who, wrongful, counters = who[files], wrongful[files], counters[files]
+            filed.append(who)
+            if not len(who) or p.appeal_capacity_micro == 0:
+                continue
+            first = max(self.next_slot, p.appeal_first_slot(t + p.appeal_delay))
+            slots = first + np.arange(len(who), dtype=np.int64)
+            self.next_slot = int(slots[-1]) + 1
+            decided = p.appeal_slot_day(slots)
+            won = (
+                rng.uniform(self.key, rng.APPEAL_WIN + x, counters, t) < p.appeal_success[wrongful]
+            )
+            list_until[x, who[won]] = np.minimum(list_until[x, who[won]], decided[won])
+            inside = decided < p.days
+            np.add.at(decided_counts, (decided[inside], cell_of[who[inside]]), 1)
+            np.add.at(won_counts, (decided[inside & won], cell_of[who[inside & won]]), 1)
+        return np.concatenate(filed) if filed else np.zeros(0, np.int64)

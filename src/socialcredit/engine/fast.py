@@ -1,0 +1,122 @@
+"""The fast engine: the reference engine's model, compiled with Numba and run in parallel.
+
+Same Plan, same State, same random numbers, same tallies: tests hold the metrics and the final
+state of both engines bit-identical for every preset. People are processed in chunks that start at
+household boundaries; chunks are dealt to a fixed number of lanes, each with its own integer
+tallies, so the result does not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from socialcredit.engine.appeals import AppealQueue
+from socialcredit.engine.plan import SANCTION, Plan
+from socialcredit.engine.reference import State
+from socialcredit.engine.rng import seed_key
+from socialcredit.metrics.collector import Tally, record_day
+from socialcredit.metrics.layout import MetricLayout, layout_for
+from socialcredit.population.synthesis import HOUSEHOLD_START, Population
+
+CHUNK_PEOPLE = 16_384  # about this many people per chunk (rounded to a household boundary)
+MAX_LANES = 64
+
+
+def chunk_starts(flags: np.ndarray, size: int = CHUNK_PEOPLE) -> np.ndarray:
+    """Chunk boundaries: the first household start at or after each multiple of ``size``."""
+    n = len(flags)
+    households = np.flatnonzero(flags & HOUSEHOLD_START)
+    wanted = np.arange(0, n, size, dtype=np.int64)
+    starts = np.unique(households[np.searchsorted(households, wanted)])
+    return np.append(starts, n).astype(np.int64)
+
+
+class FastEngine:
+    name = "fast"
+
+    def __init__(self, plan: Plan, population: Population) -> None:
+        from socialcredit.engine import kernels  # noqa: F401  (numba import, not compilation)
+
+        self.plan = plan
+        self.pop = population
+        self.layout: MetricLayout = layout_for(plan)
+        self.key = seed_key(plan.seed)
+        self.state = State.initial(plan, population)
+        self.queue = AppealQueue(plan)
+        self.chunks = chunk_starts(population.flags)
+        self.lanes = int(min(MAX_LANES, len(self.chunks) - 1))
+        self.cell_start = np.concatenate(([0], np.cumsum(plan.cell_people))).astype(np.int64)
+        self.cell = population.cell  # uint16: which cell each person lives in
+        self.timings = {"kernel": 0.0, "appeals": 0.0, "measurement": 0.0}
+
+        sanction = plan.consequence_kind == SANCTION
+        tier_c = plan.consequence_tiers & sanction[:, None]
+        self.tier_sanctioned = tier_c.any(axis=0)
+        self.wrong_tier = (tier_c[:, :, None] & ~tier_c[:, None, :]).any(axis=0)
+        self.list_sanctioned = np.array(
+            [bool((sanction & (plan.consequence_list == x)).any()) for x in range(len(plan.lists))],
+            dtype=bool,
+        )
+        n_days = plan.days
+        self.counts = np.zeros((n_days, plan.cells, len(self.layout.counts)), dtype=np.int64)
+        self.stats = np.zeros((n_days, plan.cells, len(self.layout.stats)), dtype=np.float64)
+        self.counts[:, :, self.layout.at("people")] = plan.cell_people
+        self.shapes = Tally.shapes(plan)
+
+    def run(self, on_day: Callable[[int], None] | None = None) -> None:
+        for t in range(self.plan.days):
+            self.step(t)
+            if on_day is not None:
+                on_day(t)
+
+    def step(self, t: int) -> None:
+        from socialcredit.engine.kernels import collect_entered, run_day
+
+        p, s = self.plan, self.state
+        start = time.perf_counter()
+        lane_tallies = {k: np.zeros((self.lanes, *v), np.int64) for k, v in self.shapes.items()}
+        entered_count = np.zeros((len(self.chunks) - 1, len(p.lists)), np.int64)
+        run_day(
+            t, self.key, p.awareness(t), p.drift_on(t), self.lanes, self.chunks,
+            self.cell_start, len(p.groups),
+            self.pop.trait, s.flags, s.score, s.shadow, s.list_until, s.shadow_until,
+            s.deterrence, s.cause, s.records,
+            s.slot_until, s.slot_points, s.shadow_slot_until, s.shadow_slot_points,
+            p.class_rate, p.class_cum, p.class_last, p.behaviour_class,
+            p.observe_prob, p.misattribution, p.misattribution.any(axis=1),
+            p.error_cum, p.error_total, p.error_kind.astype(np.int64),
+            p.error_source.astype(np.int64), p.error_behaviour.astype(np.int64),
+            bool(p.error_total.max(initial=0.0) > 0.0),
+            p.rule_points, p.rule_scores, p.rule_list.astype(np.int64),
+            p.score_start, p.score_min, p.score_max, p.expire_days,
+            p.tier_min, p.list_duration, p.list_comply, p.list_threshold, p.list_reset,
+            self.tier_sanctioned, self.wrong_tier, self.list_sanctioned,
+            p.deter_own_step, p.deter_household_step, p.deter_decay, p.chilling,
+            p.chill_exposure, p.gaming,
+            lane_tallies["acts"], lane_tallies["records_true"], lane_tallies["records_error"],
+            lane_tallies["tier_pairs"], lane_tallies["listed"], lane_tallies["listed_wrongful"],
+            lane_tallies["sanctioned"], lane_tallies["wrongful"], lane_tallies["starts"],
+            lane_tallies["causes"], lane_tallies["score_hist"], lane_tallies["shadow_sum"],
+            entered_count,
+        )  # fmt: skip
+        self.timings["kernel"] += time.perf_counter() - start
+
+        start = time.perf_counter()
+        entered = [
+            collect_entered(self.chunks, entered_count, s.flags, x) for x in range(len(p.lists))
+        ]
+        L = self.layout
+        filed = self.queue.hear(
+            t, entered, s.list_until, s.shadow_until, self.cell,
+            self.counts[:, :, L.at("appeals_decided")], self.counts[:, :, L.at("appeals_won")],
+        )  # fmt: skip
+        self.timings["appeals"] += time.perf_counter() - start
+
+        start = time.perf_counter()
+        merged = {k: v.sum(axis=0) for k, v in lane_tallies.items()}
+        merged["filed"] = np.bincount(self.cell[filed], minlength=p.cells)
+        record_day(p, self.layout, Tally(**merged), self.counts[t], self.stats[t])
+        self.timings["measurement"] += time.perf_counter() - start

@@ -1,0 +1,38 @@
+"""Scenario variants for tests: presets with rates scaled so rare paths happen in small runs."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+from socialcredit.scenario.loading import load_scenario
+
+ERROR_KINDS = ("false_match", "misattribution", "bookkeeping")
+
+
+@functools.cache
+def _raw(name: str) -> dict[str, Any]:
+    return load_scenario(name)[1]
+
+
+def _scale(
+    value: float | dict[str, float], factor: float, floor: float = 0.0
+) -> float | dict[str, float]:
+    if isinstance(value, dict):
+        return {k: min(1.0, max(floor, v * factor)) for k, v in value.items()}
+    return min(1.0, max(floor, value * factor))
+
+
+def scaled(name: str, rate_scale: float, rate_floor: float, error_scale: float) -> dict[str, Any]:
+    """A preset with behaviour rates x rate_scale and at least rate_floor (so rare acts that
+    lead to lists happen in small runs), and every error rate x error_scale."""
+    raw = copy.deepcopy(_raw(name))
+    for b in raw["behaviours"]:
+        b["rate"] = _scale(b["rate"], rate_scale, rate_floor)
+    for s in raw["sources"]:
+        errors = s.get("errors", {})
+        for kind in ERROR_KINDS:
+            if kind in errors:
+                errors[kind] = _scale(errors[kind], error_scale)
+    return raw
