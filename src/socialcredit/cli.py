@@ -115,7 +115,7 @@ def run(
     from socialcredit.runner import run as run_scenario
 
     n = _count(people, "--people", 1, 2**40 - 1)
-    t = _count(days, "--days", 1, 65_000)
+    t = _count(days, "--days", 1, 32_000)
     s = _count(seed, "--seed", 0, 2**63 - 1)
     progress = Progress(
         TextColumn("[bold]{task.description}"),

@@ -10,6 +10,8 @@ population was split.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from socialcredit.engine import rng
@@ -28,14 +30,14 @@ class AppealQueue:
         entered: list[np.ndarray],
         list_until: np.ndarray,
         shadow_until: np.ndarray,
-        cell_of: np.ndarray,
+        cell_of: Callable[[np.ndarray], np.ndarray],
         decided_counts: np.ndarray,
         won_counts: np.ndarray,
     ) -> np.ndarray:
         """File today's appeals; return the people who filed (for the day's tally).
 
         ``entered[x]`` holds, in index order, the people newly put on list ``x`` today;
-        ``cell_of`` maps a person index to its cell; decisions inside the horizon are counted
+        ``cell_of`` maps person indices to their cells; decisions inside the horizon are counted
         into ``decided_counts`` / ``won_counts`` [day, cell].
         """
         p = self.plan
@@ -61,6 +63,6 @@ class AppealQueue:
             )
             list_until[x, who[won]] = np.minimum(list_until[x, who[won]], decided[won])
             inside = decided < p.days
-            np.add.at(decided_counts, (decided[inside], cell_of[who[inside]]), 1)
-            np.add.at(won_counts, (decided[inside & won], cell_of[who[inside & won]]), 1)
+            np.add.at(decided_counts, (decided[inside], cell_of(who[inside])), 1)
+            np.add.at(won_counts, (decided[inside & won], cell_of(who[inside & won])), 1)
         return np.concatenate(filed) if filed else np.zeros(0, np.int64)

@@ -28,10 +28,12 @@ MAX_LANES = 64
 def chunk_starts(flags: np.ndarray, size: int = CHUNK_PEOPLE) -> np.ndarray:
     """Chunk boundaries: the first household start at or after each multiple of ``size``."""
     n = len(flags)
-    households = np.flatnonzero(flags & HOUSEHOLD_START)
-    wanted = np.arange(0, n, size, dtype=np.int64)
-    starts = np.unique(households[np.searchsorted(households, wanted)])
-    return np.append(starts, n).astype(np.int64)
+    starts = []
+    for want in range(0, n, size):
+        ahead = np.flatnonzero(flags[want : want + size] & HOUSEHOLD_START)
+        if len(ahead) and (not starts or want + ahead[0] > starts[-1]):
+            starts.append(want + int(ahead[0]))
+    return np.array([*starts, n], dtype=np.int64)
 
 
 class FastEngine:
@@ -48,8 +50,7 @@ class FastEngine:
         self.queue = AppealQueue(plan)
         self.chunks = chunk_starts(population.flags)
         self.lanes = int(min(MAX_LANES, len(self.chunks) - 1))
-        self.cell_start = np.concatenate(([0], np.cumsum(plan.cell_people))).astype(np.int64)
-        self.cell = population.cell  # uint16: which cell each person lives in
+        self.cell_start = population.cell_start
         self.timings = {"kernel": 0.0, "appeals": 0.0, "measurement": 0.0}
 
         sanction = plan.consequence_kind == SANCTION
@@ -83,7 +84,7 @@ class FastEngine:
             t, self.key, p.awareness(t), p.drift_on(t), self.lanes, self.chunks,
             self.cell_start, len(p.groups),
             self.pop.trait, s.flags, s.score, s.shadow, s.list_until, s.shadow_until,
-            s.deterrence, s.cause, s.records,
+            s.deterrence, s.cause,
             s.slot_until, s.slot_points, s.shadow_slot_until, s.shadow_slot_points,
             p.class_rate, p.class_cum, p.class_last, p.behaviour_class,
             p.observe_prob, p.misattribution, p.misattribution.any(axis=1),
@@ -106,17 +107,18 @@ class FastEngine:
 
         start = time.perf_counter()
         entered = [
-            collect_entered(self.chunks, entered_count, s.flags, x) for x in range(len(p.lists))
+            collect_entered(self.chunks, entered_count, s.list_until, x)
+            for x in range(len(p.lists))
         ]
         L = self.layout
         filed = self.queue.hear(
-            t, entered, s.list_until, s.shadow_until, self.cell,
+            t, entered, s.list_until, s.shadow_until, self.pop.cell_of,
             self.counts[:, :, L.at("appeals_decided")], self.counts[:, :, L.at("appeals_won")],
         )  # fmt: skip
         self.timings["appeals"] += time.perf_counter() - start
 
         start = time.perf_counter()
         merged = {k: v.sum(axis=0) for k, v in lane_tallies.items()}
-        merged["filed"] = np.bincount(self.cell[filed], minlength=p.cells)
+        merged["filed"] = np.bincount(self.pop.cell_of(filed), minlength=p.cells)
         record_day(p, self.layout, Tally(**merged), self.counts[t], self.stats[t])
         self.timings["measurement"] += time.perf_counter() - start

@@ -22,7 +22,8 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX2 = np.uint64(0x94D049BB133111EB)
 TO_UNIT = 2.0**-53
-ENTERED_SHIFT = 4  # flags bits 4..7: entered list x today
+HAS_RECORD = np.uint8(16)  # flags bit 4, as in reference.py
+ENTERED = np.uint16(1 << 15)  # list_until bit 15 marks "entered today" until appeals are heard
 
 
 @njit(inline="always", cache=True)
@@ -108,7 +109,7 @@ def _tier(value, tier_min):
 @njit(parallel=True, cache=True)
 def run_day(
     t, key, aware, drift, lanes, chunk_start, cell_start, G,
-    trait, flags, score, shadow, list_until, shadow_until, deter, cause, records,
+    trait, flags, score, shadow, list_until, shadow_until, deter, cause,
     slot_until, slot_points, sslot_until, sslot_points,
     class_rate, class_cum, class_last, behaviour_class,
     observe_prob, misattribution, mis_any,
@@ -218,10 +219,9 @@ def run_day(
                         if err_points < 0 or err_list != -1:
                             cause[i] = 1 + src * 3 + kind
                 # 4. scoring
-                if recorded:
-                    records[i] = min(records[i], 65534) + 1
-                if err:
-                    records[i] = min(records[i], 65534) + 1
+                entered = 0
+                if recorded or err:
+                    flags[i] |= HAS_RECORD
                 _apply(
                     t,
                     i,
@@ -273,7 +273,7 @@ def run_day(
                             expire,
                         )
                     if not was and list_until[xl, i] > t:
-                        flags[i] |= np.uint8(1 << (ENTERED_SHIFT + xl))
+                        entered |= 1 << xl
                         entered_count[ci, xl] += 1
                 # 5. recovery
                 if drift:
@@ -321,6 +321,9 @@ def run_day(
                     t_wrong[lane, cell] += 1
                     t_causes[lane, cell, cause[i]] += 1
                 day_bits[i - lo] = bits
+                for xl in range(L):  # mark last: the day's list tests must not see the bit
+                    if entered & (1 << xl):
+                        list_until[xl, i] |= ENTERED
             # 8. response, household by household (households never straddle chunks)
             h = lo
             cell = np.searchsorted(cell_start, lo, side="right") - 1
@@ -354,20 +357,19 @@ def run_day(
 
 
 @njit(cache=True)
-def collect_entered(chunk_start, entered_count, flags, x):
-    """People newly on list ``x`` today, in index order; clears their flag bit."""
+def collect_entered(chunk_start, entered_count, list_until, x):
+    """People newly on list ``x`` today, in index order; clears their mark."""
     n = 0
     for ci in range(entered_count.shape[0]):
         n += entered_count[ci, x]
     out = np.empty(n, np.int64)
     k = 0
-    bit = np.uint8(1 << (ENTERED_SHIFT + x))
     for ci in range(entered_count.shape[0]):
         if entered_count[ci, x] == 0:
             continue
         for i in range(chunk_start[ci], chunk_start[ci + 1]):
-            if flags[i] & bit:
+            if list_until[x, i] & ENTERED:
                 out[k] = i
                 k += 1
-                flags[i] &= ~bit
+                list_until[x, i] &= ~ENTERED
     return out

@@ -53,9 +53,11 @@ STAGES = (
     "measurement",
 )
 
+# Bits of the flags byte (bit 0, first member of a household, is set by population synthesis).
 SANCTIONED_YESTERDAY = np.uint8(2)
 EVER_SANCTIONED = np.uint8(4)
 EVER_WRONGFUL = np.uint8(8)
+HAS_RECORD = np.uint8(16)  # the system holds at least one record (true or false) on the person
 
 
 @dataclass
@@ -69,7 +71,6 @@ class State:
     deterrence: np.ndarray  # uint8, 255 = no disfavoured acts at all
     flags: np.ndarray  # uint8: household start, sanctioned yesterday, ever (wrongfully) sanctioned
     cause: np.ndarray  # uint8, last harmful error record: 1 + source * 3 + kind
-    records: np.ndarray  # uint16, records held on the person (true and false), saturating
     slot_until: np.ndarray  # [K, N] uint16 expiry day of remembered daily changes (expiry mode)
     slot_points: np.ndarray  # [K, N] int16
     shadow_slot_until: np.ndarray
@@ -87,7 +88,6 @@ class State:
             deterrence=np.zeros(n, dtype=np.uint8),
             flags=pop.flags.copy(),
             cause=np.zeros(n, dtype=np.uint8),
-            records=np.zeros(n, dtype=np.uint16),
             slot_until=np.zeros((slots, n), dtype=np.uint16),
             slot_points=np.zeros((slots, n), dtype=np.int16),
             shadow_slot_until=np.zeros((slots, n), dtype=np.uint16),
@@ -95,6 +95,7 @@ class State:
         )
 
     def nbytes(self) -> int:
+        """Bytes of per-person state (the population's trait byte is counted by the caller)."""
         return sum(v.nbytes for v in vars(self).values())
 
 
@@ -131,11 +132,12 @@ class ReferenceEngine:
         self.key = rng.seed_key(plan.seed)
         self.counters = rng.person_counters(np.arange(plan.people, dtype=np.uint64))
         G = len(plan.groups)
-        self.cell = population.cell.astype(np.int64)
+        self.cell = population.cells().astype(np.int64)
         self.group = self.cell % G
         self.region = self.cell // G
         self.trait = population.trait.astype(np.float64) / TRAIT_SCALE
-        self.households = int(population.household[-1]) + 1 if plan.people else 0
+        self.household = population.households()
+        self.households = int(self.household[-1]) + 1 if plan.people else 0
         self.state = State.initial(plan, population)
         self.timings = dict.fromkeys(STAGES, 0.0)
 
@@ -271,8 +273,8 @@ class ReferenceEngine:
         recorded = np.zeros(len(d.actors), dtype=bool)
         for seen in d.true_records:
             recorded |= seen
-        s.records[d.actors[recorded]] = np.minimum(s.records[d.actors[recorded]], 65534) + 1
-        s.records[d.errors] = np.minimum(s.records[d.errors], 65534) + 1
+        s.flags[d.actors[recorded]] |= HAS_RECORD
+        s.flags[d.errors] |= HAS_RECORD
 
         delta = np.zeros(p.people, dtype=np.int32)
         delta[d.actors] += d.act_points
@@ -419,7 +421,7 @@ class ReferenceEngine:
         d.starts = starts
         bump = starts.astype(np.int32) * p.deter_own_step
         if p.deter_household_step:
-            household = self.pop.household
+            household = self.household
             in_house = np.bincount(household[starts], minlength=self.households)[household]
             bump += (in_house - starts > 0) * p.deter_household_step
         deter = (s.deterrence.astype(np.int32) * p.deter_decay) >> 8
@@ -438,7 +440,7 @@ class ReferenceEngine:
             d.entered,
             s.list_until,
             s.shadow_until,
-            self.cell,
+            lambda who: self.cell[who],
             self.counts[:, :, L.at("appeals_decided")],
             self.counts[:, :, L.at("appeals_won")],
         )

@@ -1,10 +1,13 @@
 """Synthetic people, deterministic from the seed: cells, households and latent traits.
 
 People are laid out cell by cell (cell = region x group), so a person's region and group follow
-from their index. Households are contiguous runs of people inside a cell; a person starts a new
-household with probability 1 / mean size (so sizes are geometric around the mean, an assumption),
-and every cell starts a new household. The latent trait is a log-normal propensity for disfavoured
-acts with mean 1, stored as one byte (multiplier = byte / 64).
+from their index and take no memory. Households are contiguous runs of people inside a cell; a
+person starts a new household with probability 1 / mean size (so sizes are geometric around the
+mean, an assumption), and every cell starts a new household. The latent trait is a log-normal
+propensity for disfavoured acts with mean 1, stored as one byte (multiplier = byte / 64).
+
+Two bytes per person are stored (trait, flags); the rest is derived on demand. Synthesis runs in
+blocks, so a national population needs no temporaries the size of the population.
 """
 
 from __future__ import annotations
@@ -17,40 +20,51 @@ from socialcredit.engine import rng
 from socialcredit.engine.plan import TRAIT_SCALE, Plan
 
 HOUSEHOLD_START = np.uint8(1)  # bit 0 of the flags byte
+BLOCK = 1 << 22
 
 
 @dataclass
 class Population:
-    cell: np.ndarray  # [N] uint16 cell index (derivable from the layout; kept for NumPy speed)
-    household: np.ndarray  # [N] int64 household number, contiguous runs
     trait: np.ndarray  # [N] uint8 propensity byte
     flags: np.ndarray  # [N] uint8, bit 0 = first member of a household
+    cell_start: np.ndarray  # [cells + 1] int64: first person of each cell
 
     @property
     def people(self) -> int:
-        return len(self.cell)
+        return len(self.trait)
 
+    def cell_of(self, people: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.cell_start, people, side="right") - 1
 
-def cell_of_people(plan: Plan) -> np.ndarray:
-    return np.repeat(np.arange(plan.cells, dtype=np.uint16), plan.cell_people)
+    def cells(self) -> np.ndarray:
+        """Every person's cell (uint16), built on demand (the reference engine keeps it)."""
+        return np.repeat(
+            np.arange(len(self.cell_start) - 1, dtype=np.uint16), np.diff(self.cell_start)
+        )
+
+    def households(self) -> np.ndarray:
+        """Every person's household number (int64), built on demand."""
+        return np.cumsum(self.flags & HOUSEHOLD_START, dtype=np.int64) - 1
 
 
 def synthesize(plan: Plan) -> Population:
     key = rng.seed_key(plan.seed)
-    counters = rng.person_counters(np.arange(plan.people, dtype=np.uint64))
-    cell = cell_of_people(plan)
-
-    starts = rng.uniform(key, rng.HOUSEHOLD, counters, 0) < 1.0 / plan.household_size
-    cell_starts = np.concatenate(([0], np.cumsum(plan.cell_people)[:-1]))
-    starts[cell_starts[plan.cell_people > 0]] = True
-    household = np.cumsum(starts, dtype=np.int64) - 1
-    flags = starts.astype(np.uint8) * HOUSEHOLD_START
-
-    # Box-Muller on two counter-based uniforms: z ~ N(0, 1).
-    u1 = rng.uniform(key, rng.TRAIT_A, counters, 0)
-    u2 = rng.uniform(key, rng.TRAIT_B, counters, 0)
-    z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    n = plan.people
+    cell_start = np.concatenate(([0], np.cumsum(plan.cell_people))).astype(np.int64)
+    trait = np.empty(n, dtype=np.uint8)
+    flags = np.empty(n, dtype=np.uint8)
     sigma = plan.trait_spread
-    multiplier = np.exp(sigma * z - 0.5 * sigma * sigma)
-    trait = np.clip(np.rint(multiplier * TRAIT_SCALE), 1, 255).astype(np.uint8)
-    return Population(cell=cell, household=household, trait=trait, flags=flags)
+    for lo in range(0, n, BLOCK):
+        hi = min(n, lo + BLOCK)
+        counters = rng.person_counters(np.arange(lo, hi, dtype=np.uint64))
+        starts = rng.uniform(key, rng.HOUSEHOLD, counters, 0) < 1.0 / plan.household_size
+        flags[lo:hi] = starts.astype(np.uint8) * HOUSEHOLD_START
+        # Box-Muller on two counter-based uniforms: z ~ N(0, 1).
+        u1 = rng.uniform(key, rng.TRAIT_A, counters, 0)
+        u2 = rng.uniform(key, rng.TRAIT_B, counters, 0)
+        z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+        multiplier = np.exp(sigma * z - 0.5 * sigma * sigma)
+        trait[lo:hi] = np.clip(np.rint(multiplier * TRAIT_SCALE), 1, 255)
+    first = cell_start[:-1][plan.cell_people > 0]
+    flags[first] |= HOUSEHOLD_START
+    return Population(trait=trait, flags=flags, cell_start=cell_start)

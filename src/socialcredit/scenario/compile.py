@@ -23,11 +23,12 @@ from socialcredit.engine.plan import (
     TRAIT_SCALE,
     Plan,
 )
-from socialcredit.engine.rng import MAX_DAYS, MAX_PEOPLE
+from socialcredit.engine.rng import MAX_PEOPLE
 from socialcredit.errors import ConfigError
 from socialcredit.scenario.schema import Scenario
 
 MAX_TRAIT = 255 / TRAIT_SCALE
+LAST_DAY = 2**15 - 1
 
 
 def split_people(total: int, shares: np.ndarray) -> np.ndarray:
@@ -58,11 +59,11 @@ def compile_plan(
             expected=f"1 .. {MAX_PEOPLE - 1}",
             fix="choose a smaller population",
         )
-    if not 1 <= t_days < MAX_DAYS - 1:
+    if not 1 <= t_days < LAST_DAY:
         raise ConfigError(
             f"days = {t_days}",
             path="--days",
-            expected=f"1 .. {MAX_DAYS - 2}",
+            expected=f"1 .. {LAST_DAY - 1}",
             fix="simulate fewer days",
         )
 
@@ -213,16 +214,17 @@ def compile_plan(
 
     score = sc.regime.score
     rec = sc.regime.recovery
-    # Days are stored in uint16 (list ends, record expiry): the latest one must fit.
+    # Days are stored in 15 bits of a uint16 (list ends, record expiry; the fast engine uses the
+    # top bit as a same-day mark): the latest one must fit.
     longest = max([x.duration_days for x in sc.regime.lists] + [rec.expire_after_days or 0])
-    if t_days + longest >= MAX_DAYS - 1:
+    if t_days + longest >= LAST_DAY:
         raise ConfigError(
             f"{t_days} days plus the longest listing or expiry ({longest} days) reach day "
             f"{t_days + longest}",
             file=label,
             path="--days",
-            expected=f"a last day below {MAX_DAYS - 1}",
-            fix=f"simulate at most {MAX_DAYS - 2 - longest} days",
+            expected=f"a last day below {LAST_DAY}",
+            fix=f"simulate at most {LAST_DAY - 1 - longest} days",
         )
     tier_min = np.array([t.min_score for t in sc.regime.tiers], dtype=np.int32)
     regime_lists = sc.regime.lists
