@@ -127,20 +127,30 @@ def run_day(
     J = error_cum.shape[1]
     n_chunks = chunk_start.shape[0] - 1
     fav = 1.0 + gaming * aware
+    trait_factor = np.empty(256)
+    deter_factor = np.empty(256)
+    for v in range(256):
+        trait_factor[v] = v / 64.0
+        deter_factor[v] = 1.0 - v / 255.0
+    chill_region = np.empty(chill_exposure.shape[0])
+    for rr in range(chill_exposure.shape[0]):
+        chill_region[rr] = 1.0 - chilling * chill_exposure[rr] * aware
     for lane in prange(lanes):
         m = np.empty(4)
         for ci in range(lane, n_chunks, lanes):
             lo, hi = chunk_start[ci], chunk_start[ci + 1]
             day_bits = np.zeros(hi - lo, np.uint8)  # 1 sanctioned, 2 wrongful, 4 start
             cell = np.searchsorted(cell_start, lo, side="right") - 1
+            g = cell % G  # integer division is slow: only when the cell changes
+            r = cell // G
             for i in range(lo, hi):
                 while i >= cell_start[cell + 1]:
                     cell += 1
-                g = cell % G
-                r = cell // G
-                # 1. acts
-                dis = (trait[i] / 64.0) * (1.0 - deter[i] / 255.0)
-                chill = 1.0 - chilling * chill_exposure[r] * aware
+                    g = cell % G
+                    r = cell // G
+                # 1. acts (the tables give exactly trait / 64.0 and 1.0 - deter / 255.0)
+                dis = trait_factor[trait[i]] * deter_factor[deter[i]]
+                chill = chill_region[r]
                 m[0] = 1.0
                 m[1] = 1.0 * fav
                 m[2] = dis
