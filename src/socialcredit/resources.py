@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from socialcredit.engine.plan import Plan
 from socialcredit.errors import ResourceError
 
 # Peak bytes per person of the reference engine: the default preset at 1e6 people peaked at
 # 210 MB RSS (/usr/bin/time), about 135 B/person above the interpreter; 160 leaves a margin.
 REFERENCE_BYTES_PER_PERSON = 160
-# The fast engine keeps only the state and the population arrays; its peak is population
-# synthesis (NumPy temporaries): 1e7 people x 30 days peaked at 749 MB RSS, ~60 B/person
-# above the interpreter and Numba.
-FAST_BYTES_PER_PERSON = 72
-HEADROOM = 0.85  # leave room for the interpreter, libraries and the page cache
+# The fast engine holds the state and the trait byte per person, nothing else the size of the
+# population (synthesis runs in blocks); a fixed allowance covers Python, Numba and one block.
+FAST_FIXED_BYTES = 1 << 30
+HEADROOM = 0.85  # leave room for the page cache and the rest of the machine
 
 
 def available_memory() -> int:
@@ -28,12 +29,19 @@ def available_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
+def state_bytes_per_person(plan: Plan) -> int:
+    """score, shadow (int16), list ends (2 x uint16 per list), deterrence, flags, cause (uint8),
+    expiry slots (2 x (uint16 + int16) each, only with expiry), and the trait byte."""
+    lists = len(plan.lists)
+    slots = plan.slots if plan.expire_days else 0
+    return 2 + 2 + 4 * lists + 1 + 1 + 1 + 8 * slots + 1
+
+
 def estimate_bytes(plan: Plan, engine: str = "fast") -> int:
-    base = FAST_BYTES_PER_PERSON if engine == "fast" else REFERENCE_BYTES_PER_PERSON
-    per_person = base + 4 * len(plan.lists)
-    if plan.expire_days:
-        per_person += 8 * plan.slots
     metrics = plan.days * plan.cells * 8 * 256
+    if engine == "fast":
+        return plan.people * state_bytes_per_person(plan) + FAST_FIXED_BYTES + metrics
+    per_person = REFERENCE_BYTES_PER_PERSON + state_bytes_per_person(plan)
     return plan.people * per_person + metrics
 
 
@@ -45,8 +53,15 @@ def check_memory(plan: Plan, engine: str = "fast", limit: int | None = None) -> 
         fits = max(1, int(cap / per_person))
         raise ResourceError(
             f"--people {plan.people:,}: this run needs about {need / 2**30:.1f} GiB of memory "
-            f"(about {per_person:.0f} bytes per person) but the limit here is "
-            f"{cap / 2**30:.1f} GiB ({HEADROOM:.0%} of the memory available). "
+            f"(about {per_person:.0f} bytes per person with --engine {engine}) but the limit "
+            f"here is {cap / 2**30:.1f} GiB ({HEADROOM:.0%} of the memory available). "
             f"Fix: simulate at most {fits:,} people on this machine."
         )
     return need
+
+
+def count_flag(flags: np.ndarray, bit: np.uint8, block: int = 1 << 24) -> int:
+    """People with a flag bit set, counted in blocks (no temporary the size of the population)."""
+    return sum(
+        int(np.count_nonzero(flags[lo : lo + block] & bit)) for lo in range(0, len(flags), block)
+    )

@@ -29,7 +29,7 @@ from socialcredit.output.run_folder import (
     write_manifest,
 )
 from socialcredit.population.synthesis import synthesize
-from socialcredit.resources import check_memory
+from socialcredit.resources import check_memory, count_flag
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
 from socialcredit.scenario.schema import Scenario
@@ -136,8 +136,8 @@ def run(
         sim.layout,
         sim.counts,
         sim.stats,
-        ever_sanctioned=int(np.count_nonzero(flags & EVER_SANCTIONED)),
-        ever_wrongful=int(np.count_nonzero(flags & EVER_WRONGFUL)),
+        ever_sanctioned=count_flag(flags, EVER_SANCTIONED),
+        ever_wrongful=count_flag(flags, EVER_WRONGFUL),
     )
     table = metrics_table(plan, sim.layout, sim.counts, sim.stats)
     summary["person_days_per_second"] = plan.people * plan.days / timings["simulation"]
