@@ -12,6 +12,8 @@ blocks, so a national population needs no temporaries the size of the population
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +56,8 @@ def synthesize(plan: Plan) -> Population:
     trait = np.empty(n, dtype=np.uint8)
     flags = np.empty(n, dtype=np.uint8)
     sigma = plan.trait_spread
-    for lo in range(0, n, BLOCK):
+
+    def block(lo: int) -> None:
         hi = min(n, lo + BLOCK)
         counters = rng.person_counters(np.arange(lo, hi, dtype=np.uint64))
         starts = rng.uniform(key, rng.HOUSEHOLD, counters, 0) < 1.0 / plan.household_size
@@ -65,6 +68,13 @@ def synthesize(plan: Plan) -> Population:
         z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
         multiplier = np.exp(sigma * z - 0.5 * sigma * sigma)
         trait[lo:hi] = np.clip(np.rint(multiplier * TRAIT_SCALE), 1, 255)
+
+    blocks = range(0, n, BLOCK)
+    if len(blocks) == 1:
+        block(0)
+    else:  # NumPy releases the GIL, and blocks are independent: same result on any thread count
+        with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+            list(pool.map(block, blocks))
     first = cell_start[:-1][plan.cell_people > 0]
     flags[first] |= HOUSEHOLD_START
     return Population(trait=trait, flags=flags, cell_start=cell_start)
