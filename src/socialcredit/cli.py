@@ -1,4 +1,4 @@
-"""The command line: ``socialcredit run | presets | schema | validate``.
+"""The command line: ``socialcredit run | report | presets | schema | validate``.
 
 Every deliberate error (``SocialCreditError``) is shown as one paragraph on stderr with exit code
 2, never as a traceback.
@@ -276,6 +276,22 @@ def validate(scenario: Annotated[str, typer.Argument(help="A preset name or YAML
         f"{len(plan.sources)} data sources, {len(plan.tiers)} tiers, "
         f"{len(plan.consequences)} consequences)"
     )
+
+
+@app.command()
+@friendly_errors
+def report(
+    folder: Annotated[Path, typer.Argument(help="A run folder written by `socialcredit run`.")],
+) -> None:
+    """Rebuild a run folder's report.html from its files and update the manifest's hash."""
+    import time
+
+    from socialcredit.report import rebuild_report
+
+    start = time.perf_counter()
+    path = rebuild_report(folder)
+    seconds = time.perf_counter() - start
+    out_console.print(f"Report: [bold]{escape(str(path))}[/bold] ({seconds:.1f} s)", soft_wrap=True)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from socialcredit.output.run_folder import (
     write_manifest,
 )
 from socialcredit.population.synthesis import synthesize
+from socialcredit.report import write_report
 from socialcredit.resources import check_memory, count_flag
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
@@ -160,6 +161,7 @@ def run(
                 "Fix: free disk space or choose another --out."
             ) from None
         write_json(staging / "summary.json", summary)
+        write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
         timings["write"] = time.perf_counter() - start
         timings["total"] = time.perf_counter() - began
         write_manifest(

@@ -27,6 +27,7 @@ def test_run_writes_a_complete_verifiable_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "manifest.json",
         "metrics.parquet",
+        "report.html",
         "scenario.yaml",
         "summary.json",
     ]

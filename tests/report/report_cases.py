@@ -1,0 +1,29 @@
+"""The report tests' run cases: each preset small, and the default preset stressed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from scenarios import scaled
+from socialcredit.scenario.loading import preset_names
+
+PEOPLE, DAYS = 3000, 40
+# The default preset at a stress where every section has something to show in a small run:
+# lists, wrongful sanctions, appeals and chilling (its court judgments are too rare otherwise).
+STRESSED = "stressed-china"
+CASES = [*preset_names(), STRESSED]
+
+
+def stressed_scenario(folder: Path) -> Path:
+    raw = scaled("china-national-score-2018", rate_scale=1.0, rate_floor=5e-4, error_scale=10.0)
+    raw["name"] = STRESSED
+    raw["appeals"] = raw.get("appeals", {}) | {
+        "capacity_per_100k_per_day": 100.0,
+        "file_probability_wrongful": 0.9,
+        "delay_days": 10,
+    }
+    path = folder / f"{STRESSED}.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
