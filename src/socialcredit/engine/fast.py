@@ -2,8 +2,8 @@
 
 Same Plan, same State, same random numbers, same tallies: tests hold the metrics and the final
 state of both engines bit-identical for every preset. People are processed in chunks that start at
-household boundaries; chunks are dealt to a fixed number of lanes, each with its own integer
-tallies, so the result does not depend on the number of threads.
+household boundaries; chunks are dealt to one lane per thread, each with its own integer tallies;
+integer sums do not depend on how the chunks were dealt, so neither does the result.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import HOUSEHOLD_START, Population
 
 CHUNK_PEOPLE = 16_384  # about this many people per chunk (rounded to a household boundary)
-MAX_LANES = 64
 
 
 def chunk_starts(flags: np.ndarray, size: int = CHUNK_PEOPLE) -> np.ndarray:
@@ -49,7 +48,6 @@ class FastEngine:
         self.state = State.initial(plan, population)
         self.queue = AppealQueue(plan)
         self.chunks = chunk_starts(population.flags)
-        self.lanes = int(min(MAX_LANES, len(self.chunks) - 1))
         self.cell_start = population.cell_start
         self.timings = {"kernel": 0.0, "appeals": 0.0, "measurement": 0.0}
 
@@ -74,14 +72,18 @@ class FastEngine:
                 on_day(t)
 
     def step(self, t: int) -> None:
+        from numba import get_num_threads
+
         from socialcredit.engine.kernels import collect_entered, run_day
 
         p, s = self.plan, self.state
         start = time.perf_counter()
-        lane_tallies = {k: np.zeros((self.lanes, *v), np.int64) for k, v in self.shapes.items()}
+        # few lanes: zeroing and summing the lanes' tallies (a score histogram per cell) is daily
+        lanes = min(len(self.chunks) - 1, get_num_threads())
+        lane_tallies = {k: np.zeros((lanes, *v), np.int64) for k, v in self.shapes.items()}
         entered_count = np.zeros((len(self.chunks) - 1, len(p.lists)), np.int64)
         run_day(
-            t, self.key, p.awareness(t), p.drift_on(t), self.lanes, self.chunks,
+            t, self.key, p.awareness(t), p.drift_on(t), lanes, self.chunks,
             self.cell_start, len(p.groups),
             self.pop.trait, s.flags, s.score, s.shadow, s.list_until, s.shadow_until,
             s.deterrence, s.cause,

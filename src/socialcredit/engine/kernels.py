@@ -1,12 +1,18 @@
 """Numba kernels of the fast engine: the reference engine's day, person by person.
 
 The day of one person runs the stages of DESIGN.md in order (acts, observation, errors, scoring,
-recovery, standing, consequences); the response stage needs the whole household, so it runs in a
-second pass over each household; appeals need one global queue and run afterwards in
+recovery, standing, consequences, response); appeals need one global queue and run afterwards in
 ``engine.appeals``. Every float expression is evaluated in the same order as in
 ``engine/reference.py``, and every draw uses the same counter hash, so both engines give the same
-bits. Tallies are integers, accumulated per *lane* (a fixed set of chunks) and summed afterwards:
-the result is the same for any number of threads.
+bits. Tallies are integers, accumulated per *lane* (a set of chunks) and summed afterwards: the
+result is the same for any number of threads.
+
+Most people's day is uneventful, so a chunk is run in passes: a vectorised pass makes everybody's
+first two draws (act? error?) and finds who is *at rest* (both scores at the start, nothing due),
+whose day is only a decay of deterrence; a second pass runs the few stages that apply to the other
+*quiet* people (no act, no error, nothing due: only standing, consequences and response); only the
+*busy* rest get the whole day. The household part of the response comes last, for the households
+where a sanction started. Skipping a draw never changes another one (draws are counter-based).
 
 Compiled on first use and cached on disk (``cache=True``); importing this module compiles nothing.
 """
@@ -106,6 +112,53 @@ def _tier(value, tier_min):
     return tier
 
 
+@njit(inline="always", cache=True)
+def _respond(i, deter, flags, decay, own_step, sanctioned, wrongful):
+    """Stage 8 for one person, except the household bump; returns whether a sanction starts."""
+    f = flags[i]
+    started = sanctioned and (f & 2) == 0
+    d = (np.int32(deter[i]) * decay) >> 8
+    if started:
+        d += own_step
+    deter[i] = min(255, d)
+    f &= np.uint8(0xFD)
+    if sanctioned:
+        f |= np.uint8(2 | 4)
+    if wrongful:
+        f |= np.uint8(8)
+    flags[i] = f
+    return started
+
+
+@njit(cache=True)
+def _first_draws(
+    key, t, a, z, lo, trait, deter, score, shadow, code,
+    base, c2, c3, chill, te, floor, drift, start, rest_quiet,
+):  # fmt: skip
+    """Pass 1 for people a..z-1 of one cell (see run_day); returns how many are at rest.
+
+    Branch-free over unsigned indices, so that LLVM vectorises it. ``trait / 64.0`` and
+    ``1.0 - deter / 255.0`` are the expressions of the reference (no lookup tables here: their
+    indirect loads keep LLVM from vectorising)."""
+    n_rest = 0
+    for i in range(a, z):
+        dis = (trait[i] / 64.0) * (1.0 - deter[i] / 255.0)
+        total = base + c2 * dis + c3 * (dis * chill)
+        c = code[i - lo]
+        if uniform(key, rng.ACT, i, t) < total:
+            c |= 1
+        if uniform(key, rng.ERROR, i, t) < te:
+            c |= 2
+        v = np.int32(score[i])
+        sv = np.int32(shadow[i])
+        if v <= floor or sv <= floor or (drift != 0 and (v != start or sv != start)):
+            c |= 4
+        rest = c == 0 and v == start and sv == start and rest_quiet
+        n_rest += rest
+        code[i - lo] = 8 if rest else c
+    return n_rest
+
+
 @njit(parallel=True, cache=True)
 def run_day(
     t, key, aware, drift, lanes, chunk_start, cell_start, G,
@@ -135,15 +188,107 @@ def run_day(
     chill_region = np.empty(chill_exposure.shape[0])
     for rr in range(chill_exposure.shape[0]):
         chill_region[rr] = 1.0 - chilling * chill_exposure[rr] * aware
+    tier_of = np.empty(smax - smin + 1, np.int64)
+    for v in range(smin, smax + 1):
+        tier_of[v - smin] = _tier(v, tier_min)
+    # A person is quiet today when nothing in stages 1-7 can change their state: no act, no
+    # error, not listed (so no compliance draw), and no threshold entry, drift or expiry due.
+    floor = -(2**31)  # quiet people score above every list threshold
+    for xl in range(L):
+        floor = max(floor, list_threshold[xl])
+    rest_tier = tier_of[start - smin]
+    rest_quiet = not tier_sanctioned[rest_tier]  # else people at rest are sanctioned every day
+    max_chunk = 0
+    for ci in range(n_chunks):
+        max_chunk = max(max_chunk, chunk_start[ci + 1] - chunk_start[ci])
     for lane in prange(lanes):
         m = np.empty(4)
+        busy = np.empty(max_chunk, np.int64)  # people who are not quiet: 4 * i + act + 2 * error
+        starts = np.empty(max_chunk, np.int64)  # people whose sanction starts today
+        code = np.empty(max_chunk, np.uint8)
+        quiet = np.empty(max_chunk, np.int64)
         for ci in range(lane, n_chunks, lanes):
             lo, hi = chunk_start[ci], chunk_start[ci + 1]
-            day_bits = np.zeros(hi - lo, np.uint8)  # 1 sanctioned, 2 wrongful, 4 start
+            # Pass 1: the day's first two draws for everybody, and what each person needs:
+            # code bit 0 an act, bit 1 an error, bit 2 a state that can change without either
+            # (listed, threshold, drift or expiry due); code 8 at rest (both scores at the start
+            # and nothing else: the whole day is a decay of deterrence).
+            ulo = np.uint64(lo)  # unsigned indices: no negative-index fix-ups, so LLVM vectorises
+            for ui in range(ulo, np.uint64(hi)):
+                code[ui - ulo] = 0
+            for xl in range(L):
+                for ui in range(ulo, np.uint64(hi)):
+                    if list_until[xl, ui] > t or shadow_until[xl, ui] > t:
+                        code[ui - ulo] = 4
+            if expire:
+                for kk in range(slot_until.shape[0]):
+                    for ui in range(ulo, np.uint64(hi)):
+                        if slot_until[kk, ui] == t or sslot_until[kk, ui] == t:
+                            code[ui - ulo] = 4
+            cell = np.searchsorted(cell_start, lo, side="right") - 1
+            a = lo
+            while a < hi:
+                z = min(hi, cell_start[cell + 1])
+                g = cell % G
+                base = 0.0 + class_rate[g, 0] * 1.0 + class_rate[g, 1] * (1.0 * fav)
+                n_rest = _first_draws(
+                    key, t, np.uint64(a), np.uint64(z), ulo, trait, deter, score, shadow, code,
+                    base, class_rate[g, 2], class_rate[g, 3], chill_region[cell // G],
+                    error_total[cell] if any_errors else 0.0, floor, drift, start, rest_quiet,
+                )  # fmt: skip
+                t_pairs[lane, cell, rest_tier, rest_tier] += n_rest
+                t_hist[lane, cell, start - smin] += n_rest
+                t_shadow[lane, cell] += n_rest * start
+                cell += 1
+                a = z
+            # People at rest: stage 8 (they start no sanction, so no bump).
+            for ui in range(ulo, np.uint64(hi)):
+                if code[ui - ulo] == 8:
+                    deter[ui] = (np.int32(deter[ui]) * decay) >> 8
+                    flags[ui] &= np.uint8(0xFD)
+            # Everybody else, listed without branches (which would mispredict): quiet people
+            # not at rest, and busy people (4 * i + code bits 0 and 1).
+            n_quiet = 0
+            n_busy = 0
+            for i in range(lo, hi):
+                c = code[i - lo]
+                quiet[n_quiet] = i
+                n_quiet += c == 0
+                busy[n_busy] = 4 * i + (c & 3)
+                n_busy += (c & 7) != 0
+            # The quiet people not at rest: their tallies and stage 8 without the household bump.
+            n_starts = 0
+            cell = np.searchsorted(cell_start, lo, side="right") - 1
+            for q in range(n_quiet):
+                i = quiet[q]
+                while i >= cell_start[cell + 1]:
+                    cell += 1
+                v = np.int32(score[i])
+                sv = np.int32(shadow[i])
+                tier = tier_of[v - smin]
+                stier = tier_of[sv - smin]
+                t_pairs[lane, cell, tier, stier] += 1
+                t_hist[lane, cell, v - smin] += 1
+                t_shadow[lane, cell] += sv
+                sanctioned = tier_sanctioned[tier]
+                wrongful = wrong_tier[tier, stier]
+                if sanctioned:
+                    t_sanct[lane, cell] += 1
+                if wrongful:
+                    t_wrong[lane, cell] += 1
+                    t_causes[lane, cell, cause[i]] += 1
+                if _respond(i, deter, flags, decay, own_step, sanctioned, wrongful):
+                    starts[n_starts] = i
+                    n_starts += 1
+                    t_starts[lane, cell] += 1
+            # Pass 2: the whole day of the busy people, person by person.
             cell = np.searchsorted(cell_start, lo, side="right") - 1
             g = cell % G  # integer division is slow: only when the cell changes
             r = cell // G
-            for i in range(lo, hi):
+            for q in range(n_busy):
+                i = busy[q] >> 2
+                actor = (busy[q] & 1) != 0
+                had_error = (busy[q] & 2) != 0
                 while i >= cell_start[cell + 1]:
                     cell += 1
                     g = cell % G
@@ -158,7 +303,6 @@ def run_day(
                 total = 0.0
                 for c in range(4):
                     total += class_rate[g, c] * m[c]
-                actor = uniform(key, rng.ACT, i, t) < total
                 act_points = 0
                 act_list = -1
                 recorded = False
@@ -191,7 +335,9 @@ def run_day(
                     # 2. observation
                     scored = False
                     for s in range(S):
-                        seen = uniform(key, rng.OBSERVE + s, i, t) < observe_prob[s, b, r]
+                        # a draw is never below 0.0: skip it where the source cannot see the act
+                        p_seen = observe_prob[s, b, r]
+                        seen = p_seen > 0.0 and uniform(key, rng.OBSERVE + s, i, t) < p_seen
                         if (
                             seen
                             and mis_any[s]
@@ -209,25 +355,24 @@ def run_day(
                 err = False
                 err_points = 0
                 err_list = -1
-                if any_errors:
+                if had_error:
                     te = error_total[cell]
-                    if uniform(key, rng.ERROR, i, t) < te:
-                        err = True
-                        xe = uniform(key, rng.ERROR_PICK, i, t) * te
-                        j = 0
-                        for jj in range(J):
-                            if xe >= error_cum[cell, jj]:
-                                j += 1
-                        j = min(j, J - 1)
-                        src = error_source[j]
-                        beh = error_behaviour[j]
-                        kind = error_kind[j]
-                        t_err[lane, cell, kind, src] += 1
-                        if rule_scores[src, beh]:
-                            err_points = rule_points[src, beh]
-                            err_list = rule_list[src, beh]
-                        if err_points < 0 or err_list != -1:
-                            cause[i] = 1 + src * 3 + kind
+                    err = True
+                    xe = uniform(key, rng.ERROR_PICK, i, t) * te
+                    j = 0
+                    for jj in range(J):
+                        if xe >= error_cum[cell, jj]:
+                            j += 1
+                    j = min(j, J - 1)
+                    src = error_source[j]
+                    beh = error_behaviour[j]
+                    kind = error_kind[j]
+                    t_err[lane, cell, kind, src] += 1
+                    if rule_scores[src, beh]:
+                        err_points = rule_points[src, beh]
+                        err_list = rule_list[src, beh]
+                    if err_points < 0 or err_list != -1:
+                        cause[i] = 1 + src * 3 + kind
                 # 4. scoring
                 entered = 0
                 if recorded or err:
@@ -302,8 +447,8 @@ def run_day(
                         list_until[xl, i] = t
                         shadow_until[xl, i] = t
                 # 6. standing and 7. consequences
-                tier = _tier(score[i], tier_min)
-                stier = _tier(shadow[i], tier_min)
+                tier = tier_of[score[i] - smin]
+                stier = tier_of[shadow[i] - smin]
                 sanctioned = tier_sanctioned[tier]
                 wrongful = wrong_tier[tier, stier]
                 for xl in range(L):
@@ -320,50 +465,42 @@ def run_day(
                 t_pairs[lane, cell, tier, stier] += 1
                 t_hist[lane, cell, score[i] - smin] += 1
                 t_shadow[lane, cell] += shadow[i]
-                bits = 0
                 if sanctioned:
-                    bits |= 1
                     t_sanct[lane, cell] += 1
-                    if (flags[i] & 2) == 0:
-                        bits |= 4
                 if wrongful:
-                    bits |= 2
                     t_wrong[lane, cell] += 1
                     t_causes[lane, cell, cause[i]] += 1
-                day_bits[i - lo] = bits
                 for xl in range(L):  # mark last: the day's list tests must not see the bit
                     if entered & (1 << xl):
                         list_until[xl, i] |= ENTERED
-            # 8. response, household by household (households never straddle chunks)
-            h = lo
-            cell = np.searchsorted(cell_start, lo, side="right") - 1
-            while h < hi:
-                e = h + 1
-                while e < hi and (flags[e] & 1) == 0:
-                    e += 1
-                in_house = 0
-                for i in range(h, e):
-                    if day_bits[i - lo] & 4:
-                        in_house += 1
-                for i in range(h, e):
-                    while i >= cell_start[cell + 1]:
-                        cell += 1
-                    bits = day_bits[i - lo]
-                    started = 1 if bits & 4 else 0
-                    bump = started * own_step
-                    if hh_step and in_house - started > 0:
-                        bump += hh_step
-                    d = (np.int32(deter[i]) * decay) >> 8
-                    deter[i] = min(255, d + bump)
-                    f = flags[i] & np.uint8(0xFD)
-                    if bits & 1:
-                        f |= np.uint8(2 | 4)
-                    if bits & 2:
-                        f |= np.uint8(8)
-                    flags[i] = f
-                    if started:
-                        t_starts[lane, cell] += 1
-                h = e
+                # 8. response, except the household bump
+                if _respond(i, deter, flags, decay, own_step, sanctioned, wrongful):
+                    starts[n_starts] = i
+                    n_starts += 1
+                    t_starts[lane, cell] += 1
+            # 8. response: the household bump, for households where a sanction started (rare).
+            # Adding it after the own bump is exact: min(255, min(255, d + own) + hh) equals
+            # min(255, d + own + hh) for hh >= 0. Households never straddle chunks.
+            if hh_step and n_starts:
+                started = np.sort(starts[:n_starts])
+                k = 0
+                while k < n_starts:
+                    h = started[k]
+                    while (flags[h] & 1) == 0:
+                        h -= 1
+                    e = started[k] + 1
+                    while e < hi and (flags[e] & 1) == 0:
+                        e += 1
+                    k_end = k
+                    while k_end < n_starts and started[k_end] < e:
+                        k_end += 1
+                    in_house = k_end - k
+                    for i in range(h, e):
+                        own = 1 if k < k_end and started[k] == i else 0
+                        k += own
+                        if in_house - own > 0:
+                            deter[i] = min(255, np.int32(deter[i]) + hh_step)
+                    k = k_end
 
 
 @njit(cache=True)
