@@ -14,9 +14,10 @@ from collections.abc import Callable
 import numpy as np
 
 from socialcredit.engine.appeals import AppealQueue
-from socialcredit.engine.plan import SANCTION, Plan
+from socialcredit.engine.plan import Plan
 from socialcredit.engine.reference import State
 from socialcredit.engine.rng import seed_key
+from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import HOUSEHOLD_START, Population
@@ -51,18 +52,11 @@ class FastEngine:
         self.cell_start = population.cell_start
         self.timings = {"kernel": 0.0, "appeals": 0.0, "measurement": 0.0}
 
-        sanction = plan.consequence_kind == SANCTION
-        tier_c = plan.consequence_tiers & sanction[:, None]
-        self.tier_sanctioned = tier_c.any(axis=0)
-        self.wrong_tier = (tier_c[:, :, None] & ~tier_c[:, None, :]).any(axis=0)
-        self.list_sanctioned = np.array(
-            [bool((sanction & (plan.consequence_list == x)).any()) for x in range(len(plan.lists))],
-            dtype=bool,
-        )
-        n_days = plan.days
-        self.counts = np.zeros((n_days, plan.cells, len(self.layout.counts)), dtype=np.int64)
-        self.stats = np.zeros((n_days, plan.cells, len(self.layout.stats)), dtype=np.float64)
-        self.counts[:, :, self.layout.at("people")] = plan.cell_people
+        tables = SanctionTables.of(plan)
+        self.tier_sanctioned = tables.tier_sanctioned
+        self.wrong_tier = tables.wrong_tier
+        self.list_sanctioned = tables.list_sanctioned
+        self.counts, self.stats = metric_arrays(plan, self.layout)
         self.shapes = Tally.shapes(plan)
 
     def run(self, on_day: Callable[[int], None] | None = None) -> None:

@@ -32,10 +32,10 @@ from socialcredit.engine.plan import (
     ERROR_KINDS,
     NO_LIST,
     NO_THRESHOLD,
-    SANCTION,
     TRAIT_SCALE,
     Plan,
 )
+from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import Population
@@ -141,22 +141,12 @@ class ReferenceEngine:
         self.state = State.initial(plan, population)
         self.timings = dict.fromkeys(STAGES, 0.0)
 
-        T = len(plan.tiers)
-        sanction = plan.consequence_kind == SANCTION
-        tier_c = plan.consequence_tiers & sanction[:, None]  # [C, T]
-        self.tier_sanctioned = tier_c.any(axis=0)  # [T]
-        # wrong_tier[a, b]: some tier sanction applies at tier a but not at shadow tier b
-        self.wrong_tier = (tier_c[:, :, None] & ~tier_c[:, None, :]).any(axis=0)
-        self.list_sanctioned = np.array(
-            [bool((sanction & (plan.consequence_list == x)).any()) for x in range(len(plan.lists))],
-            dtype=bool,
-        )
+        tables = SanctionTables.of(plan)
+        self.tier_sanctioned = tables.tier_sanctioned
+        self.wrong_tier = tables.wrong_tier
+        self.list_sanctioned = tables.list_sanctioned
         self.queue = AppealQueue(plan)
-        n_days, cells = plan.days, plan.cells
-        self.counts = np.zeros((n_days, cells, len(self.layout.counts)), dtype=np.int64)
-        self.stats = np.zeros((n_days, cells, len(self.layout.stats)), dtype=np.float64)
-        self.counts[:, :, self.layout.at("people")] = plan.cell_people
-        del T
+        self.counts, self.stats = metric_arrays(plan, self.layout)
 
     # --- driver ---
 

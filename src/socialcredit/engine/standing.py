@@ -1,0 +1,36 @@
+"""Tables both engines use to turn standing (tier, lists) into sanctions, and the metric arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from socialcredit.engine.plan import SANCTION, Plan
+from socialcredit.metrics.layout import MetricLayout
+
+
+@dataclass(frozen=True)
+class SanctionTables:
+    tier_sanctioned: np.ndarray  # [T] bool: some sanction applies at this tier
+    wrong_tier: np.ndarray  # [T, T] bool: a sanction applies at tier a but not at shadow tier b
+    list_sanctioned: np.ndarray  # [L] bool: the list carries some sanction
+
+    @staticmethod
+    def of(plan: Plan) -> SanctionTables:
+        sanction = plan.consequence_kind == SANCTION
+        tier_c = plan.consequence_tiers & sanction[:, None]  # [C, T]
+        lists = [(sanction & (plan.consequence_list == x)).any() for x in range(len(plan.lists))]
+        return SanctionTables(
+            tier_sanctioned=tier_c.any(axis=0),
+            wrong_tier=(tier_c[:, :, None] & ~tier_c[:, None, :]).any(axis=0),
+            list_sanctioned=np.array(lists, dtype=bool),
+        )
+
+
+def metric_arrays(plan: Plan, layout: MetricLayout) -> tuple[np.ndarray, np.ndarray]:
+    """Zeroed per-day metrics: counts [day, cell, column] int64 and stats [day, cell, 5]."""
+    counts = np.zeros((plan.days, plan.cells, len(layout.counts)), dtype=np.int64)
+    stats = np.zeros((plan.days, plan.cells, len(layout.stats)), dtype=np.float64)
+    counts[:, :, layout.at("people")] = plan.cell_people
+    return counts, stats
