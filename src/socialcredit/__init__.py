@@ -15,6 +15,15 @@ from socialcredit.errors import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):  # lazy: importing the package loads no engine, Numba or pyarrow
+    if name == "run":
+        from socialcredit.runner import run
+
+        return run
+    raise AttributeError(f"module 'socialcredit' has no attribute {name!r}")
+
+
 __all__ = [
     "BackendError",
     "ConfigError",
@@ -23,4 +32,5 @@ __all__ = [
     "ResourceError",
     "SocialCreditError",
     "__version__",
+    "run",
 ]

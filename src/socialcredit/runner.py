@@ -59,7 +59,30 @@ class RunResult:
     folder: Path | None
 
     def to_pandas(self) -> Any:
+        """The metrics, one row per day x region x group, as a pandas DataFrame."""
         return self.metrics.to_pandas()
+
+    def report(self) -> Path:
+        """Path of the run's report.html (open it in a browser, or IFrame it in a notebook)."""
+        if self.folder is None:
+            raise OutputError(
+                "this run was not written to a folder, so it has no report. "
+                "Fix: run it again with write=True (the default)."
+            )
+        return self.folder / "report.html"
+
+
+def _whole(value: float | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if float(value) != int(value):
+        raise ConfigError(
+            f"got {value!r}",
+            path=name,
+            expected="a whole number",
+            fix=f"pass {name} as a whole number, e.g. 1e6",
+        )
+    return int(value)
 
 
 def default_out(name: str) -> Path:
@@ -114,7 +137,13 @@ def run(
     on_day: Callable[[int], None] | None = None,
     argv: list[str] | None = None,
 ) -> RunResult:
-    """Run a preset or scenario file; write the run folder unless ``write`` is false."""
+    """Run a preset or scenario file; write the run folder unless ``write`` is false.
+
+    ``people``, ``days`` and ``seed`` override the scenario's; ``people=1e6`` is accepted.
+    """
+    people = _whole(people, "people")
+    days = _whole(days, "days")
+    seed = _whole(seed, "seed")
     began = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     sc, _ = load_scenario(scenario)
