@@ -10,7 +10,8 @@ import functools
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,7 +48,10 @@ def friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
             )
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            err_console.print("interrupted: no run folder was written")
+            err_console.print(
+                "interrupted: no finished run folder was written; where a checkpoint had been "
+                "saved, `socialcredit resume OUT` continues the run"
+            )
             raise typer.Exit(130) from None
 
     return wrapper
@@ -109,14 +113,37 @@ def run(
     engine: Annotated[
         str, typer.Option(help="fast (compiled, parallel) or reference (plain NumPy, readable).")
     ] = "fast",
+    checkpoint_every: Annotated[
+        str, typer.Option(help="Save a checkpoint every N days for `resume` (0: never).")
+    ] = "30",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
-    """Run a scenario and write its run folder (scenario, manifest, metrics, summary)."""
+    """Run a scenario and write its run folder (scenario, manifest, metrics, summary, report)."""
     from socialcredit.runner import run as run_scenario
 
     n = _count(people, "--people", 1, 2**40 - 1)
     t = _count(days, "--days", 1, 32_000)
     s = _count(seed, "--seed", 0, 2**63 - 1)
+    with _progress(quiet) as (on_start, on_day):
+        result = run_scenario(
+            scenario,
+            people=n,
+            days=t,
+            seed=s,
+            out=out,
+            engine=engine,
+            checkpoint_every=_count(checkpoint_every, "--checkpoint-every", 0, 32_000) or 0,
+            on_start=on_start,
+            on_day=on_day,
+            argv=sys.argv,
+        )
+    if not quiet:
+        _print_summary(result.summary, result.folder, result.timings)
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[tuple[Callable[..., None], Callable[[int], None]]]:
+    """A progress bar over days; yields the (on_start, on_day) callbacks the runner calls."""
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -129,26 +156,45 @@ def run(
     )
     task: list[Any] = []
 
-    def on_start(plan: Any) -> None:
-        task.append(progress.add_task(f"{plan.name}, {plan.people:,} people", total=plan.days))
+    def on_start(plan: Any, first_day: int) -> None:
+        label = f"{plan.name}, {plan.people:,} people"
+        task.append(progress.add_task(label, total=plan.days, completed=first_day))
 
     def on_day(day: int) -> None:
         progress.advance(task[0])
 
     with progress:
-        result = run_scenario(
-            scenario,
-            people=n,
-            days=t,
-            seed=s,
-            out=out,
-            engine=engine,
-            on_start=on_start,
-            on_day=on_day,
-            argv=sys.argv,
-        )
+        yield on_start, on_day
+
+
+@app.command()
+@friendly_errors
+def resume(
+    out: Annotated[Path, typer.Argument(help="The --out folder of the interrupted run.")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Continue an interrupted run from its last checkpoint, to the same result."""
+    from socialcredit.runner import resume as resume_run
+
+    with _progress(quiet) as (on_start, on_day):
+        result = resume_run(out, on_start=on_start, on_day=on_day)
     if not quiet:
         _print_summary(result.summary, result.folder, result.timings)
+
+
+@app.command()
+@friendly_errors
+def verify(folder: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
+    """Check every file of a run folder against the SHA-256 in its manifest."""
+    from socialcredit.output.run_folder import verify_folder
+
+    problems = verify_folder(folder)
+    if problems:
+        for line in problems:
+            err_console.print(f"[bold red]mismatch:[/bold red] {escape(line)}", soft_wrap=True)
+        err_console.print(f"{folder}: {len(problems)} problem(s); these results are not intact.")
+        raise typer.Exit(1)
+    out_console.print(f"{folder}: every file matches its manifest.")
 
 
 def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[str, float]) -> None:
@@ -180,7 +226,7 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
     )
     head.add_row(
         "speed",
-        f"{summary['person_days_per_second'] / 1e6:,.1f} M person-days/s "
+        f"{timings['person_days_per_second'] / 1e6:,.1f} M person-days/s "
         f"({timings['simulation']:.1f} s)",
     )
     out_console.print(head)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 import time
@@ -22,9 +23,11 @@ from socialcredit.engine.reference import EVER_SANCTIONED, EVER_WRONGFUL
 from socialcredit.errors import ConfigError, OutputError
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
+from socialcredit.output.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from socialcredit.output.run_folder import (
     check_destination,
     staged_folder,
+    staging_path,
     write_json,
     write_manifest,
 )
@@ -37,6 +40,8 @@ from socialcredit.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "china-national-score-2018"
 ENGINES = ("fast", "reference")
+DEFAULT_CHECKPOINT_DAYS = 30
+REQUEST = "run-request.json"  # how the run was asked for; lets `resume` rebuild it
 
 
 def engine_class(name: str) -> Any:
@@ -90,7 +95,7 @@ def default_out(name: str) -> Path:
     return Path("runs") / f"{name}-{stamp}"
 
 
-def simulate(
+def prepare(
     scenario: Scenario,
     *,
     people: int | None = None,
@@ -98,9 +103,8 @@ def simulate(
     seed: int | None = None,
     engine: str = "fast",
     label: str = "scenario",
-    on_start: Callable[[Plan], None] | None = None,
-    on_day: Callable[[int], None] | None = None,
 ) -> tuple[Plan, Any, dict[str, float]]:
+    """Compile the plan, check memory, synthesise the population, build the engine."""
     if engine not in ENGINES:
         raise ConfigError(
             f"unknown engine '{engine}'",
@@ -110,56 +114,44 @@ def simulate(
         )
     plan = compile_plan(scenario, people=people, days=days, seed=seed, label=label)
     check_memory(plan, engine)
-    timings: dict[str, float] = {}
     start = time.perf_counter()
     population = synthesize(plan)
-    timings["population"] = time.perf_counter() - start
-    sim = engine_class(engine)(plan, population)
-    if on_start is not None:
-        on_start(plan)
+    timings = {"population": time.perf_counter() - start}
+    return plan, engine_class(engine)(plan, population), timings
+
+
+def advance(
+    sim: Any,
+    first_day: int,
+    timings: dict[str, float],
+    *,
+    on_day: Callable[[int], None] | None = None,
+    checkpoints: Path | None = None,
+    every: int = 0,
+) -> None:
+    """Run the days from ``first_day`` to the end, saving a checkpoint every ``every`` days."""
+    days = sim.plan.days
     start = time.perf_counter()
-    sim.run(on_day)
+    for t in range(first_day, days):
+        sim.step(t)
+        if on_day is not None:
+            on_day(t)
+        if checkpoints is not None and every and (t + 1) % every == 0 and t + 1 < days:
+            save_checkpoint(checkpoints, t, sim)
     timings["simulation"] = time.perf_counter() - start
     timings |= {f"stage.{k}": v for k, v in sim.timings.items()}
+    simulated = (days - first_day) * sim.plan.people
+    timings["person_days_per_second"] = simulated / max(timings["simulation"], 1e-9)
+
+
+def simulate(scenario: Scenario, **options: Any) -> tuple[Plan, Any, dict[str, float]]:
+    """Prepare and run a scenario in memory (no run folder)."""
+    plan, sim, timings = prepare(scenario, **options)
+    advance(sim, 0, timings)
     return plan, sim, timings
 
 
-def run(
-    scenario: str | Path = DEFAULT_SCENARIO,
-    *,
-    people: int | None = None,
-    days: int | None = None,
-    seed: int | None = None,
-    out: str | Path | None = None,
-    engine: str = "fast",
-    write: bool = True,
-    on_start: Callable[[Plan], None] | None = None,
-    on_day: Callable[[int], None] | None = None,
-    argv: list[str] | None = None,
-) -> RunResult:
-    """Run a preset or scenario file; write the run folder unless ``write`` is false.
-
-    ``people``, ``days`` and ``seed`` override the scenario's; ``people=1e6`` is accepted.
-    """
-    people = _whole(people, "people")
-    days = _whole(days, "days")
-    seed = _whole(seed, "seed")
-    began = time.perf_counter()
-    started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    sc, _ = load_scenario(scenario)
-    folder = Path(out) if out is not None else default_out(sc.name)
-    if write:
-        check_destination(folder)
-    plan, sim, timings = simulate(
-        sc,
-        people=people,
-        days=days,
-        seed=seed,
-        engine=engine,
-        label=str(scenario),
-        on_start=on_start,
-        on_day=on_day,
-    )
+def _outcome(plan: Plan, sim: Any, timings: dict[str, float], folder: Path | None) -> RunResult:
     flags = sim.state.flags
     summary = summarize(
         plan,
@@ -170,48 +162,167 @@ def run(
         ever_wrongful=count_flag(flags, EVER_WRONGFUL),
     )
     table = metrics_table(plan, sim.layout, sim.counts, sim.stats)
-    summary["person_days_per_second"] = plan.people * plan.days / timings["simulation"]
-    if not write:
-        return RunResult(plan, summary, table, timings, None)
+    return RunResult(plan, summary, table, timings, folder)
 
-    resolved = sc.model_dump(mode="json", exclude_none=True)
-    resolved["population"]["people"] = plan.people
-    resolved["run"] = {"days": plan.days, "seed": plan.seed}
-    with staged_folder(folder) as staging:
-        start = time.perf_counter()
+
+def run(
+    scenario: str | Path = DEFAULT_SCENARIO,
+    *,
+    people: float | None = None,
+    days: float | None = None,
+    seed: float | None = None,
+    out: str | Path | None = None,
+    engine: str = "fast",
+    write: bool = True,
+    checkpoint_every: int = DEFAULT_CHECKPOINT_DAYS,
+    on_start: Callable[[Plan, int], None] | None = None,
+    on_day: Callable[[int], None] | None = None,
+    argv: list[str] | None = None,
+) -> RunResult:
+    """Run a preset or scenario file; write the run folder unless ``write`` is false.
+
+    ``people``, ``days`` and ``seed`` override the scenario's; ``people=1e6`` is accepted. While
+    it runs, the folder is staged under a hidden name with a checkpoint every
+    ``checkpoint_every`` days (0: none), so an interrupted run can be resumed.
+    """
+    began = time.perf_counter()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    if checkpoint_every < 0:
+        raise ConfigError(
+            f"got {checkpoint_every}",
+            path="--checkpoint-every",
+            expected="0 (no checkpoints) or a number of days",
+            fix="pass a whole number of days, or 0",
+        )
+    sc, _ = load_scenario(scenario)
+    folder = Path(out) if out is not None else default_out(sc.name)
+    if write:
+        check_destination(folder)
+    plan, sim, timings = prepare(
+        sc,
+        people=_whole(people, "people"),
+        days=_whole(days, "days"),
+        seed=_whole(seed, "seed"),
+        engine=engine,
+        label=str(scenario),
+    )
+    if on_start is not None:
+        on_start(plan, 0)
+    if not write:
+        advance(sim, 0, timings, on_day=on_day)
+        return _outcome(plan, sim, timings, None)
+
+    request = {
+        "scenario_ref": str(scenario),
+        "engine": engine,
+        "checkpoint_every": checkpoint_every,
+        "started_at": started_at,
+        "command": argv if argv is not None else sys.argv,
+    }
+    with staged_folder(folder, keep=CHECKPOINT) as staging:
+        resolved = sc.model_dump(mode="json", exclude_none=True)
+        resolved["population"]["people"] = plan.people
+        resolved["run"] = {"days": plan.days, "seed": plan.seed}
         try:
             (staging / "scenario.yaml").write_text(
                 yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8"
             )
-            pq.write_table(table, staging / "metrics.parquet", compression="zstd")
         except OSError as exc:
             raise OutputError(
                 f"{folder}: could not write results ({exc.strerror}). "
                 "Fix: free disk space or choose another --out."
             ) from None
-        write_json(staging / "summary.json", summary)
-        write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
-        timings["write"] = time.perf_counter() - start
-        timings["total"] = time.perf_counter() - began
-        write_manifest(
-            staging,
-            {
-                "socialcredit_version": __version__,
-                "scenario": plan.name,
-                "scenario_ref": str(scenario),
-                "engine": engine,
-                "people": plan.people,
-                "days": plan.days,
-                "seed": plan.seed,
-                "started_at": started_at,
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "timings_seconds": timings,
-                "person_days_per_second": summary["person_days_per_second"],
-                "command": argv if argv is not None else sys.argv,
-                "python": platform.python_version(),
-                "numpy": np.__version__,
-                "pyarrow": pa.__version__,
-                "platform": platform.platform(),
-            },
+        write_json(staging / REQUEST, request)
+        advance(sim, 0, timings, on_day=on_day, checkpoints=staging, every=checkpoint_every)
+        return _finish(staging, folder, plan, sim, timings, request, began)
+
+
+def resume(
+    out: str | Path,
+    *,
+    on_start: Callable[[Plan, int], None] | None = None,
+    on_day: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Continue an interrupted run from its last checkpoint, to the same result."""
+    began = time.perf_counter()
+    folder = Path(out)
+    staging = staging_path(folder)
+    if folder.exists():
+        raise OutputError(
+            f"{folder}: this run has finished; there is nothing to resume. "
+            "Fix: open the folder, or start a new run with another --out."
         )
-    return RunResult(plan, summary, table, timings, folder)
+    if not (staging / REQUEST).is_file() or not (staging / "scenario.yaml").is_file():
+        raise OutputError(
+            f"{folder}: no interrupted run was found ({staging} is missing or "
+            "incomplete). Fix: check the path, or start the run again."
+        )
+    request = json.loads((staging / REQUEST).read_text(encoding="utf-8"))
+    scenario, _ = load_scenario(staging / "scenario.yaml")
+    plan, sim, timings = prepare(
+        scenario, engine=request["engine"], label=str(staging / "scenario.yaml")
+    )
+    last = load_checkpoint(staging, sim) if (staging / CHECKPOINT).exists() else -1
+    if on_start is not None:
+        on_start(plan, last + 1)
+    with staged_folder(folder, resume=True, keep=CHECKPOINT):
+        advance(
+            sim,
+            last + 1,
+            timings,
+            on_day=on_day,
+            checkpoints=staging,
+            every=request["checkpoint_every"],
+        )
+        request["resumed_from_day"] = last + 1
+        return _finish(staging, folder, plan, sim, timings, request, began)
+
+
+def _finish(
+    staging: Path,
+    folder: Path,
+    plan: Plan,
+    sim: Any,
+    timings: dict[str, float],
+    request: dict[str, Any],
+    began: float,
+) -> RunResult:
+    """Write metrics, summary, report and manifest into the staging folder."""
+    result = _outcome(plan, sim, timings, folder)
+    start = time.perf_counter()
+    try:
+        pq.write_table(result.metrics, staging / "metrics.parquet", compression="zstd")
+    except OSError as exc:
+        raise OutputError(
+            f"{folder}: could not write results ({exc.strerror}). "
+            "Fix: free disk space or choose another --out."
+        ) from None
+    write_json(staging / "summary.json", result.summary)
+    write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
+    (staging / CHECKPOINT).unlink(missing_ok=True)
+    (staging / REQUEST).unlink()
+    timings["write"] = time.perf_counter() - start
+    timings["total"] = time.perf_counter() - began
+    write_manifest(
+        staging,
+        {
+            "socialcredit_version": __version__,
+            "scenario": plan.name,
+            "scenario_ref": request["scenario_ref"],
+            "engine": request["engine"],
+            "people": plan.people,
+            "days": plan.days,
+            "seed": plan.seed,
+            "started_at": request["started_at"],
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "resumed_from_day": request.get("resumed_from_day"),
+            "timings_seconds": timings,
+            "person_days_per_second": timings["person_days_per_second"],
+            "command": request["command"],
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "pyarrow": pa.__version__,
+            "platform": platform.platform(),
+        },
+    )
+    return result

@@ -19,12 +19,22 @@ from typing import Any
 from socialcredit.errors import OutputError
 
 
+def staging_path(out: Path) -> Path:
+    """Where a run is written until it is complete: a hidden sibling of ``out``."""
+    return out.parent / f".{out.name}.partial"
+
+
 def check_destination(out: Path) -> None:
     """Refuse up front (before any computing) if the folder exists or cannot be created."""
     if out.exists():
         raise OutputError(
             f"{out}: the output folder already exists; a run never overwrites results. "
             "Fix: pass another --out, or delete the old folder."
+        )
+    if staging_path(out).exists():
+        raise OutputError(
+            f"{out}: an interrupted run is waiting in {staging_path(out)}. "
+            f"Fix: continue it with `socialcredit resume {out}`, or delete that folder."
         )
     parent = out.resolve().parent
     probe = parent
@@ -46,13 +56,17 @@ def sha256_of(path: Path) -> str:
 
 
 @contextmanager
-def staged_folder(out: Path) -> Iterator[Path]:
-    """Yield a private staging folder; on success rename it to ``out``, on failure remove it."""
-    check_destination(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+def staged_folder(out: Path, *, resume: bool = False, keep: str | None = None) -> Iterator[Path]:
+    """Yield the staging folder; on success rename it to ``out``.
+
+    On failure the staging folder is removed, unless it holds the file named ``keep`` (a
+    checkpoint), in which case it stays for ``socialcredit resume``.
+    """
+    staging = staging_path(out)
+    if not resume:
+        check_destination(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
     try:
         yield staging
         try:
@@ -63,7 +77,8 @@ def staged_folder(out: Path) -> Iterator[Path]:
                 "Fix: check the folder is free and on the same disk."
             ) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if keep is None or not (staging / keep).exists():
+            shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
@@ -84,3 +99,26 @@ def write_json(path: Path, data: Any) -> None:
 def write_manifest(folder: Path, fields: dict[str, Any]) -> None:
     hashes = {p.name: sha256_of(p) for p in sorted(folder.iterdir()) if p.name != "manifest.json"}
     write_json(folder / "manifest.json", fields | {"outputs": hashes})
+
+
+def verify_folder(folder: Path) -> list[str]:
+    """Problems found checking a run folder against its manifest (empty: intact)."""
+    manifest_path = folder / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        expected: dict[str, str] = manifest["outputs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise OutputError(
+            f"{manifest_path}: no readable manifest ({exc.__class__.__name__}). "
+            "Fix: pass a folder written by `socialcredit run`."
+        ) from None
+    problems = []
+    for name, digest in sorted(expected.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif sha256_of(path) != digest:
+            problems.append(f"{name} differs from the manifest (changed or damaged)")
+    present = {p.name for p in folder.iterdir() if p.name != "manifest.json"}
+    problems += [f"{name} is not in the manifest" for name in sorted(present - set(expected))]
+    return problems
