@@ -116,6 +116,10 @@ def run(
     checkpoint_every: Annotated[
         str, typer.Option(help="Save a checkpoint every N days for `resume` (0: never).")
     ] = "30",
+    trace: Annotated[
+        str,
+        typer.Option(help="Life stories to keep: K sampled people, + a few wrongly sanctioned."),
+    ] = "3",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run a scenario and write its run folder (scenario, manifest, metrics, summary, report)."""
@@ -133,6 +137,7 @@ def run(
             out=out,
             engine=engine,
             checkpoint_every=_count(checkpoint_every, "--checkpoint-every", 0, 32_000) or 0,
+            trace=_count(trace, "--trace", 0, 10_000) or 0,
             on_start=on_start,
             on_day=on_day,
             argv=sys.argv,
@@ -195,6 +200,48 @@ def verify(folder: Annotated[Path, typer.Argument(help="A run folder.")]) -> Non
         err_console.print(f"{folder}: {len(problems)} problem(s); these results are not intact.")
         raise typer.Exit(1)
     out_console.print(f"{folder}: every file matches its manifest.")
+
+
+@app.command()
+@friendly_errors
+def trace(
+    folder: Annotated[Path, typer.Argument(help="A run folder.")],
+    person: Annotated[str, typer.Option(help="The person's index (0 .. people - 1).")],
+) -> None:
+    """Tell one person's story: acts, records and errors, score, sanctions, appeals."""
+    from socialcredit.stories import eventful_days, story
+
+    who = _count(person, "--person", 0, 2**40)
+    days = story(folder, who)
+    rows = days.to_pylist()
+    last = rows[-1]
+    out_console.print(
+        f"[bold]Person {who}[/bold], {len(rows)} days. Ends in tier {last['tier']} with "
+        f"{last['score']} points (from true records alone: {last['shadow_score']}, tier "
+        f"{last['shadow_tier']})."
+    )
+    table = Table(show_header=True, title_justify="left")
+    for name in ("day", "what happened", "recorded by", "score", "standing"):
+        table.add_column(name, overflow="fold")
+    for row in eventful_days(days):
+        what = "; ".join(
+            part
+            for part in (
+                row["act"] and f"did: {row['act']}",
+                row["error"] and f"[red]error: {escape(row['error'])}[/red]",
+                row["appeal_filed"] and "filed an appeal",
+            )
+            if part
+        )
+        standing = row["tier"] + (f"; listed: {row['lists']}" if row["lists"] else "")
+        if row["sanctions"]:
+            standing += f"; sanctions: {row['sanctions']}"
+        if row["wrongful_sanctions"]:
+            standing += f" [red](wrongful: {row['wrongful_sanctions']})[/red]"
+        change = f" ({row['score_change']:+d})" if row["score_change"] else ""
+        table.add_row(str(row["day"]), what or "-", row["recorded_by"] or "-",
+                      f"{row['score']}{change}", standing)  # fmt: skip
+    out_console.print(table)
 
 
 def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[str, float]) -> None:

@@ -20,6 +20,7 @@ import yaml
 from socialcredit import __version__
 from socialcredit.engine.plan import Plan
 from socialcredit.engine.reference import EVER_SANCTIONED, EVER_WRONGFUL
+from socialcredit.engine.replay import replay
 from socialcredit.errors import ConfigError, OutputError
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
@@ -41,6 +42,8 @@ from socialcredit.scenario.schema import Scenario
 DEFAULT_SCENARIO = "china-national-score-2018"
 ENGINES = ("fast", "reference")
 DEFAULT_CHECKPOINT_DAYS = 30
+DEFAULT_TRACES = 3  # life stories kept per run, plus up to WRONGFUL_TRACES wrongly sanctioned
+WRONGFUL_TRACES = 3
 REQUEST = "run-request.json"  # how the run was asked for; lets `resume` rebuild it
 
 
@@ -175,6 +178,7 @@ def run(
     engine: str = "fast",
     write: bool = True,
     checkpoint_every: int = DEFAULT_CHECKPOINT_DAYS,
+    trace: int = DEFAULT_TRACES,
     on_start: Callable[[Plan, int], None] | None = None,
     on_day: Callable[[int], None] | None = None,
     argv: list[str] | None = None,
@@ -216,6 +220,7 @@ def run(
         "scenario_ref": str(scenario),
         "engine": engine,
         "checkpoint_every": checkpoint_every,
+        "trace": trace,
         "started_at": started_at,
         "command": argv if argv is not None else sys.argv,
     }
@@ -278,6 +283,35 @@ def resume(
         return _finish(staging, folder, plan, sim, timings, request, began)
 
 
+def appeal_table(plan: Plan, log: np.ndarray) -> pa.Table:
+    """Every appeal filed: day, list, person, wrongful entry?, decision day (-1: none), won."""
+    return pa.table(
+        {
+            "day": pa.array(log[:, 0], pa.int32()),
+            "list": pa.array([plan.lists[x] for x in log[:, 1]], pa.string()),
+            "person": pa.array(log[:, 2]),
+            "wrongful_entry": pa.array(log[:, 3].astype(bool)),
+            "decided_day": pa.array(log[:, 4], pa.int32()),
+            "won": pa.array(log[:, 5].astype(bool)),
+        }
+    )
+
+
+def trace_people(plan: Plan, flags: np.ndarray, k: int) -> list[int]:
+    """``k`` people drawn with the run's seed, and up to a few who were wrongly sanctioned."""
+    chooser = np.random.default_rng(plan.seed)
+    chosen = chooser.choice(plan.people, size=min(k, plan.people), replace=False).tolist()
+    wrongly: list[int] = []
+    for lo in range(0, plan.people, 1 << 24):  # in blocks: no temporary the size of a country
+        wrongly += (lo + np.flatnonzero(flags[lo : lo + (1 << 24)] & EVER_WRONGFUL)).tolist()
+        if len(wrongly) >= 1000:
+            break
+    if wrongly:
+        pick = chooser.choice(len(wrongly), size=min(WRONGFUL_TRACES, len(wrongly)), replace=False)
+        chosen += [wrongly[i] for i in pick]
+    return sorted(set(chosen))
+
+
 def _finish(
     staging: Path,
     folder: Path,
@@ -298,6 +332,10 @@ def _finish(
             "Fix: free disk space or choose another --out."
         ) from None
     write_json(staging / "summary.json", result.summary)
+    log = sim.queue.log_table()
+    pq.write_table(appeal_table(plan, log), staging / "appeals.parquet")
+    traced = trace_people(plan, sim.state.flags, request.get("trace", DEFAULT_TRACES))
+    pq.write_table(replay(plan, traced, log), staging / "traces.parquet")
     write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
     (staging / CHECKPOINT).unlink(missing_ok=True)
     (staging / REQUEST).unlink()

@@ -25,11 +25,13 @@ def test_run_writes_a_complete_verifiable_folder(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "people ever sanctioned" in done.stdout
     assert sorted(p.name for p in out.iterdir()) == [
+        "appeals.parquet",
         "manifest.json",
         "metrics.parquet",
         "report.html",
         "scenario.yaml",
         "summary.json",
+        "traces.parquet",
     ]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["people"] == 5000 and manifest["days"] == 20

@@ -17,12 +17,19 @@ import numpy as np
 from socialcredit.engine import rng
 from socialcredit.engine.plan import Plan
 
+LOG_FIELDS = ("day", "list", "person", "wrongful", "decided", "won")
+
 
 class AppealQueue:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.key = rng.seed_key(plan.seed)
         self.next_slot = 0
+        # Every filing, for appeals.parquet and for replaying one household's life exactly.
+        self.log: list[np.ndarray] = []  # [rows, 6] int64 blocks, columns LOG_FIELDS
+
+    def log_table(self) -> np.ndarray:
+        return np.concatenate(self.log) if self.log else np.zeros((0, len(LOG_FIELDS)), np.int64)
 
     def hear(
         self,
@@ -33,26 +40,31 @@ class AppealQueue:
         cell_of: Callable[[np.ndarray], np.ndarray],
         decided_counts: np.ndarray,
         won_counts: np.ndarray,
+        ids: np.ndarray | None = None,
     ) -> np.ndarray:
         """File today's appeals; return the people who filed (for the day's tally).
 
         ``entered[x]`` holds, in index order, the people newly put on list ``x`` today;
         ``cell_of`` maps person indices to their cells; decisions inside the horizon are counted
-        into ``decided_counts`` / ``won_counts`` [day, cell].
+        into ``decided_counts`` / ``won_counts`` [day, cell]. ``ids`` maps array positions to
+        people's indices in the whole population (identity when omitted).
         """
         p = self.plan
         filed = []
         for x, who in enumerate(entered):
             if not len(who):
                 continue
-            counters = rng.person_counters(who)
+            counters = rng.person_counters(who if ids is None else ids[who])
             wrongful = (shadow_until[x, who] <= t).astype(np.int64)
             files = (
                 rng.uniform(self.key, rng.APPEAL_FILE + x, counters, t) < p.appeal_file[wrongful]
             )
             who, wrongful, counters = who[files], wrongful[files], counters[files]
             filed.append(who)
-            if not len(who) or p.appeal_capacity_micro == 0:
+            if not len(who):
+                continue
+            if p.appeal_capacity_micro == 0:  # filed, never decided
+                self._record(t, x, who, ids, wrongful, np.full(len(who), -1), np.zeros(len(who)))
                 continue
             first = max(self.next_slot, p.appeal_first_slot(t + p.appeal_delay))
             slots = first + np.arange(len(who), dtype=np.int64)
@@ -62,7 +74,45 @@ class AppealQueue:
                 rng.uniform(self.key, rng.APPEAL_WIN + x, counters, t) < p.appeal_success[wrongful]
             )
             list_until[x, who[won]] = np.minimum(list_until[x, who[won]], decided[won])
+            self._record(t, x, who, ids, wrongful, decided, won)
             inside = decided < p.days
             np.add.at(decided_counts, (decided[inside], cell_of(who[inside])), 1)
             np.add.at(won_counts, (decided[inside & won], cell_of(who[inside & won])), 1)
         return np.concatenate(filed) if filed else np.zeros(0, np.int64)
+
+    def _record(
+        self,
+        t: int,
+        x: int,
+        who: np.ndarray,
+        ids: np.ndarray | None,
+        wrongful: np.ndarray,
+        decided: np.ndarray,
+        won: np.ndarray,
+    ) -> None:
+        people = who if ids is None else ids[who]
+        columns = (np.full(len(who), t), np.full(len(who), x), people, wrongful, decided, won)
+        self.log.append(np.stack([np.asarray(c, dtype=np.int64) for c in columns], axis=1))
+
+
+class ReplayQueue(AppealQueue):
+    """The appeal queue of a replay: outcomes come from the run's log, not from a queue of
+    everybody (the only thing that couples one household's life to the rest)."""
+
+    def __init__(self, plan: Plan, log: np.ndarray) -> None:
+        super().__init__(plan)
+        self.recorded = {(int(r[0]), int(r[1]), int(r[2])): r for r in log}
+
+    def hear(self, t, entered, list_until, shadow_until, cell_of, decided_counts, won_counts,
+             ids=None):  # fmt: skip
+        filed = []
+        for x, who in enumerate(entered):
+            for local in who:
+                row = self.recorded.get((t, x, int(ids[local] if ids is not None else local)))
+                if row is None:
+                    continue
+                filed.append(local)
+                self.log.append(row[None, :])
+                if row[5]:
+                    list_until[x, local] = min(int(list_until[x, local]), int(row[4]))
+        return np.array(filed, dtype=np.int64)

@@ -46,7 +46,7 @@ class FastEngine:
         self.pop = population
         self.layout: MetricLayout = layout_for(plan)
         self.key = seed_key(plan.seed)
-        self.state = State.initial(plan, population)
+        self.state = State.initial(plan, population.flags)
         self.queue = AppealQueue(plan)
         self.chunks = chunk_starts(population.flags)
         self.cell_start = population.cell_start

@@ -77,8 +77,9 @@ class State:
     shadow_slot_points: np.ndarray
 
     @staticmethod
-    def initial(plan: Plan, pop: Population) -> State:
-        n, lists = plan.people, len(plan.lists)
+    def initial(plan: Plan, flags: np.ndarray) -> State:
+        """Everyone at the start; ``flags`` are the population's (household starts)."""
+        n, lists = len(flags), len(plan.lists)
         slots = plan.slots if plan.expire_days else 0
         return State(
             score=np.full(n, plan.score_start, dtype=np.int16),
@@ -86,7 +87,7 @@ class State:
             list_until=np.zeros((lists, n), dtype=np.uint16),
             shadow_until=np.zeros((lists, n), dtype=np.uint16),
             deterrence=np.zeros(n, dtype=np.uint8),
-            flags=pop.flags.copy(),
+            flags=flags.copy(),
             cause=np.zeros(n, dtype=np.uint8),
             slot_until=np.zeros((slots, n), dtype=np.uint16),
             slot_points=np.zeros((slots, n), dtype=np.int16),
@@ -125,27 +126,43 @@ class Day:
 class ReferenceEngine:
     name = "reference"
 
-    def __init__(self, plan: Plan, population: Population) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        population: Population,
+        people: np.ndarray | None = None,
+        queue: AppealQueue | None = None,
+    ) -> None:
+        """Simulate the whole population, or only ``people`` (global indices of whole
+        households, ascending; the population may be a window holding them) for replays. Every
+        draw depends on the global index, so a household simulated alone lives the same life;
+        only the appeal queue couples households, and a replay gets it from a recorded log."""
         self.plan = plan
         self.pop = population
         self.layout: MetricLayout = layout_for(plan)
         self.key = rng.seed_key(plan.seed)
-        self.counters = rng.person_counters(np.arange(plan.people, dtype=np.uint64))
+        if people is None:
+            people = np.arange(population.offset, population.offset + population.people)
+        self.ids = people.astype(np.int64)
+        self.n = len(self.ids)
+        self.counters = rng.person_counters(self.ids)
         G = len(plan.groups)
-        self.cell = population.cells().astype(np.int64)
+        self.cell = population.cell_of(self.ids).astype(np.int64)
         self.group = self.cell % G
         self.region = self.cell // G
-        self.trait = population.trait.astype(np.float64) / TRAIT_SCALE
-        self.household = population.households()
-        self.households = int(self.household[-1]) + 1 if plan.people else 0
-        self.state = State.initial(plan, population)
+        at = self.ids - population.offset
+        self.trait = population.trait[at].astype(np.float64) / TRAIT_SCALE
+        flags = population.flags[at]
+        self.household = np.cumsum(flags & 1, dtype=np.int64) - 1
+        self.households = int(self.household[-1]) + 1 if self.n else 0
+        self.state = State.initial(plan, flags)
         self.timings = dict.fromkeys(STAGES, 0.0)
 
         tables = SanctionTables.of(plan)
         self.tier_sanctioned = tables.tier_sanctioned
         self.wrong_tier = tables.wrong_tier
         self.list_sanctioned = tables.list_sanctioned
-        self.queue = AppealQueue(plan)
+        self.queue = queue if queue is not None else AppealQueue(plan)
         self.counts, self.stats = metric_arrays(plan, self.layout)
 
     # --- driver ---
@@ -176,13 +193,13 @@ class ReferenceEngine:
         aware = p.awareness(t)
         disfavoured = self.trait * (1.0 - s.deterrence / 255.0)
         chill = 1.0 - p.chilling * p.chill_exposure[self.region] * aware
-        ones = np.ones(p.people)
+        ones = np.ones(self.n)
         return [ones, ones * (1.0 + p.gaming * aware), disfavoured, disfavoured * chill]
 
     def acts(self, t: int, d: Day) -> None:
         p = self.plan
         mult = self._multipliers(t)
-        total = np.zeros(p.people)
+        total = np.zeros(self.n)
         for c in range(CLASSES):
             total += p.class_rate[self.group, c] * mult[c]
         actors = np.flatnonzero(self.draw(rng.ACT, None, t) < total)
@@ -266,7 +283,7 @@ class ReferenceEngine:
         s.flags[d.actors[recorded]] |= HAS_RECORD
         s.flags[d.errors] |= HAS_RECORD
 
-        delta = np.zeros(p.people, dtype=np.int32)
+        delta = np.zeros(self.n, dtype=np.int32)
         delta[d.actors] += d.act_points
         shadow_delta = delta.copy()
         delta[d.errors] += err_points
@@ -433,6 +450,7 @@ class ReferenceEngine:
             lambda who: self.cell[who],
             self.counts[:, :, L.at("appeals_decided")],
             self.counts[:, :, L.at("appeals_won")],
+            ids=self.ids,
         )
 
     # --- 10. measurement ---
@@ -462,7 +480,7 @@ class ReferenceEngine:
             records_true=np.stack([per_cell(d.actors[seen]) for seen in d.true_records], axis=1),
             records_error=per_cell_by(d.errors, error_code, K * S).reshape(cells, K, S),
             tier_pairs=per_cell_by(
-                np.arange(p.people), d.tier.astype(np.int64) * T + d.shadow_tier, T * T
+                np.arange(self.n), d.tier.astype(np.int64) * T + d.shadow_tier, T * T
             ).reshape(cells, T, T),
             listed=per_list(d.listed),
             listed_wrongful=per_list(d.listed & ~d.shadow_listed),
@@ -472,7 +490,7 @@ class ReferenceEngine:
             causes=per_cell_by(wrong, s.cause[wrong].astype(np.int64), 1 + S * K),
             filed=per_cell(d.filed),
             score_hist=per_cell_by(
-                np.arange(p.people), s.score.astype(np.int64) - p.score_min, width
+                np.arange(self.n), s.score.astype(np.int64) - p.score_min, width
             ),
             shadow_sum=np.bincount(self.cell, weights=s.shadow, minlength=cells).astype(np.int64),
         )

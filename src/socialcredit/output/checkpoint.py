@@ -1,9 +1,9 @@
 """Checkpoints: a running simulation's complete state, saved atomically every N days.
 
 Everything the next day depends on is saved: every per-person state array, the metrics so far,
-and the appeal queue's next free slot. The population and the plan are not saved: they are
-rebuilt exactly from the resolved scenario and the seed. So a resumed run gives the same bits as
-one that was never interrupted.
+and the appeal queue (its next free slot and its log of filings). The population and the plan
+are not saved: they are rebuilt exactly from the resolved scenario and the seed. So a resumed
+run gives the same bits as one that was never interrupted.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def save_checkpoint(folder: Path, day: int, sim: Any) -> None:
         "stats": sim.stats,
         "day": np.array(day),
         "next_slot": np.array(sim.queue.next_slot),
+        "appeal_log": sim.queue.log_table(),
     }
     partial = folder / f".{CHECKPOINT}.tmp"
     try:
@@ -56,6 +57,7 @@ def load_checkpoint(folder: Path, sim: Any) -> int:
                     raise ValueError(name)
                 target[...] = saved[name]
             sim.queue.next_slot = int(saved["next_slot"])
+            sim.queue.log = [saved["appeal_log"]]
             return int(saved["day"])
     except (OSError, ValueError, KeyError) as exc:
         raise OutputError(
