@@ -1,4 +1,5 @@
-"""The command line: ``socialcredit run | report | presets | schema | validate``.
+"""The command line: ``socialcredit run | resume | verify | trace | report | compare | presets |
+schema | validate``.
 
 Every deliberate error (``SocialCreditError``) is shown as one paragraph on stderr with exit code
 2, never as a traceback.
@@ -385,6 +386,35 @@ def report(
     path = rebuild_report(folder)
     seconds = time.perf_counter() - start
     out_console.print(f"Report: [bold]{escape(str(path))}[/bold] ({seconds:.1f} s)", soft_wrap=True)
+
+
+@app.command()
+@friendly_errors
+def compare(
+    runs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Two or more run folders written by `socialcredit run`.", metavar="RUN"
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="The page to write (default: compare-A-vs-B.html here); never overwritten."
+        ),
+    ] = None,
+) -> None:
+    """Put two or more runs side by side on one self-contained page (regimes on the same seed)."""
+    import time
+
+    from socialcredit.report.compare import write_compare
+
+    start = time.perf_counter()
+    path = write_compare(runs or [], out)
+    seconds = time.perf_counter() - start
+    out_console.print(
+        f"Comparison: [bold]{escape(str(path))}[/bold] ({seconds:.1f} s)", soft_wrap=True
+    )
 
 
 def main() -> None:

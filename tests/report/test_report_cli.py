@@ -34,11 +34,13 @@ def test_report_rebuilds_the_same_page_and_updates_the_manifest(
     for name, digest in manifest["outputs"].items():
         assert sha256_of(folder / name) == digest
     assert sorted(p.name for p in folder.iterdir()) == [
+        "appeals.parquet",
         "manifest.json",
         "metrics.parquet",
         "report.html",
         "scenario.yaml",
         "summary.json",
+        "traces.parquet",
     ], "a temporary file was left behind"
 
 

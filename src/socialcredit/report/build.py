@@ -71,7 +71,12 @@ def footer(data: RunData) -> str:
     )
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(
+    path: Path,
+    text: str,
+    *,
+    fix: str = "free disk space or check you may write to the run folder",
+) -> None:
     """Write beside the target, then rename over it: a reader never sees half a file."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -82,10 +87,7 @@ def write_atomic(path: Path, text: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise OutputError(
-            f"{path}: could not be written ({exc.strerror}). "
-            "Fix: free disk space or check you may write to the run folder."
-        ) from None
+        raise OutputError(f"{path}: could not be written ({exc.strerror}). Fix: {fix}.") from None
 
 
 def write_report(folder: Path) -> Path:

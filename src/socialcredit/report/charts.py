@@ -197,6 +197,8 @@ def rightful_wrongful_bars(
     rightful: Sequence[float],
     wrongful: Sequence[float],
     unit: str,
+    *,
+    legend: tuple[str, str] = ("rightful", "wrongful"),
 ) -> Figure:
     """Horizontal stacked bars, one per category: rightful (grey) plus wrongful (red)."""
     labels = [words(n) for n in names]
@@ -205,20 +207,15 @@ def rightful_wrongful_bars(
             "type": "bar",
             "orientation": "h",
             "y": labels,
-            "x": series(rightful),
-            "name": "rightful",
-            "marker": {"color": RIGHTFUL},
-            "hovertemplate": "%{x:,.1f} rightful<extra></extra>",
-        },
-        {
-            "type": "bar",
-            "orientation": "h",
-            "y": labels,
-            "x": series(wrongful),
-            "name": "wrongful",
-            "marker": {"color": WRONGFUL},
-            "hovertemplate": "%{x:,.1f} wrongful<extra></extra>",
-        },
+            "x": series(values),
+            "name": name,
+            "marker": {"color": colour},
+            "hovertemplate": f"%{{x:,.1f}} {name}<extra></extra>",
+        }
+        for values, name, colour in (
+            (rightful, legend[0], RIGHTFUL),
+            (wrongful, legend[1], WRONGFUL),
+        )
     ]
     return {
         "data": data,
@@ -284,9 +281,15 @@ def causes_bars(labels: Sequence[str], shares: Sequence[float]) -> Figure:
     }
 
 
-def chilling(days: np.ndarray, per_behaviour: dict[str, tuple[np.ndarray, float]]) -> Figure:
-    """One panel per lawful disfavoured behaviour: acts per 100,000 people a day (7-day mean) and
-    its day-0 level as a dashed line. Panels have their own y axis: rates differ by 100x."""
+def chilling(
+    days: np.ndarray,
+    per_behaviour: dict[str, tuple[np.ndarray, float]],
+    *,
+    colours: Sequence[str] = PALETTE,
+) -> Figure:
+    """One panel per lawful disfavoured behaviour (or per run, on a comparison page): acts per
+    100,000 people a day (7-day mean) and its day-0 level as a dashed line. Panels have their own
+    y axis: rates differ by 100x."""
     n = len(per_behaviour)
     data: list[dict[str, Any]] = []
     shapes: list[dict[str, Any]] = []
@@ -320,7 +323,7 @@ def chilling(days: np.ndarray, per_behaviour: dict[str, tuple[np.ndarray, float]
                 "xaxis": f"x{suffix}",
                 "yaxis": f"y{suffix}",
                 "showlegend": False,
-                "line": {"color": PALETTE[i % len(PALETTE)], "width": 2},
+                "line": {"color": colours[i % len(colours)], "width": 2},
                 "hovertemplate": "day %{x}: %{y:,.2f} per 100,000<extra>"
                 + words(name)
                 + "</extra>",
@@ -393,5 +396,221 @@ def appeals_over_time(
             hovermode="x unified",
             xaxis={"title": {"text": "day"}},
             yaxis={"title": {"text": "appeals"}},
+        ),
+    }
+
+
+# Comparison pages (``socialcredit compare``): one colour per run, the same in every chart.
+
+# Warm colours for the causes of wrongful sanctions (a chart whose bars are the runs).
+CAUSE_COLOURS = [
+    "#d1495b",
+    "#f4a261",
+    "#6d2e46",
+    "#e9c46a",
+    "#9c6644",
+    "#e5989b",
+    "#8c2f39",
+    "#b5838d",
+]
+NOT_IN_RULES = "not in its rules"
+
+
+def domain_panels(
+    domains: Sequence[str],
+    runs: Sequence[str],
+    colours: Sequence[str],
+    rightful: Sequence[Sequence[float | None]],
+    wrongful: Sequence[Sequence[float | None]],
+    unit: str = "per 100,000 people",
+) -> Figure:
+    """Small multiples: one panel per run (up to four in a row), the same domains down each and
+    the same x axis, so extents compare across panels. ``rightful[i][j]`` is run i in domain j;
+    None where the run's rules have no sanction in that domain (written as such in the panel)."""
+    n = len(runs)
+    cols = min(n, 4)
+    rows = math.ceil(n / cols)
+    hgap, vgap = 0.05, 0.1 / max(rows - 1, 1) if rows > 1 else 0.0
+    width = (1 - hgap * (cols - 1)) / cols
+    row_h = (1 - vgap * (rows - 1)) / rows
+    labels = [words(d) for d in domains]
+    top_value = max(
+        [
+            (a or 0) + (b or 0)
+            for ra, rb in zip(rightful, wrongful, strict=True)
+            for a, b in zip(ra, rb, strict=True)
+        ],
+        default=0,
+    )
+    xmax = 1.08 * top_value or 1.0
+    data: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {}
+    for i, run in enumerate(runs):
+        row, col = divmod(i, cols)
+        suffix = "" if i == 0 else str(i + 1)
+        left = col * (width + hgap)
+        top = 1 - row * (row_h + vgap)
+        extra[f"xaxis{suffix}"] = {
+            "domain": [left, left + width],
+            "anchor": f"y{suffix}",
+            "range": [0, xmax],
+            "gridcolor": "#eee",
+            "zeroline": False,
+            "nticks": 4,
+        }
+        extra[f"yaxis{suffix}"] = {
+            "domain": [top - row_h, top],
+            "anchor": f"x{suffix}",
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": labels,
+            "range": [len(labels) - 0.5, -0.5],
+            "showticklabels": col == 0,
+            "gridcolor": "#eee",
+            "automargin": True,
+        }
+        name = words(run)
+        right = [0.0 if v is None else v for v in rightful[i]]
+        wrong = [0.0 if v is None else v for v in wrongful[i]]
+        for values, colour, what in (
+            (right, colours[i % len(colours)], "rightful"),
+            (wrong, WRONGFUL, "wrongful"),
+        ):
+            data.append(
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "y": labels,
+                    "x": series(values),
+                    "xaxis": f"x{suffix}",
+                    "yaxis": f"y{suffix}",
+                    "name": what,
+                    "showlegend": False,
+                    "marker": {"color": colour},
+                    "hovertemplate": f"%{{y}}: %{{x:,.1f}} {what}<extra>{name}</extra>",
+                }
+            )
+        annotations.append(
+            {
+                "text": f"<b>{name}</b>",
+                "xref": f"x{suffix} domain",
+                "yref": f"y{suffix} domain",
+                "x": 0,
+                "y": 1,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 12, "color": colours[i % len(colours)]},
+            }
+        )
+        annotations += [
+            {
+                "text": NOT_IN_RULES,
+                "xref": f"x{suffix}",
+                "yref": f"y{suffix}",
+                "x": 0,
+                "y": label,
+                "xanchor": "left",
+                "showarrow": False,
+                "font": {"size": 10, "color": "#9aa1a9"},
+            }
+            for label, v in zip(labels, rightful[i], strict=True)
+            if v is None
+        ]
+    return {
+        "data": data,
+        "layout": layout(
+            f"Sanctions in force {unit} on an average day, by domain (red: wrongfully)",
+            height=110 + rows * (50 + 30 * len(domains)),
+            barmode="stack",
+            bargap=0.3,
+            showlegend=False,
+            annotations=annotations,
+            margin={"t": 80, "l": 110},
+            **extra,
+        ),
+    }
+
+
+def causes_by_run(
+    runs: Sequence[str],
+    causes: Sequence[str],
+    shares: Sequence[Sequence[float]],
+    empty: Sequence[str],
+) -> Figure:
+    """One stacked horizontal bar per run: its wrongful share of sanctioned person-days, split by
+    the error behind it. ``shares[j][i]`` is cause j's part (0-1) in run i; ``empty[i]`` is
+    written where run i has no bar ("" where it has one)."""
+    labels = [words(r) for r in runs]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": labels,
+            "x": series(100 * np.asarray(shares[j], dtype=float)),
+            "name": cause,
+            "marker": {"color": CAUSE_COLOURS[j % len(CAUSE_COLOURS)]},
+            "hovertemplate": f"%{{x:.2f}}%<extra>{cause}</extra>",
+        }
+        for j, cause in enumerate(causes)
+    ]
+    notes = [
+        {
+            "text": text,
+            "x": 0,
+            "y": label,
+            "xanchor": "left",
+            "showarrow": False,
+            "font": {"size": 11, "color": "#5b6470"},
+        }
+        for label, text in zip(labels, empty, strict=True)
+        if text
+    ]
+    legend_rows = math.ceil(len(causes) / 2)
+    return {
+        "data": data,
+        "layout": layout(
+            "Wrongful share of sanctioned person-days, by the error behind it",
+            height=max(240, 150 + 20 * legend_rows + 40 * len(runs)),
+            barmode="stack",
+            margin={"l": 190, "t": 70 + 20 * legend_rows},
+            annotations=notes,
+            xaxis={"title": {"text": "% of sanctioned person-days"}, "rangemode": "tozero"},
+            yaxis={"autorange": "reversed", "automargin": True},
+        ),
+    }
+
+
+def run_bars(
+    title: str,
+    runs: Sequence[str],
+    colours: Sequence[str],
+    values: Sequence[float],
+    texts: Sequence[str],
+    unit: str,
+) -> Figure:
+    """One horizontal bar per run in the run's colour, its value written beside it."""
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [words(r) for r in runs],
+                "x": series(values),
+                "text": list(texts),
+                "textposition": "outside",
+                "cliponaxis": False,
+                "marker": {"color": [colours[i % len(colours)] for i in range(len(runs))]},
+                "hovertemplate": "%{text}<extra></extra>",
+            }
+        ],
+        "layout": layout(
+            title,
+            height=max(200, 130 + 40 * len(runs)),
+            showlegend=False,
+            margin={"l": 190, "t": 60, "r": 60},
+            xaxis={"title": {"text": unit}, "rangemode": "tozero"},
+            yaxis={"autorange": "reversed", "automargin": True},
         ),
     }

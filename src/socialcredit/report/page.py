@@ -55,6 +55,16 @@ details td:last-child { min-width: 18em; }
 pre { background: #f6f8fa; padding: 12px; overflow-x: auto; font-size: .8rem; }
 .scroll { overflow-x: auto; }
 footer { margin-top: 40px; color: var(--muted); font-size: .85rem; }
+.warn { border: 1px solid #e0b252; border-left: 6px solid #e69f00; background: #fff8e6;
+  border-radius: 6px; padding: 8px 14px; margin: 14px 0; }
+.swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px;
+  margin-right: .35em; vertical-align: -.05em; }
+table.side { table-layout: fixed; }
+table.side th:first-child { width: 26%; }
+table.side td:first-child { color: var(--muted); }
+table.side td.num { white-space: normal; }
+ul.findings li { margin: 6px 0; }
+table.side td.sub { padding-left: 22px; }
 """
 
 # Draw every chart once the library is parsed; a failure in one chart must not blank the others.

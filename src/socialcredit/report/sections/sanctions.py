@@ -98,8 +98,37 @@ def by_group(data: RunData, page: Page) -> str:
     return "".join(out)
 
 
-def impact_table(sanctions: dict[str, Any], groups: list[str]) -> str:
+IMPACT_RULE = (
+    f"The ratio compares a group's rate of being under a sanction with the rate of the "
+    f"least affected group (1.00). Ratios outside {FOUR_FIFTHS[0]}-{FOUR_FIFTHS[1]} (the US "
+    'four-fifths rule of thumb for adverse impact) are flagged <span class="flag">'
+    "&#9873;</span>. "
+)
+
+
+def impact_verdict(sanctions: dict[str, Any]) -> str:
+    """How many sanctions have a flagged ratio, and which (HTML, one or two sentences)."""
     flagged = [n for n, x in sanctions.items() if x["disparate_impact_flagged"]]
+    if flagged:
+        return (
+            f"{len(flagged)} of {len(sanctions)} sanctions "
+            f"{'is' if len(flagged) == 1 else 'are'} flagged: "
+            f"{h(join_words([words(n) for n in flagged]))}."
+        )
+    return f"None of the {len(sanctions)} sanctions is flagged."
+
+
+def impact_na_note(sanctions: dict[str, Any]) -> str:
+    if any(r is None for x in sanctions.values() for r in x["disparate_impact"].values()):
+        return (
+            '<p class="note">n/a: the least affected group was never under that sanction (or '
+            "no one was), so the ratio is undefined.</p>"
+        )
+    return ""
+
+
+def impact_grid(sanctions: dict[str, Any], groups: list[str]) -> str:
+    """One row per sanction, one column per group: the ratios, flagged outside the band."""
     rows = []
     for name, x in sanctions.items():
         cells = [h(words(name))]
@@ -110,29 +139,15 @@ def impact_table(sanctions: dict[str, Any], groups: list[str]) -> str:
                 f'<span class="flag">{ratio(r)} &#9873;</span>' if out_of_band else ratio(r)
             )
         rows.append(cells)
-    text = (
-        f"<p>The ratio compares a group's rate of being under a sanction with the rate of the "
-        f"least affected group (1.00). Ratios outside {FOUR_FIFTHS[0]}-{FOUR_FIFTHS[1]} (the US "
-        'four-fifths rule of thumb for adverse impact) are flagged <span class="flag">'
-        "&#9873;</span>. "
-    )
-    if flagged:
-        text += (
-            f"{len(flagged)} of {len(sanctions)} sanctions "
-            f"{'is' if len(flagged) == 1 else 'are'} flagged: "
-            f"{h(join_words([words(n) for n in flagged]))}.</p>"
-        )
-    else:
-        text += f"None of the {len(sanctions)} sanctions is flagged.</p>"
-    if any(r is None for x in sanctions.values() for r in x["disparate_impact"].values()):
-        text += (
-            '<p class="note">n/a: the least affected group was never under that sanction (or '
-            "no one was), so the ratio is undefined.</p>"
-        )
     header = ["sanction", *[words(g) for g in groups]]
     numeric = range(1, len(groups) + 1)
     body = table(header, rows, numeric=numeric, raw=True)
-    return text + f'<div class="scroll">{body}</div>'
+    return f'<div class="scroll">{body}</div>'
+
+
+def impact_table(sanctions: dict[str, Any], groups: list[str]) -> str:
+    text = f"<p>{IMPACT_RULE}{impact_verdict(sanctions)}</p>" + impact_na_note(sanctions)
+    return text + impact_grid(sanctions, groups)
 
 
 def render(data: RunData, page: Page) -> str:
