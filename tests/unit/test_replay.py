@@ -56,6 +56,8 @@ def test_trace_command_tells_kept_and_replayed_stories(tmp_path: Path) -> None:
     out = run("china-national-score-2018", people=3000, days=30, out=tmp_path / "run").folder
     kept = sorted(set(pq.read_table(out / "traces.parquet")["person"].to_pylist()))
     assert len(kept) >= 3
+    html = (out / "report.html").read_text()
+    assert "Life stories" in html and f"Person {kept[0]:,}" in html
     for person in (kept[0], 1234):  # one kept in traces.parquet, one replayed on demand
         done = subprocess.run(
             [sys.executable, "-m", "socialcredit", "trace", str(out), "--person", str(person)],

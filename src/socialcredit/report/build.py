@@ -20,6 +20,7 @@ from socialcredit.report.sections import (
     sanctions,
     scenario,
     scores,
+    stories,
 )
 
 REPORT = "report.html"
@@ -32,6 +33,7 @@ SECTIONS = (
     ("ai-act", "EU AI Act Article 5(1)(c) screen", aiact.render),
     ("chilling", "Chilling of lawful acts", chilling.render),
     ("regions", "Regions and appeals", regions.render),
+    ("stories", "Life stories", stories.render),
 )
 SCENARIO_HEADING = "The scenario"
 
