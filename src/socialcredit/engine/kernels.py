@@ -85,12 +85,10 @@ def _enter_below(t, x, i, score, until, slot_until, slot_points, thr, dur, reset
 
 @njit(inline="always", cache=True)
 def _drift(score, i, drift, start):
+    """``drift`` points towards the start, without passing it; branch-free (whether a score is
+    above or below the start is a coin toss for the predictor)."""
     v = np.int32(score[i])
-    if v > start:
-        v = max(v - drift, start)
-    elif v < start:
-        v = min(v + drift, start)
-    score[i] = v
+    score[i] = v - min(max(v - start, -drift), drift)
 
 
 @njit(inline="always", cache=True)
@@ -133,7 +131,7 @@ def _respond(i, deter, flags, decay, own_step, sanctioned, wrongful):
 @njit(cache=True)
 def _first_draws(
     key, t, a, z, lo, trait, deter, score, shadow, code,
-    base, c2, c3, chill, te, floor, drift, start, rest_quiet,
+    base, c2, c3, chill, te, floor, start, rest_quiet,
 ):  # fmt: skip
     """Pass 1 for people a..z-1 of one cell (see run_day); returns how many are at rest.
 
@@ -151,7 +149,7 @@ def _first_draws(
             c |= 2
         v = np.int32(score[i])
         sv = np.int32(shadow[i])
-        if v <= floor or sv <= floor or (drift != 0 and (v != start or sv != start)):
+        if v <= floor or sv <= floor:
             c |= 4
         rest = c == 0 and v == start and sv == start and rest_quiet
         n_rest += rest
@@ -191,8 +189,9 @@ def run_day(
     tier_of = np.empty(smax - smin + 1, np.int64)
     for v in range(smin, smax + 1):
         tier_of[v - smin] = _tier(v, tier_min)
-    # A person is quiet today when nothing in stages 1-7 can change their state: no act, no
-    # error, not listed (so no compliance draw), and no threshold entry, drift or expiry due.
+    # A person is quiet today when nothing in stages 1-7 but drift can change their state: no
+    # act, no error, not listed (so no compliance draw), and no threshold entry or expiry due.
+    # Drift days move a third of the population back towards the start: cheap for quiet people.
     floor = -(2**31)  # quiet people score above every list threshold
     for xl in range(L):
         floor = max(floor, list_threshold[xl])
@@ -211,7 +210,7 @@ def run_day(
             lo, hi = chunk_start[ci], chunk_start[ci + 1]
             # Pass 1: the day's first two draws for everybody, and what each person needs:
             # code bit 0 an act, bit 1 an error, bit 2 a state that can change without either
-            # (listed, threshold, drift or expiry due); code 8 at rest (both scores at the start
+            # (listed, threshold or expiry due); code 8 at rest (both scores at the start
             # and nothing else: the whole day is a decay of deterrence).
             ulo = np.uint64(lo)  # unsigned indices: no negative-index fix-ups, so LLVM vectorises
             for ui in range(ulo, np.uint64(hi)):
@@ -234,7 +233,7 @@ def run_day(
                 n_rest = _first_draws(
                     key, t, np.uint64(a), np.uint64(z), ulo, trait, deter, score, shadow, code,
                     base, class_rate[g, 2], class_rate[g, 3], chill_region[cell // G],
-                    error_total[cell] if any_errors else 0.0, floor, drift, start, rest_quiet,
+                    error_total[cell] if any_errors else 0.0, floor, start, rest_quiet,
                 )  # fmt: skip
                 t_pairs[lane, cell, rest_tier, rest_tier] += n_rest
                 t_hist[lane, cell, start - smin] += n_rest
@@ -256,13 +255,17 @@ def run_day(
                 n_quiet += c == 0
                 busy[n_busy] = 4 * i + (c & 3)
                 n_busy += (c & 7) != 0
-            # The quiet people not at rest: their tallies and stage 8 without the household bump.
+            # The quiet people not at rest: drift, their tallies, and stage 8 without the
+            # household bump.
             n_starts = 0
             cell = np.searchsorted(cell_start, lo, side="right") - 1
             for q in range(n_quiet):
                 i = quiet[q]
                 while i >= cell_start[cell + 1]:
                     cell += 1
+                if drift:  # stage 5 (a no-op for quiet people at the start)
+                    _drift(score, i, drift, start)
+                    _drift(shadow, i, drift, start)
                 v = np.int32(score[i])
                 sv = np.int32(shadow[i])
                 tier = tier_of[v - smin]
