@@ -36,3 +36,21 @@ def scaled(name: str, rate_scale: float, rate_floor: float, error_scale: float) 
             if kind in errors:
                 errors[kind] = _scale(errors[kind], error_scale)
     return raw
+
+
+# Appeals busy enough that filings, decisions and wins happen in runs of a few thousand people.
+BUSY_APPEALS = {
+    "capacity_per_100k_per_day": 300.0,
+    "file_probability_wrongful": 0.9,
+    "file_probability_rightful": 0.3,
+    "delay_days": 5,
+    "success_wrongful": 0.5,
+    "success_rightful": 0.2,
+}
+
+
+def stressed(name: str, rate_floor: float = 0.004) -> dict[str, Any]:
+    """A preset scaled so lists, errors of every kind and appeals all occur in small runs."""
+    raw = scaled(name, rate_scale=2.0, rate_floor=rate_floor, error_scale=30.0)
+    raw["appeals"] = raw.get("appeals", {}) | BUSY_APPEALS
+    return raw

@@ -9,7 +9,7 @@ import numba
 import numpy as np
 import pytest
 
-from scenarios import scaled
+from scenarios import stressed
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.population.synthesis import synthesize
@@ -47,16 +47,7 @@ STRESS_FLOOR = {"driving-demerit-points": 0.03}
 
 @pytest.mark.parametrize("preset", preset_names())
 def test_stressed_presets_bit_identical(preset: str) -> None:
-    floor = STRESS_FLOOR.get(preset, 0.004)
-    raw = scaled(preset, rate_scale=2.0, rate_floor=floor, error_scale=30.0)
-    raw["appeals"] = raw.get("appeals", {}) | {
-        "capacity_per_100k_per_day": 300.0,
-        "file_probability_wrongful": 0.9,
-        "file_probability_rightful": 0.3,
-        "delay_days": 5,
-        "success_wrongful": 0.5,
-        "success_rightful": 0.2,
-    }
+    raw = stressed(preset, rate_floor=STRESS_FLOOR.get(preset, 0.004))
     ref, fast = _both(validate(raw, preset), people=5000, days=200, seed=5)
     L = ref.layout
     total = ref.counts.sum(axis=(0, 1))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from scenarios import scaled
+from scenarios import stressed
 from socialcredit.engine.reference import EVER_WRONGFUL, ReferenceEngine
 from socialcredit.engine.replay import replay
 from socialcredit.population.synthesis import synthesize
@@ -19,15 +19,7 @@ from socialcredit.scenario.loading import validate
 
 
 def stressed_plan():
-    raw = scaled("china-national-score-2018", rate_scale=2.0, rate_floor=0.004, error_scale=30.0)
-    raw["appeals"] |= {
-        "capacity_per_100k_per_day": 300.0,
-        "file_probability_wrongful": 0.9,
-        "file_probability_rightful": 0.3,
-        "delay_days": 5,
-        "success_wrongful": 0.5,
-        "success_rightful": 0.2,
-    }
+    raw = stressed("china-national-score-2018")
     return compile_plan(validate(raw, "stressed"), people=4000, days=80, seed=5)
 
 
