@@ -40,6 +40,11 @@ def check_destination(out: Path) -> None:
     probe = parent
     while not probe.exists():
         probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(
+            f"{out}: cannot create the output folder ({probe} is a file, not a folder). "
+            "Fix: pass an --out inside a folder."
+        )
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputError(
             f"{out}: cannot create the output folder ({probe} is not writable). "
