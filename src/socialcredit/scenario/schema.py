@@ -1,10 +1,12 @@
 """The scenario schema: what a scenario file may say, as pydantic models.
 
 Every model forbids unknown keys, so a typo is an error that names the key rather than a silently
-ignored setting. Numbers that come from the world carry a ``source:`` string (publication and
-year) or say that they are an assumption; presets are tested for that. Cross-references between
-sections (a rule naming a behaviour, a consequence naming a tier) are checked in
-``scenario.references`` so their errors can name the exact key path.
+ignored setting. Defaults of zero switch a mechanism off; the few non-zero model defaults say in
+their description whether they are an assumption or where they come from. Numbers that come from
+the world carry a ``source:`` string (publication and year) or say that they are an assumption;
+presets are tested for that. Cross-references between sections (a rule naming a behaviour, a
+consequence naming a tier) are checked in ``scenario.references`` so their errors can name the
+exact key path.
 """
 
 from typing import Annotated, Any, Literal
@@ -117,13 +119,17 @@ class Population(Strict):
     groups: list[Group] = Field(min_length=1, max_length=16)
     regions: list[Region] = Field(min_length=1, max_length=64)
     household_size: float = Field(
-        3.0, ge=1.0, le=20.0, description="mean household size; sizes are geometric around it"
+        3.0,
+        ge=1.0,
+        le=20.0,
+        description="mean household size; sizes are geometric around it (default 3.0: assumption)",
     )
     trait_spread: float = Field(
         0.5,
         ge=0.0,
         le=1.5,
-        description="sigma of the log-normal propensity for disfavoured acts (mean 1)",
+        description="sigma of the log-normal propensity for disfavoured acts, mean 1 "
+        "(default 0.5: assumption)",
     )
     source: Source = None
 
@@ -263,20 +269,31 @@ class Response(Strict):
     deterrence_household: Probability = Field(
         0.0, description="reduction after a household member's sanction starts"
     )
-    deterrence_half_life_days: float = Field(180.0, gt=0.0, le=36500.0)
+    deterrence_half_life_days: float = Field(
+        180.0, gt=0.0, le=36500.0, description="how fast deterrence fades (default: assumption)"
+    )
     chilling: Probability = Field(
         0.0, description="reduction of legitimate disfavoured acts at full camera coverage"
     )
     gaming: float = Field(0.0, ge=0.0, le=1.0, description="uplift of favoured acts")
     awareness_days: float = Field(
-        90.0, gt=0.0, description="time scale on which people learn the system (1-exp(-t/x))"
+        90.0,
+        gt=0.0,
+        description="time scale on which people learn the system, 1-exp(-t/x) "
+        "(default 90: assumption)",
     )
     source: Source = None
 
 
 class Appeals(Strict):
     capacity_per_100k_per_day: float = Field(0.0, ge=0.0)
-    delay_days: int = Field(30, ge=0, le=3650)
+    delay_days: int = Field(
+        30,
+        ge=0,
+        le=3650,
+        description="days before a decision (default 30: the FCRA reinvestigation period, "
+        "15 U.S.C. 1681i)",
+    )
     file_probability_wrongful: Probability = 0.0
     file_probability_rightful: Probability = 0.0
     success_wrongful: Probability = 0.0
