@@ -147,13 +147,6 @@ def advance(
     timings["person_days_per_second"] = simulated / max(timings["simulation"], 1e-9)
 
 
-def simulate(scenario: Scenario, **options: Any) -> tuple[Plan, Any, dict[str, float]]:
-    """Prepare and run a scenario in memory (no run folder)."""
-    plan, sim, timings = prepare(scenario, **options)
-    advance(sim, 0, timings)
-    return plan, sim, timings
-
-
 def _outcome(plan: Plan, sim: Any, timings: dict[str, float], folder: Path | None) -> RunResult:
     flags = sim.state.flags
     summary = summarize(
