@@ -114,6 +114,9 @@ def run(
     engine: Annotated[
         str, typer.Option(help="fast (compiled, parallel) or reference (plain NumPy, readable).")
     ] = "fast",
+    shards: Annotated[
+        str, typer.Option(help="Split the population into up to K shards of whole regions.")
+    ] = "1",
     checkpoint_every: Annotated[
         str, typer.Option(help="Save a checkpoint every N days for `resume` (0: never).")
     ] = "30",
@@ -137,6 +140,7 @@ def run(
             seed=s,
             out=out,
             engine=engine,
+            shards=_count(shards, "--shards", 1, 64) or 1,
             checkpoint_every=_count(checkpoint_every, "--checkpoint-every", 0, 32_000) or 0,
             trace=_count(trace, "--trace", 0, 10_000) or 0,
             on_start=on_start,

@@ -105,9 +105,17 @@ def prepare(
     days: int | None = None,
     seed: int | None = None,
     engine: str = "fast",
+    shards: int = 1,
     label: str = "scenario",
 ) -> tuple[Plan, Any, dict[str, float]]:
     """Compile the plan, check memory, synthesise the population, build the engine."""
+    if shards < 1 or (shards > 1 and engine != "fast"):
+        raise ConfigError(
+            f"--shards {shards} with --engine {engine}",
+            path="--shards",
+            expected="1 or more shards, with the fast engine",
+            fix="use --engine fast with --shards, or leave --shards at 1",
+        )
     if engine not in ENGINES:
         raise ConfigError(
             f"unknown engine '{engine}'",
@@ -120,6 +128,10 @@ def prepare(
     start = time.perf_counter()
     population = synthesize(plan)
     timings = {"population": time.perf_counter() - start}
+    if shards > 1:
+        from socialcredit.engine.shards import ShardedEngine
+
+        return plan, ShardedEngine(plan, population, shards), timings
     return plan, engine_class(engine)(plan, population), timings
 
 
@@ -169,6 +181,7 @@ def run(
     seed: float | None = None,
     out: str | Path | None = None,
     engine: str = "fast",
+    shards: int = 1,
     write: bool = True,
     checkpoint_every: int = DEFAULT_CHECKPOINT_DAYS,
     trace: int = DEFAULT_TRACES,
@@ -201,6 +214,7 @@ def run(
         days=_whole(days, "days"),
         seed=_whole(seed, "seed"),
         engine=engine,
+        shards=shards,
         label=str(scenario),
     )
     if on_start is not None:
@@ -212,6 +226,7 @@ def run(
     request = {
         "scenario_ref": str(scenario),
         "engine": engine,
+        "shards": shards,
         "checkpoint_every": checkpoint_every,
         "trace": trace,
         "started_at": started_at,
@@ -258,7 +273,10 @@ def resume(
     request = json.loads((staging / REQUEST).read_text(encoding="utf-8"))
     scenario, _ = load_scenario(staging / "scenario.yaml")
     plan, sim, timings = prepare(
-        scenario, engine=request["engine"], label=str(staging / "scenario.yaml")
+        scenario,
+        engine=request["engine"],
+        shards=request.get("shards", 1),
+        label=str(staging / "scenario.yaml"),
     )
     last = load_checkpoint(staging, sim) if (staging / CHECKPOINT).exists() else -1
     if on_start is not None:
@@ -341,6 +359,7 @@ def _finish(
             "scenario": plan.name,
             "scenario_ref": request["scenario_ref"],
             "engine": request["engine"],
+            "shards": len(getattr(sim, "shards", [sim])),
             "people": plan.people,
             "days": plan.days,
             "seed": plan.seed,

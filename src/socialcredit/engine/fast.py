@@ -16,7 +16,7 @@ import numpy as np
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.plan import Plan
 from socialcredit.engine.reference import State
-from socialcredit.engine.rng import seed_key
+from socialcredit.engine.rng import offset_key, seed_key
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -51,17 +51,20 @@ def balanced_chunk_size(people: int) -> int:
 class FastEngine:
     name = "fast"
 
-    def __init__(self, plan: Plan, population: Population) -> None:
+    def __init__(self, plan: Plan, population: Population, state: State | None = None) -> None:
+        """Simulate ``population`` (the whole population, or a window of it starting at
+        ``population.offset``: a shard); ``state`` may be a view into a larger state."""
         from socialcredit.engine import kernels  # noqa: F401  (numba import, not compilation)
 
         self.plan = plan
         self.pop = population
+        self.offset = population.offset
         self.layout: MetricLayout = layout_for(plan)
-        self.key = seed_key(plan.seed)
-        self.state = State.initial(plan, population.flags)
+        self.key = offset_key(seed_key(plan.seed), self.offset)  # local i draws as offset + i
+        self.state = state if state is not None else State.initial(plan, population.flags)
         self.queue = AppealQueue(plan)
         self.chunks = chunk_starts(population.flags, balanced_chunk_size(len(population.flags)))
-        self.cell_start = population.cell_start
+        self.cell_start = population.cell_start - self.offset  # cell bounds in local indices
         self.timings = {"kernel": 0.0, "appeals": 0.0, "measurement": 0.0}
 
         tables = SanctionTables.of(plan)
@@ -78,6 +81,22 @@ class FastEngine:
                 on_day(t)
 
     def step(self, t: int) -> None:
+        tallies, entered = self.kernel_day(t)
+        start = time.perf_counter()
+        L, s = self.layout, self.state
+        filed = self.queue.hear(
+            t, entered, s.list_until, s.shadow_until, self.pop.cell_of,
+            self.counts[:, :, L.at("appeals_decided")], self.counts[:, :, L.at("appeals_won")],
+        )  # fmt: skip
+        self.timings["appeals"] += time.perf_counter() - start
+        start = time.perf_counter()
+        tallies["filed"] = np.bincount(self.pop.cell_of(filed), minlength=self.plan.cells)
+        record_day(self.plan, self.layout, Tally(**tallies), self.counts[t], self.stats[t])
+        self.timings["measurement"] += time.perf_counter() - start
+
+    def kernel_day(self, t: int) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        """Stages 1-8 and the day's tallies; returns them and today's new list entries (local
+        indices, ascending) for the appeal queue."""
         from numba import get_num_threads
 
         from socialcredit.engine.kernels import collect_entered, run_day
@@ -118,15 +137,6 @@ class FastEngine:
             collect_entered(self.chunks, entered_count, s.list_until, x)
             for x in range(len(p.lists))
         ]
-        L = self.layout
-        filed = self.queue.hear(
-            t, entered, s.list_until, s.shadow_until, self.pop.cell_of,
-            self.counts[:, :, L.at("appeals_decided")], self.counts[:, :, L.at("appeals_won")],
-        )  # fmt: skip
-        self.timings["appeals"] += time.perf_counter() - start
-
-        start = time.perf_counter()
         merged = {k: v.sum(axis=0) for k, v in lane_tallies.items()}
-        merged["filed"] = np.bincount(self.pop.cell_of(filed), minlength=p.cells)
-        record_day(p, self.layout, Tally(**merged), self.counts[t], self.stats[t])
         self.timings["measurement"] += time.perf_counter() - start
+        return merged, entered

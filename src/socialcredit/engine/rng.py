@@ -53,6 +53,17 @@ def seed_key(seed: int) -> np.uint64:
     return _mix(z)[0]
 
 
+def offset_key(key: np.uint64, first_person: int) -> np.uint64:
+    """The key under which local index i draws what global person ``first_person + i`` draws.
+
+    The counter's person field starts at bit 24 and the low 24 bits hold day and stream, so
+    ((i + first) << 24 | c) * GOLDEN + key == (i << 24 | c) * GOLDEN + (first << 24) * GOLDEN + key
+    (mod 2**64): a shard or a window of people needs only a shifted key.
+    """
+    shift = np.array([first_person], dtype=np.uint64) << np.uint64(24)
+    return (shift * GOLDEN + np.array([key], dtype=np.uint64))[0]
+
+
 def person_counters(people: np.ndarray) -> np.ndarray:
     """Shift person indices into place once; ``uniform`` then ORs in day and stream."""
     return people.astype(np.uint64) << np.uint64(24)

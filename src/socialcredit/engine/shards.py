@@ -1,0 +1,101 @@
+"""Shards: the population split by region, each shard advancing its people on its own.
+
+A shard is a fast engine over a window of people (whole regions, so households stay whole). Its
+state is a view into one population-wide state, which is what checkpoints save and summaries
+read. Each day every shard runs its kernel (stages 1-8) and returns small integer tallies and its
+new list entries; the driver sums the tallies and runs the one global thing, the appeal queue,
+over all shards' entries in (list, person) order, as the unsharded engine does. So any number of
+shards gives the same bits (tests/unit/test_shards.py).
+
+Shards run one after another in this process (each kernel already uses every core); they are the
+unit a cluster backend will place on workers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from socialcredit.engine.appeals import AppealQueue
+from socialcredit.engine.fast import FastEngine
+from socialcredit.engine.plan import Plan
+from socialcredit.engine.reference import State
+from socialcredit.engine.standing import metric_arrays
+from socialcredit.metrics.collector import Tally, record_day
+from socialcredit.metrics.layout import MetricLayout, layout_for
+from socialcredit.population.synthesis import Population
+
+
+def shard_bounds(plan: Plan, cell_start: np.ndarray, shards: int) -> list[tuple[int, int]]:
+    """Person ranges of min(shards, regions) shards of whole regions, balanced by people."""
+    G, R = len(plan.groups), len(plan.regions)
+    region_start = cell_start[np.arange(R + 1) * G]  # people are laid out region by region
+    k = max(1, min(shards, R))
+    cuts: list[int] = []  # region indices where a new shard begins
+    for j in range(1, k):
+        target = plan.people * j / k
+        # the boundary nearest the target, leaving enough boundaries for the shards still to cut
+        low, high = (cuts[-1] + 1 if cuts else 1), R - (k - 1 - j)
+        options = np.arange(low, high)
+        cuts.append(int(options[np.argmin(np.abs(region_start[options] - target))]))
+    edges = [0, *[int(region_start[c]) for c in cuts], plan.people]
+    return [(lo, hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True) if hi > lo]
+
+
+class ShardedEngine:
+    name = "fast"
+
+    def __init__(self, plan: Plan, population: Population, shards: int) -> None:
+        self.plan = plan
+        self.pop = population
+        self.layout: MetricLayout = layout_for(plan)
+        self.state = State.initial(plan, population.flags)
+        self.queue = AppealQueue(plan)
+        self.counts, self.stats = metric_arrays(plan, self.layout)
+        self.bounds = shard_bounds(plan, population.cell_start, shards)
+        self.shards = [
+            FastEngine(
+                plan,
+                Population(
+                    population.trait[lo:hi],
+                    population.flags[lo:hi],
+                    population.cell_start,
+                    offset=lo,
+                ),  # fmt: skip
+                state=State(**{k: v[..., lo:hi] for k, v in vars(self.state).items()}),
+            )
+            for lo, hi in self.bounds
+        ]
+        self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
+
+    def run(self, on_day: Callable[[int], None] | None = None) -> None:
+        for t in range(self.plan.days):
+            self.step(t)
+            if on_day is not None:
+                on_day(t)
+
+    def step(self, t: int) -> None:
+        start = time.perf_counter()
+        days = [shard.kernel_day(t) for shard in self.shards]
+        self.timings["shards"] += time.perf_counter() - start
+
+        start = time.perf_counter()
+        entered = [
+            np.concatenate([e[x] + shard.offset for (_, e), shard in zip(days, self.shards,
+                                                                          strict=True)])
+            for x in range(len(self.plan.lists))
+        ]  # fmt: skip
+        L, s = self.layout, self.state
+        filed = self.queue.hear(
+            t, entered, s.list_until, s.shadow_until, self.pop.cell_of,
+            self.counts[:, :, L.at("appeals_decided")], self.counts[:, :, L.at("appeals_won")],
+        )  # fmt: skip
+        self.timings["appeals"] += time.perf_counter() - start
+
+        start = time.perf_counter()
+        tallies = {k: sum(tally[k] for tally, _ in days) for k in days[0][0]}
+        tallies["filed"] = np.bincount(self.pop.cell_of(filed), minlength=self.plan.cells)
+        record_day(self.plan, self.layout, Tally(**tallies), self.counts[t], self.stats[t])
+        self.timings["measurement"] += time.perf_counter() - start
