@@ -9,16 +9,16 @@ integer sums do not depend on how the chunks were dealt, so neither does the res
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 
 from socialcredit.engine.appeals import AppealQueue
+from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.plan import Plan
 from socialcredit.engine.reference import State
 from socialcredit.engine.rng import offset_key, seed_key
 from socialcredit.engine.standing import SanctionTables, metric_arrays
-from socialcredit.metrics.collector import Tally, record_day
+from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import HOUSEHOLD_START, Population
 
@@ -48,7 +48,7 @@ def balanced_chunk_size(people: int) -> int:
     return max(1, -(-people // count))
 
 
-class FastEngine:
+class FastEngine(DayLoop):
     name = "fast"
 
     def __init__(self, plan: Plan, population: Population, state: State | None = None) -> None:
@@ -74,25 +74,8 @@ class FastEngine:
         self.counts, self.stats = metric_arrays(plan, self.layout)
         self.shapes = Tally.shapes(plan)
 
-    def run(self, on_day: Callable[[int], None] | None = None) -> None:
-        for t in range(self.plan.days):
-            self.step(t)
-            if on_day is not None:
-                on_day(t)
-
     def step(self, t: int) -> None:
-        tallies, entered = self.kernel_day(t)
-        start = time.perf_counter()
-        L, s = self.layout, self.state
-        filed = self.queue.hear(
-            t, entered, s.list_until, s.shadow_until, self.pop.cell_of,
-            self.counts[:, :, L.at("appeals_decided")], self.counts[:, :, L.at("appeals_won")],
-        )  # fmt: skip
-        self.timings["appeals"] += time.perf_counter() - start
-        start = time.perf_counter()
-        tallies["filed"] = np.bincount(self.pop.cell_of(filed), minlength=self.plan.cells)
-        record_day(self.plan, self.layout, Tally(**tallies), self.counts[t], self.stats[t])
-        self.timings["measurement"] += time.perf_counter() - start
+        close_day(self, t, *self.kernel_day(t))
 
     def kernel_day(self, t: int) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
         """Stages 1-8 and the day's tallies; returns them and today's new list entries (local

@@ -20,13 +20,13 @@ Model rules worth knowing when reading the numbers:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from socialcredit.engine import rng
 from socialcredit.engine.appeals import AppealQueue
+from socialcredit.engine.daily import DayLoop
 from socialcredit.engine.plan import (
     CLASSES,
     ERROR_KINDS,
@@ -123,7 +123,7 @@ class Day:
     filed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
-class ReferenceEngine:
+class ReferenceEngine(DayLoop):
     name = "reference"
 
     def __init__(
@@ -166,12 +166,6 @@ class ReferenceEngine:
         self.counts, self.stats = metric_arrays(plan, self.layout)
 
     # --- driver ---
-
-    def run(self, on_day: Callable[[int], None] | None = None) -> None:
-        for t in range(self.plan.days):
-            self.step(t)
-            if on_day is not None:
-                on_day(t)
 
     def step(self, t: int) -> None:
         d = Day()

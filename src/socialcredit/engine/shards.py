@@ -14,16 +14,15 @@ unit a cluster backend will place on workers.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 
 from socialcredit.engine.appeals import AppealQueue
+from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.plan import Plan
 from socialcredit.engine.reference import State
 from socialcredit.engine.standing import metric_arrays
-from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import Population
 
@@ -44,7 +43,7 @@ def shard_bounds(plan: Plan, cell_start: np.ndarray, shards: int) -> list[tuple[
     return [(lo, hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True) if hi > lo]
 
 
-class ShardedEngine:
+class ShardedEngine(DayLoop):
     name = "fast"
 
     def __init__(self, plan: Plan, population: Population, shards: int) -> None:
@@ -70,12 +69,6 @@ class ShardedEngine:
         ]
         self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
 
-    def run(self, on_day: Callable[[int], None] | None = None) -> None:
-        for t in range(self.plan.days):
-            self.step(t)
-            if on_day is not None:
-                on_day(t)
-
     def step(self, t: int) -> None:
         start = time.perf_counter()
         days = [shard.kernel_day(t) for shard in self.shards]
@@ -87,15 +80,6 @@ class ShardedEngine:
                                                                           strict=True)])
             for x in range(len(self.plan.lists))
         ]  # fmt: skip
-        L, s = self.layout, self.state
-        filed = self.queue.hear(
-            t, entered, s.list_until, s.shadow_until, self.pop.cell_of,
-            self.counts[:, :, L.at("appeals_decided")], self.counts[:, :, L.at("appeals_won")],
-        )  # fmt: skip
         self.timings["appeals"] += time.perf_counter() - start
-
-        start = time.perf_counter()
         tallies = {k: sum(tally[k] for tally, _ in days) for k in days[0][0]}
-        tallies["filed"] = np.bincount(self.pop.cell_of(filed), minlength=self.plan.cells)
-        record_day(self.plan, self.layout, Tally(**tallies), self.counts[t], self.stats[t])
-        self.timings["measurement"] += time.perf_counter() - start
+        close_day(self, t, tallies, entered)
