@@ -115,8 +115,19 @@ def run(
         str, typer.Option(help="fast (compiled, parallel) or reference (plain NumPy, readable).")
     ] = "fast",
     shards: Annotated[
-        str, typer.Option(help="Split the population into up to K shards of whole regions.")
-    ] = "1",
+        str | None,
+        typer.Option(
+            help="Split the population into up to K shards of whole regions "
+            "(default: 1; with --cluster, one per node)."
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the shards on Ray: 'local' (a private Ray here), 'auto' (the cluster "
+            "this machine belongs to) or ray://HOST:10001. Needs socialcredit[ray]."
+        ),
+    ] = None,
     checkpoint_every: Annotated[
         str, typer.Option(help="Save a checkpoint every N days for `resume` (0: never).")
     ] = "30",
@@ -140,7 +151,8 @@ def run(
             seed=s,
             out=out,
             engine=engine,
-            shards=_count(shards, "--shards", 1, 64) or 1,
+            shards=_count(shards, "--shards", 1, 4096),
+            cluster=cluster,
             checkpoint_every=_count(checkpoint_every, "--checkpoint-every", 0, 32_000) or 0,
             trace=_count(trace, "--trace", 0, 10_000) or 0,
             on_start=on_start,
@@ -171,7 +183,7 @@ def _progress(quiet: bool) -> Iterator[tuple[Callable[..., None], Callable[[int]
         task.append(progress.add_task(label, total=plan.days, completed=first_day))
 
     def on_day(day: int) -> None:
-        progress.advance(task[0])
+        progress.update(task[0], completed=day + 1)  # a recovered run repeats some days
 
     with progress:
         yield on_start, on_day

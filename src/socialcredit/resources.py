@@ -65,3 +65,15 @@ def count_flag(flags: np.ndarray, bit: np.uint8, block: int = 1 << 24) -> int:
     return sum(
         int(np.count_nonzero(flags[lo : lo + block] & bit)) for lo in range(0, len(flags), block)
     )
+
+
+def first_flagged(flags: np.ndarray, bit: np.uint8, limit: int, offset: int = 0,
+                  block: int = 1 << 24) -> list[int]:  # fmt: skip
+    """Indices (+ ``offset``) of people with a flag bit set, lowest first, read in blocks until
+    at least ``limit`` are found."""
+    found: list[int] = []
+    for lo in range(0, len(flags), block):
+        found += (offset + lo + np.flatnonzero(flags[lo : lo + block] & bit)).tolist()
+        if len(found) >= limit:
+            break
+    return found

@@ -18,13 +18,19 @@ import pyarrow.parquet as pq
 import yaml
 
 from socialcredit import __version__
+from socialcredit.engine.daily import WorkerLost
 from socialcredit.engine.plan import Plan
 from socialcredit.engine.reference import EVER_SANCTIONED, EVER_WRONGFUL
 from socialcredit.engine.replay import replay
-from socialcredit.errors import ConfigError, OutputError
+from socialcredit.errors import BackendError, ConfigError, OutputError
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
-from socialcredit.output.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
+from socialcredit.output.checkpoint import (
+    CHECKPOINT,
+    load_checkpoint,
+    remove_checkpoint,
+    save_checkpoint,
+)
 from socialcredit.output.run_folder import (
     check_destination,
     staged_folder,
@@ -34,7 +40,7 @@ from socialcredit.output.run_folder import (
 )
 from socialcredit.population.synthesis import synthesize
 from socialcredit.report import write_report
-from socialcredit.resources import check_memory, count_flag
+from socialcredit.resources import check_memory
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
 from socialcredit.scenario.schema import Scenario
@@ -105,17 +111,14 @@ def prepare(
     days: int | None = None,
     seed: int | None = None,
     engine: str = "fast",
-    shards: int = 1,
+    shards: int | None = None,
+    cluster: str | None = None,
     label: str = "scenario",
 ) -> tuple[Plan, Any, dict[str, float]]:
-    """Compile the plan, check memory, synthesise the population, build the engine."""
-    if shards < 1 or (shards > 1 and engine != "fast"):
-        raise ConfigError(
-            f"--shards {shards} with --engine {engine}",
-            path="--shards",
-            expected="1 or more shards, with the fast engine",
-            fix="use --engine fast with --shards, or leave --shards at 1",
-        )
+    """Compile the plan, check memory, synthesise the population, build the engine.
+
+    ``shards`` None means one locally and one per node on a cluster; ``cluster`` is a Ray
+    address (``engine.cluster.connect``) or None to run in this process."""
     if engine not in ENGINES:
         raise ConfigError(
             f"unknown engine '{engine}'",
@@ -123,16 +126,37 @@ def prepare(
             expected=f"one of: {', '.join(ENGINES)}",
             fix="use --engine fast (compiled) or --engine reference (plain NumPy)",
         )
+    if shards is not None and shards < 1:
+        raise ConfigError(
+            f"got {shards}", path="--shards", expected="1 or more shards",
+            fix="pass --shards 1 or more, or leave it out",
+        )  # fmt: skip
+    if ((shards or 1) > 1 or cluster is not None) and engine != "fast":
+        option = "--cluster" if cluster is not None else "--shards"
+        raise ConfigError(
+            f"{option} with --engine {engine}",
+            path=option,
+            expected="shards and clusters with the fast engine",
+            fix=f"use --engine fast with {option}, or leave {option} out",
+        )
     plan = compile_plan(scenario, people=people, days=days, seed=seed, label=label)
-    check_memory(plan, engine)
     start = time.perf_counter()
+    if cluster is not None:  # the shards synthesise their own people, where they run
+        from socialcredit.engine.cluster import ClusterEngine
+
+        sim = ClusterEngine(plan, shards, cluster)
+        return plan, sim, {"population": time.perf_counter() - start}
+    check_memory(plan, engine)
     population = synthesize(plan)
     timings = {"population": time.perf_counter() - start}
-    if shards > 1:
+    if (shards or 1) > 1:
         from socialcredit.engine.shards import ShardedEngine
 
-        return plan, ShardedEngine(plan, population, shards), timings
+        return plan, ShardedEngine(plan, population, shards or 1), timings
     return plan, engine_class(engine)(plan, population), timings
+
+
+MAX_RECOVERIES = 5  # worker losses one run survives before it gives up
 
 
 def advance(
@@ -144,15 +168,34 @@ def advance(
     checkpoints: Path | None = None,
     every: int = 0,
 ) -> None:
-    """Run the days from ``first_day`` to the end, saving a checkpoint every ``every`` days."""
+    """Run the days from ``first_day`` to the end, saving a checkpoint every ``every`` days.
+
+    Where a cluster loses a worker, its shard is replaced and the run goes on from the last
+    checkpoint (from day 0 where there is none yet): the same result, later."""
     days = sim.plan.days
     start = time.perf_counter()
-    for t in range(first_day, days):
-        sim.step(t)
+    t = first_day
+    while t < days:
+        try:
+            sim.step(t)
+            if checkpoints is not None and every and (t + 1) % every == 0 and t + 1 < days:
+                save_checkpoint(checkpoints, t, sim)
+        except WorkerLost as lost:
+            if sim.worker_losses >= MAX_RECOVERIES:
+                raise BackendError(
+                    f"the cluster lost workers {sim.worker_losses + 1} times ({lost}); giving "
+                    "up. Fix: check the nodes' memory and logs (`ray status`); `socialcredit "
+                    "resume OUT` continues from the last checkpoint."
+                ) from None
+            sim.replace_lost_workers()
+            if checkpoints is not None and (checkpoints / CHECKPOINT).exists():
+                t = load_checkpoint(checkpoints, sim) + 1
+            else:
+                t = sim.restart()
+            continue
         if on_day is not None:
             on_day(t)
-        if checkpoints is not None and every and (t + 1) % every == 0 and t + 1 < days:
-            save_checkpoint(checkpoints, t, sim)
+        t += 1
     timings["simulation"] = time.perf_counter() - start
     timings |= {f"stage.{k}": v for k, v in sim.timings.items()}
     simulated = (days - first_day) * sim.plan.people
@@ -160,14 +203,13 @@ def advance(
 
 
 def _outcome(plan: Plan, sim: Any, timings: dict[str, float], folder: Path | None) -> RunResult:
-    flags = sim.state.flags
     summary = summarize(
         plan,
         sim.layout,
         sim.counts,
         sim.stats,
-        ever_sanctioned=count_flag(flags, EVER_SANCTIONED),
-        ever_wrongful=count_flag(flags, EVER_WRONGFUL),
+        ever_sanctioned=sim.count_flag(EVER_SANCTIONED),
+        ever_wrongful=sim.count_flag(EVER_WRONGFUL),
     )
     table = metrics_table(plan, sim.layout, sim.counts, sim.stats)
     return RunResult(plan, summary, table, timings, folder)
@@ -181,7 +223,8 @@ def run(
     seed: float | None = None,
     out: str | Path | None = None,
     engine: str = "fast",
-    shards: int = 1,
+    shards: int | None = None,
+    cluster: str | None = None,
     write: bool = True,
     checkpoint_every: int = DEFAULT_CHECKPOINT_DAYS,
     trace: int = DEFAULT_TRACES,
@@ -191,9 +234,11 @@ def run(
 ) -> RunResult:
     """Run a preset or scenario file; write the run folder unless ``write`` is false.
 
-    ``people``, ``days`` and ``seed`` override the scenario's; ``people=1e6`` is accepted. While
-    it runs, the folder is staged under a hidden name with a checkpoint every
-    ``checkpoint_every`` days (0: none), so an interrupted run can be resumed.
+    ``people``, ``days`` and ``seed`` override the scenario's; ``people=1e6`` is accepted.
+    ``shards`` splits the population by region; ``cluster`` (``"local"``, ``"auto"`` or
+    ``"ray://HOST:PORT"``) runs the shards in Ray actors. While it runs, the folder is staged
+    under a hidden name with a checkpoint every ``checkpoint_every`` days (0: none), so an
+    interrupted run can be resumed.
     """
     began = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -215,23 +260,43 @@ def run(
         seed=_whole(seed, "seed"),
         engine=engine,
         shards=shards,
+        cluster=cluster,
         label=str(scenario),
     )
-    if on_start is not None:
-        on_start(plan, 0)
-    if not write:
-        advance(sim, 0, timings, on_day=on_day)
-        return _outcome(plan, sim, timings, None)
+    try:
+        if on_start is not None:
+            on_start(plan, 0)
+        if not write:
+            advance(sim, 0, timings, on_day=on_day)
+            return _outcome(plan, sim, timings, None)
+        request = request_of(
+            scenario, engine, shards, cluster, checkpoint_every, trace, started_at, argv
+        )
+        return _write_run(sc, folder, plan, sim, timings, request, began, on_day)
+    finally:
+        sim.close()
 
-    request = {
+
+def request_of(scenario: str | Path, engine: str, shards: int | None, cluster: str | None,
+               checkpoint_every: int, trace: int, started_at: str,
+               argv: list[str] | None) -> dict[str, Any]:  # fmt: skip
+    """How the run was asked for (saved while it runs, so that `resume` can rebuild it)."""
+    return {
         "scenario_ref": str(scenario),
         "engine": engine,
         "shards": shards,
+        "cluster": cluster,
         "checkpoint_every": checkpoint_every,
         "trace": trace,
         "started_at": started_at,
         "command": argv if argv is not None else sys.argv,
     }
+
+
+def _write_run(sc: Scenario, folder: Path, plan: Plan, sim: Any,
+               timings: dict[str, float], request: dict[str, Any], began: float,
+               on_day: Callable[[int], None] | None) -> RunResult:  # fmt: skip
+    every = request["checkpoint_every"]
     with staged_folder(folder, keep=CHECKPOINT) as staging:
         resolved = sc.model_dump(mode="json", exclude_none=True)
         resolved["population"]["people"] = plan.people
@@ -246,7 +311,7 @@ def run(
                 "Fix: free disk space or choose another --out."
             ) from None
         write_json(staging / REQUEST, request)
-        advance(sim, 0, timings, on_day=on_day, checkpoints=staging, every=checkpoint_every)
+        advance(sim, 0, timings, on_day=on_day, checkpoints=staging, every=every)
         return _finish(staging, folder, plan, sim, timings, request, began)
 
 
@@ -275,23 +340,27 @@ def resume(
     plan, sim, timings = prepare(
         scenario,
         engine=request["engine"],
-        shards=request.get("shards", 1),
+        shards=request.get("shards"),
+        cluster=request.get("cluster"),
         label=str(staging / "scenario.yaml"),
     )
-    last = load_checkpoint(staging, sim) if (staging / CHECKPOINT).exists() else -1
-    if on_start is not None:
-        on_start(plan, last + 1)
-    with staged_folder(folder, resume=True, keep=CHECKPOINT):
-        advance(
-            sim,
-            last + 1,
-            timings,
-            on_day=on_day,
-            checkpoints=staging,
-            every=request["checkpoint_every"],
-        )
-        request["resumed_from_day"] = last + 1
-        return _finish(staging, folder, plan, sim, timings, request, began)
+    try:
+        last = load_checkpoint(staging, sim) if (staging / CHECKPOINT).exists() else -1
+        if on_start is not None:
+            on_start(plan, last + 1)
+        with staged_folder(folder, resume=True, keep=CHECKPOINT):
+            advance(
+                sim,
+                last + 1,
+                timings,
+                on_day=on_day,
+                checkpoints=staging,
+                every=request["checkpoint_every"],
+            )
+            request["resumed_from_day"] = last + 1
+            return _finish(staging, folder, plan, sim, timings, request, began)
+    finally:
+        sim.close()
 
 
 def appeal_table(plan: Plan, log: np.ndarray) -> pa.Table:
@@ -308,15 +377,11 @@ def appeal_table(plan: Plan, log: np.ndarray) -> pa.Table:
     )
 
 
-def trace_people(plan: Plan, flags: np.ndarray, k: int) -> list[int]:
+def trace_people(plan: Plan, sim: Any, k: int) -> list[int]:
     """``k`` people drawn with the run's seed, and up to a few who were wrongly sanctioned."""
     chooser = np.random.default_rng(plan.seed)
     chosen = chooser.choice(plan.people, size=min(k, plan.people), replace=False).tolist()
-    wrongly: list[int] = []
-    for lo in range(0, plan.people, 1 << 24):  # in blocks: no temporary the size of a country
-        wrongly += (lo + np.flatnonzero(flags[lo : lo + (1 << 24)] & EVER_WRONGFUL)).tolist()
-        if len(wrongly) >= 1000:
-            break
+    wrongly = sim.first_flagged(EVER_WRONGFUL, 1000)
     if wrongly:
         pick = chooser.choice(len(wrongly), size=min(WRONGFUL_TRACES, len(wrongly)), replace=False)
         chosen += [wrongly[i] for i in pick]
@@ -345,10 +410,10 @@ def _finish(
     write_json(staging / "summary.json", result.summary)
     log = sim.queue.log_table()
     pq.write_table(appeal_table(plan, log), staging / "appeals.parquet")
-    traced = trace_people(plan, sim.state.flags, request.get("trace", DEFAULT_TRACES))
+    traced = trace_people(plan, sim, request.get("trace", DEFAULT_TRACES))
     pq.write_table(replay(plan, traced, log), staging / "traces.parquet")
     write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
-    (staging / CHECKPOINT).unlink(missing_ok=True)
+    remove_checkpoint(staging)
     (staging / REQUEST).unlink()
     timings["write"] = time.perf_counter() - start
     timings["total"] = time.perf_counter() - began
@@ -360,6 +425,8 @@ def _finish(
             "scenario_ref": request["scenario_ref"],
             "engine": request["engine"],
             "shards": len(getattr(sim, "shards", [sim])),
+            "cluster": request.get("cluster"),
+            "worker_losses": getattr(sim, "worker_losses", 0),
             "people": plan.people,
             "days": plan.days,
             "seed": plan.seed,

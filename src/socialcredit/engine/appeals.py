@@ -42,20 +42,41 @@ class AppealQueue:
         won_counts: np.ndarray,
         ids: np.ndarray | None = None,
     ) -> np.ndarray:
-        """File today's appeals; return the people who filed (for the day's tally).
+        """File today's appeals and end the listings they will win; return the people who filed
+        (for the day's tally).
 
         ``entered[x]`` holds, in index order, the people newly put on list ``x`` today;
         ``cell_of`` maps person indices to their cells; decisions inside the horizon are counted
         into ``decided_counts`` / ``won_counts`` [day, cell]. ``ids`` maps array positions to
         people's indices in the whole population (identity when omitted).
         """
+        wrongful = [shadow_until[x, who] <= t for x, who in enumerate(entered)]
+        filed, wins = self.decide(t, entered, wrongful, cell_of, decided_counts, won_counts, ids)
+        apply_wins(list_until, wins)
+        return filed
+
+    def decide(
+        self,
+        t: int,
+        entered: list[np.ndarray],
+        wrongful_entry: list[np.ndarray],
+        cell_of: Callable[[np.ndarray], np.ndarray],
+        decided_counts: np.ndarray,
+        won_counts: np.ndarray,
+        ids: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, list[tuple[int, np.ndarray, np.ndarray]]]:
+        """``hear`` without the people's state: ``wrongful_entry[x]`` says which of
+        ``entered[x]`` are not on the list by their true records. Returns the people who filed
+        and the wins, ``(list, people, decision day)``, for whoever holds the state to apply
+        (``apply_wins``) before the next day: a cluster's shards."""
         p = self.plan
         filed = []
+        wins = []
         for x, who in enumerate(entered):
             if not len(who):
                 continue
             counters = rng.person_counters(who if ids is None else ids[who])
-            wrongful = (shadow_until[x, who] <= t).astype(np.int64)
+            wrongful = wrongful_entry[x].astype(np.int64)
             files = (
                 rng.uniform(self.key, rng.APPEAL_FILE + x, counters, t) < p.appeal_file[wrongful]
             )
@@ -73,12 +94,12 @@ class AppealQueue:
             won = (
                 rng.uniform(self.key, rng.APPEAL_WIN + x, counters, t) < p.appeal_success[wrongful]
             )
-            list_until[x, who[won]] = np.minimum(list_until[x, who[won]], decided[won])
+            wins.append((x, who[won], decided[won]))
             self._record(t, x, who, ids, wrongful, decided, won)
             inside = decided < p.days
             np.add.at(decided_counts, (decided[inside], cell_of(who[inside])), 1)
             np.add.at(won_counts, (decided[inside & won], cell_of(who[inside & won])), 1)
-        return np.concatenate(filed) if filed else np.zeros(0, np.int64)
+        return (np.concatenate(filed) if filed else np.zeros(0, np.int64)), wins
 
     def _record(
         self,
@@ -93,6 +114,12 @@ class AppealQueue:
         people = who if ids is None else ids[who]
         columns = (np.full(len(who), t), np.full(len(who), x), people, wrongful, decided, won)
         self.log.append(np.stack([np.asarray(c, dtype=np.int64) for c in columns], axis=1))
+
+
+def apply_wins(list_until: np.ndarray, wins: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+    """A won appeal ends the listing on its decision day (or keeps an earlier end)."""
+    for x, who, decided in wins:
+        list_until[x, who] = np.minimum(list_until[x, who], decided)
 
 
 class ReplayQueue(AppealQueue):

@@ -7,12 +7,18 @@ engines share the end of a day: the one global appeal queue, then the day's metr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from socialcredit.metrics.collector import Tally, record_day
+from socialcredit.resources import count_flag, first_flagged
+
+
+class WorkerLost(Exception):
+    """A worker holding a shard died; the run recovers from its last checkpoint (cluster.py)."""
 
 
 class DayLoop:
@@ -29,6 +35,32 @@ class DayLoop:
             if on_day is not None:
                 on_day(t)
 
+    # The state, for checkpoints and the end of a run. Engines that hold it in this process
+    # share these; shards on a cluster answer from their workers.
+
+    def save_state(self, folder: Path, day: int) -> dict[str, np.ndarray]:
+        """Arrays for the checkpoint of the end of ``day``."""
+        return {f"state.{k}": v for k, v in vars(self.state).items()}
+
+    def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
+        """Restore the state from a checkpoint's arrays (ValueError where they do not fit)."""
+        for k, target in vars(self.state).items():
+            name = f"state.{k}"
+            if name not in saved or saved[name].shape != target.shape:
+                raise ValueError(name)
+            target[...] = saved[name]
+
+    def count_flag(self, bit: np.uint8) -> int:
+        """People with a flag bit set (``reference.EVER_SANCTIONED``, ...)."""
+        return count_flag(self.state.flags, bit)
+
+    def first_flagged(self, bit: np.uint8, limit: int) -> list[int]:
+        """Up to about ``limit`` people with a flag bit set, lowest indices first."""
+        return first_flagged(self.state.flags, bit, limit)
+
+    def close(self) -> None:
+        """Release what the engine holds outside this process (nothing, here)."""
+
 
 def close_day(engine: Any, t: int, tallies: dict[str, np.ndarray],
               entered: list[np.ndarray]) -> None:  # fmt: skip
@@ -41,6 +73,11 @@ def close_day(engine: Any, t: int, tallies: dict[str, np.ndarray],
         engine.counts[:, :, L.at("appeals_decided")], engine.counts[:, :, L.at("appeals_won")],
     )  # fmt: skip
     engine.timings["appeals"] += time.perf_counter() - start
+    record(engine, t, tallies, filed)
+
+
+def record(engine: Any, t: int, tallies: dict[str, np.ndarray], filed: np.ndarray) -> None:
+    """The day's metric columns from the merged tallies and the people who filed appeals."""
     start = time.perf_counter()
     tallies["filed"] = np.bincount(engine.pop.cell_of(filed), minlength=engine.plan.cells)
     record_day(engine.plan, engine.layout, Tally(**tallies), engine.counts[t], engine.stats[t])

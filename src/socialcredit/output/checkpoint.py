@@ -4,6 +4,10 @@ Everything the next day depends on is saved: every per-person state array, the m
 and the appeal queue (its next free slot and its log of filings). The population and the plan
 are not saved: they are rebuilt exactly from the resolved scenario and the seed. So a resumed
 run gives the same bits as one that was never interrupted.
+
+An engine whose state lives elsewhere (shards on a Ray cluster) saves it itself, one file per
+shard and day, and lists those files in the checkpoint; they belong to the checkpoint that names
+them, so older ones are deleted only once the new checkpoint is in place.
 """
 
 from __future__ import annotations
@@ -17,12 +21,19 @@ import numpy as np
 from socialcredit.errors import OutputError
 
 CHECKPOINT = "checkpoint.npz"
+SHARD_FILES = "shard-*.npz"  # state saved by shards that live in other processes
+
+
+def remove_checkpoint(folder: Path) -> None:
+    (folder / CHECKPOINT).unlink(missing_ok=True)
+    for path in folder.glob(SHARD_FILES):
+        path.unlink()
 
 
 def save_checkpoint(folder: Path, day: int, sim: Any) -> None:
     """Save the state at the end of ``day``; the previous checkpoint stays until this one is
     complete (written to a temporary name, synced, then renamed over it)."""
-    arrays = {f"state.{k}": v for k, v in vars(sim.state).items()}
+    arrays = sim.save_state(folder, day)
     arrays |= {
         "counts": sim.counts,
         "stats": sim.stats,
@@ -37,6 +48,10 @@ def save_checkpoint(folder: Path, day: int, sim: Any) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(partial, folder / CHECKPOINT)
+        current = {str(name) for name in arrays.get("shard_files", [])}
+        for stale in folder.glob(SHARD_FILES):
+            if stale.name not in current:
+                stale.unlink()
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise OutputError(
@@ -50,12 +65,11 @@ def load_checkpoint(folder: Path, sim: Any) -> int:
     path = folder / CHECKPOINT
     try:
         with np.load(path) as saved:
-            targets = {f"state.{k}": v for k, v in vars(sim.state).items()}
-            targets |= {"counts": sim.counts, "stats": sim.stats}
-            for name, target in targets.items():
+            for name, target in {"counts": sim.counts, "stats": sim.stats}.items():
                 if name not in saved or saved[name].shape != target.shape:
                     raise ValueError(name)
                 target[...] = saved[name]
+            sim.load_state(saved, folder)
             sim.queue.next_slot = int(saved["next_slot"])
             sim.queue.log = [saved["appeal_log"]]
             return int(saved["day"])

@@ -1,0 +1,114 @@
+"""Runs on a private local Ray cluster, inside a network namespace with only loopback (see
+test_cluster.py, which starts it): each check compares a Ray run with a run in one process and
+writes its findings to OUT/findings.json for the tests to assert on.
+
+    unshare -n sh -c 'ip link set lo up && python tests/cluster/ray_checks.py OUT'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for scenarios.py
+
+from scenarios import stressed  # noqa: E402
+from socialcredit.engine.cluster import connect  # noqa: E402
+from socialcredit.runner import resume, run  # noqa: E402
+
+ARGS = dict(people=6000, days=40, seed=7, checkpoint_every=5)
+
+
+class Stop(Exception):
+    pass
+
+
+def same(a: Path, b: Path) -> bool:
+    metrics = pq.read_table(a / "metrics.parquet").equals(pq.read_table(b / "metrics.parquet"))
+    appeals = pq.read_table(a / "appeals.parquet").equals(pq.read_table(b / "appeals.parquet"))
+    summary = json.loads((a / "summary.json").read_text()) == json.loads(
+        (b / "summary.json").read_text()
+    )
+    return metrics and appeals and summary
+
+
+def kill_shard(ray, k: int) -> int:
+    """SIGKILL the worker process that holds shard ``k`` of the running engine."""
+    (name,) = [n for n in ray.util.list_named_actors() if n.endswith(f"-shard-{k}")]
+    _, pid = ray.get(ray.get_actor(name).hello.remote())
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def main(out: Path) -> None:
+    scenario = out / "stressed.yaml"
+    scenario.write_text(yaml.safe_dump(stressed("china-national-score-2018")))
+    ray, _ = connect("local")
+    findings: dict[str, object] = {}
+
+    plain = run(scenario, out=out / "plain", **ARGS).folder
+    findings["appeals_won"] = int(pq.read_table(plain / "appeals.parquet")["won"].to_numpy().sum())
+    for k in (1, 2, 3):
+        folder = run(scenario, out=out / f"ray-{k}", cluster="local", shards=k, **ARGS).folder
+        manifest = json.loads((folder / "manifest.json").read_text())
+        findings[f"same_with_{k}_shards"] = same(plain, folder) and manifest["shards"] == k
+
+    # A worker killed after the checkpoint of day 9: replaced, days 10.. run again.
+    killed: list[int] = []
+
+    def kill_on_day_12(day: int) -> None:
+        if day == 12 and not killed:
+            killed.append(kill_shard(ray, 1))
+            time.sleep(0.5)
+
+    folder = run(scenario, out=out / "lost", cluster="local", shards=2, on_day=kill_on_day_12,
+                 **ARGS).folder  # fmt: skip
+    manifest = json.loads((folder / "manifest.json").read_text())
+    findings["loss_killed"] = len(killed)
+    findings["loss_recorded"] = manifest["worker_losses"]
+    findings["same_after_loss"] = same(plain, folder)
+
+    # Killed before any checkpoint: the run starts again from day 0.
+    early: list[int] = []
+
+    def kill_on_day_2(day: int) -> None:
+        if day == 2 and not early:
+            early.append(kill_shard(ray, 0))
+            time.sleep(0.5)
+
+    folder = run(scenario, out=out / "lost-early", cluster="local", shards=2,
+                 on_day=kill_on_day_2, **ARGS).folder  # fmt: skip
+    findings["early_loss_recorded"] = json.loads((folder / "manifest.json").read_text())[
+        "worker_losses"
+    ]
+    findings["same_after_early_loss"] = same(plain, folder)
+
+    # Interrupted (the driver stops), then resumed: shards reload their checkpoint files.
+    def stop_on_day_23(day: int) -> None:
+        if day == 23:
+            raise Stop
+
+    cut = out / "cut"
+    with contextlib.suppress(Stop):
+        run(scenario, out=cut, cluster="local", shards=2, on_day=stop_on_day_23, **ARGS)
+    staged = out / ".cut.partial"
+    findings["checkpoint_files"] = sorted(p.name for p in staged.glob("*.npz"))
+    findings["interrupted_looks_finished"] = cut.exists()
+    resume(cut)
+    findings["same_after_resume"] = same(plain, cut)
+    findings["resumed_from_day"] = json.loads((cut / "manifest.json").read_text())[
+        "resumed_from_day"
+    ]
+    (out / "findings.json").write_text(json.dumps(findings))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

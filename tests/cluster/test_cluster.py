@@ -1,0 +1,82 @@
+"""Shards on a Ray cluster give the same bits as one process, survive a killed worker and resume.
+
+Ray's processes listen on every interface, so the Ray checks run in a child process inside a
+network namespace of its own with only loopback up (``unshare -n``; root or user namespaces
+needed): nothing of the test cluster is reachable from outside this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from socialcredit.errors import BackendError, ConfigError
+from socialcredit.runner import run
+
+CHECKS = Path(__file__).with_name("ray_checks.py")
+
+
+def loopback_only() -> list[str]:
+    """The command prefix that runs a command in a new network namespace with loopback up."""
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("unshare and ip are needed to confine the test's Ray cluster to loopback")
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("cannot create a network namespace here (needs root or user namespaces)")
+    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("ray")
+    done = subprocess.run(
+        [*loopback_only(), sys.executable, str(CHECKS), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads((out / "findings.json").read_text())
+
+
+def test_any_number_of_ray_shards_gives_the_same_bits(findings: dict) -> None:
+    assert findings["appeals_won"] > 0  # won appeals travel back to the shards: exercised
+    for k in (1, 2, 3):
+        assert findings[f"same_with_{k}_shards"], k
+
+
+def test_a_killed_worker_is_replaced_from_the_last_checkpoint(findings: dict) -> None:
+    assert findings["loss_killed"] == 1
+    assert findings["loss_recorded"] == 1
+    assert findings["same_after_loss"]
+
+
+def test_a_worker_killed_before_any_checkpoint_restarts_the_run(findings: dict) -> None:
+    assert findings["early_loss_recorded"] == 1
+    assert findings["same_after_early_loss"]
+
+
+def test_an_interrupted_cluster_run_resumes_from_its_shards_checkpoints(findings: dict) -> None:
+    assert findings["checkpoint_files"] == [
+        "checkpoint.npz", "shard-0-of-2-day-19.npz", "shard-1-of-2-day-19.npz",
+    ]  # fmt: skip
+    assert not findings["interrupted_looks_finished"]
+    assert findings["resumed_from_day"] == 20
+    assert findings["same_after_resume"]
+
+
+def test_cluster_needs_the_fast_engine() -> None:
+    with pytest.raises(ConfigError, match="--cluster"):
+        run("us-credit-score", people=100, days=2, engine="reference", cluster="local",
+            write=False)  # fmt: skip
+
+
+def test_cluster_without_ray_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
+    with pytest.raises(BackendError, match=r"socialcredit\[ray\]"):
+        run("us-credit-score", people=100, days=2, cluster="local", write=False)
