@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,15 @@ def main(out: Path) -> None:
         folder = run(scenario, out=out / f"ray-{k}", cluster="local", shards=k, **ARGS).folder
         manifest = json.loads((folder / "manifest.json").read_text())
         findings[f"same_with_{k}_shards"] = same(plain, folder) and manifest["shards"] == k
+
+    # From the command line, with a cluster of its own (started and stopped by the command).
+    cli = out / "cli"
+    command = [sys.executable, "-m", "socialcredit", "run", str(scenario), "--cluster", "local",
+               "--shards", "2", "--out", str(cli), "-q"]  # fmt: skip
+    command += [f"--{k.replace('_', '-')}={v}" for k, v in ARGS.items()]
+    done = subprocess.run(command, capture_output=True, text=True)
+    findings["cli_exit"] = done.returncode
+    findings["same_from_cli"] = done.returncode == 0 and same(plain, cli)
 
     # A worker killed after the checkpoint of day 9: replaced, days 10.. run again.
     killed: list[int] = []

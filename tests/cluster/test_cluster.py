@@ -50,6 +50,11 @@ def test_any_number_of_ray_shards_gives_the_same_bits(findings: dict) -> None:
         assert findings[f"same_with_{k}_shards"], k
 
 
+def test_the_command_line_runs_on_a_cluster(findings: dict) -> None:
+    assert findings["cli_exit"] == 0
+    assert findings["same_from_cli"]
+
+
 def test_a_killed_worker_is_replaced_from_the_last_checkpoint(findings: dict) -> None:
     assert findings["loss_killed"] == 1
     assert findings["loss_recorded"] == 1

@@ -32,7 +32,7 @@ from socialcredit.engine.daily import DayLoop, WorkerLost, record
 from socialcredit.engine.plan import Plan
 from socialcredit.engine.shards import shard_bounds
 from socialcredit.engine.standing import metric_arrays
-from socialcredit.errors import BackendError
+from socialcredit.errors import BackendError, OutputError
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import Population
 
@@ -163,7 +163,9 @@ class ClusterEngine(DayLoop):
 
     name = "fast"
 
-    def __init__(self, plan: Plan, shards: int | None, address: str) -> None:
+    def __init__(self, plan: Plan, shards: int | None, address: str,
+                 threads: int | None = None) -> None:  # fmt: skip
+        """``threads`` per shard defaults to the cluster's CPUs shared among the shards."""
         self.ray, self.started_ray = connect(address)
         self.plan = plan
         self.layout: MetricLayout = layout_for(plan)
@@ -176,7 +178,7 @@ class ClusterEngine(DayLoop):
         self.bounds = shard_bounds(plan, cell_start, shards)
         cpus = int(self.ray.cluster_resources().get("CPU", 1))
         biggest = max((int(n["Resources"].get("CPU", 1)) for n in nodes), default=1)
-        self.threads = max(1, min(biggest, cpus // len(self.bounds)))
+        self.threads = threads or max(1, min(biggest, cpus // len(self.bounds)))
         # More shards than CPUs share them (a fraction of a CPU each), rather than wait forever
         # for CPUs the cluster does not have.
         self.cpus_each = min(self.threads, int(cpus / len(self.bounds) * 1e4) / 1e4)
@@ -255,7 +257,14 @@ class ClusterEngine(DayLoop):
         names = [f"shard-{k}-of-{len(self.bounds)}-day-{day}.npz" for k in range(len(self.bounds))]
         wins, self.pending = self.pending, [[] for _ in self.bounds]
         paths = [str(folder / name) for name in names]
-        self._get([w.save.remote(paths[k], wins[k]) for k, w in enumerate(self.workers)])
+        try:
+            self._get([w.save.remote(paths[k], wins[k]) for k, w in enumerate(self.workers)])
+        except self.ray.exceptions.RayTaskError as exc:  # the worker's OSError, e.g. disk full
+            raise OutputError(
+                f"{folder}: a shard's checkpoint could not be written "
+                f"({str(exc).strip().splitlines()[-1]}). Fix: free disk space on the run "
+                "folder's storage, or pass --checkpoint-every 0 to run without checkpoints."
+            ) from None
         missing = [name for name in names if not (folder / name).is_file()]
         if missing:
             raise BackendError(
