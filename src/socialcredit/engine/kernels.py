@@ -15,6 +15,7 @@ whose day is only a decay of deterrence; a second pass runs the few stages that 
 where a sanction started. Skipping a draw never changes another one (draws are counter-based).
 
 Compiled on first use and cached on disk (``cache=True``); importing this module compiles nothing.
+The day's kernels release the GIL (``nogil``), so shards can run them on threads at once.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def _first_draws(
     return n_rest
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, nogil=True, cache=True)
 def run_day(
     t, key, aware, drift, lanes, chunk_start, cell_start, G,
     trait, flags, score, shadow, list_until, shadow_until, deter, cause,
@@ -506,7 +507,7 @@ def run_day(
                     k = k_end
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def collect_entered(chunk_start, entered_count, list_until, x):
     """People newly on list ``x`` today, in index order; clears their mark."""
     n = 0
