@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for scen
 
 from scenarios import stressed  # noqa: E402
 from socialcredit.engine.cluster import connect  # noqa: E402
+from socialcredit.errors import ResourceError  # noqa: E402
 from socialcredit.runner import resume, run  # noqa: E402
 
 ARGS = dict(people=6000, days=40, seed=7, checkpoint_every=5)
@@ -61,6 +62,14 @@ def main(out: Path) -> None:
         folder = run(scenario, out=out / f"ray-{k}", cluster="local", shards=k, **ARGS).folder
         manifest = json.loads((folder / "manifest.json").read_text())
         findings[f"same_with_{k}_shards"] = same(plain, folder) and manifest["shards"] == k
+
+    # A shard that no node has memory for is refused before any worker starts.
+    try:
+        run(scenario, people=10**11, days=2, cluster="local", shards=3, write=False)
+        findings["too_big"] = "ran"
+    except ResourceError as exc:
+        findings["too_big"] = str(exc)
+    findings["leftover_workers"] = len(ray.util.list_named_actors())
 
     # From the command line, with a cluster of its own (started and stopped by the command).
     cli = out / "cli"

@@ -50,6 +50,12 @@ def test_any_number_of_ray_shards_gives_the_same_bits(findings: dict) -> None:
         assert findings[f"same_with_{k}_shards"], k
 
 
+def test_a_shard_too_big_for_any_node_is_refused_up_front(findings: dict) -> None:
+    assert "largest shard needs" in findings["too_big"]
+    assert "Fix:" in findings["too_big"]
+    assert findings["leftover_workers"] == 0  # finished runs leave no actors behind
+
+
 def test_the_command_line_runs_on_a_cluster(findings: dict) -> None:
     assert findings["cli_exit"] == 0
     assert findings["same_from_cli"]

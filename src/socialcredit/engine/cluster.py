@@ -32,13 +32,17 @@ from socialcredit.engine.daily import DayLoop, WorkerLost, record
 from socialcredit.engine.plan import Plan
 from socialcredit.engine.shards import shard_bounds
 from socialcredit.engine.standing import metric_arrays
-from socialcredit.errors import BackendError, OutputError
+from socialcredit.errors import BackendError, OutputError, ResourceError
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import Population
+from socialcredit.resources import state_bytes_per_person
 
 LOCAL = "local"  # --cluster local: start a private Ray instance on this machine
 AUTO = "auto"  # --cluster auto: the running cluster this machine belongs to, else a local one
 INSTALL = "pip install 'socialcredit[ray]'"
+# A worker process with Ray, NumPy, Numba and the kernels loaded: about 370 MB RSS measured here;
+# the rest of the allowance is synthesis blocks and the day's tallies.
+WORKER_FIXED_BYTES = 512 << 20
 STARTUP = 600  # seconds shard workers may take to start (synthesising a large shard takes time)
 
 Wins = list[tuple[int, np.ndarray, np.ndarray]]  # (list, people, decision day), see appeals.py
@@ -105,6 +109,11 @@ class ShardWorker:
 
     def first_flagged(self, bit: int, limit: int) -> list[int]:
         return [self.lo + i for i in self.engine.first_flagged(np.uint8(bit), limit)]
+
+
+def shard_memory(plan: Plan, people: int) -> int:
+    """Bytes a shard's worker needs: its people's state and trait bytes, and the process."""
+    return people * state_bytes_per_person(plan) + WORKER_FIXED_BYTES
 
 
 def import_ray() -> Any:
@@ -182,6 +191,15 @@ class ClusterEngine(DayLoop):
         # More shards than CPUs share them (a fraction of a CPU each), rather than wait forever
         # for CPUs the cluster does not have.
         self.cpus_each = min(self.threads, int(cpus / len(self.bounds) * 1e4) / 1e4)
+        self.memory = [shard_memory(plan, hi - lo) for lo, hi in self.bounds]
+        room = max((n["Resources"].get("memory", 0) for n in nodes), default=0)
+        if room and max(self.memory) > room:
+            raise ResourceError(
+                f"--people {plan.people:,} in {len(self.bounds)} shards: the largest shard needs "
+                f"about {max(self.memory) / 2**30:.1f} GiB but the cluster's largest node offers "
+                f"Ray {room / 2**30:.1f} GiB. Fix: more --shards (at most one per region), "
+                "nodes with more memory, or fewer people."
+            )
         self.tag = uuid.uuid4().hex[:8]
         self.remote_class = self.ray.remote(ShardWorker)
         self.workers: list[Any] = [self._new_worker(k) for k in range(len(self.bounds))]
@@ -198,7 +216,11 @@ class ClusterEngine(DayLoop):
 
     def _new_worker(self, k: int) -> Any:
         lo, hi = self.bounds[k]
-        options = {"num_cpus": self.cpus_each, "name": f"socialcredit-{self.tag}-shard-{k}"}
+        options = {
+            "num_cpus": self.cpus_each,
+            "memory": self.memory[k],  # Ray places the shard on a node with room for it
+            "name": f"socialcredit-{self.tag}-shard-{k}",
+        }
         return self.remote_class.options(**options).remote(self.plan, lo, hi, self.threads)
 
     def _check_versions(self) -> None:
