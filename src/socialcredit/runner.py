@@ -179,7 +179,11 @@ def advance(
         try:
             sim.step(t)
             if checkpoints is not None and every and (t + 1) % every == 0 and t + 1 < days:
+                saving = time.perf_counter()
                 save_checkpoint(checkpoints, t, sim)
+                timings["checkpoints"] = timings.get("checkpoints", 0.0) + (
+                    time.perf_counter() - saving
+                )
         except WorkerLost as lost:
             if sim.worker_losses >= MAX_RECOVERIES:
                 raise BackendError(
