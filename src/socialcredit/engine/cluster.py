@@ -145,16 +145,28 @@ def connect(address: str) -> tuple[Any, bool]:
         "configure_logging": False,
         **quiet,
     }
+    def start_private() -> None:
+        # Ray waits a fixed 30 s for its own node to come up; on a machine busy with other work
+        # that is not always enough, and a second try usually is.
+        for attempt in range(3):
+            try:
+                ray.init(**private)
+                return
+            except Exception:
+                ray.shutdown()
+                if attempt == 2:
+                    raise
+
     try:
         if address == LOCAL:
-            ray.init(**private)
+            start_private()
             return ray, True
         if address == AUTO:
             try:
                 ray.init(address="auto", **quiet)
                 return ray, False
             except ConnectionError:
-                ray.init(**private)
+                start_private()
                 return ray, True
         ray.init(address=address, **quiet)
         return ray, False
