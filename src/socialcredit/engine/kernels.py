@@ -15,7 +15,8 @@ whose day is only a decay of deterrence; a second pass runs the few stages that 
 where a sanction started. Skipping a draw never changes another one (draws are counter-based).
 
 Compiled on first use and cached on disk (``cache=True``); importing this module compiles nothing.
-The day's kernels release the GIL (``nogil``), so shards can run them on threads at once.
+The day's kernels release the GIL (``nogil``): other Python threads (a progress bar, a server)
+run while they compute.
 """
 
 from __future__ import annotations

@@ -7,14 +7,16 @@ new list entries; the driver sums the tallies and runs the one global thing, the
 over all shards' entries in (list, person) order, as the unsharded engine does. So any number of
 shards gives the same bits (tests/unit/test_shards.py).
 
-Locally, the shards run at once on threads of this process (the kernels release the GIL), each
-kernel with its share of Numba's threads; on a cluster they run in Ray actors (cluster.py).
+Locally, the shards run one after another in this process, each kernel on all of Numba's threads
+(dealt chunks, so the cores stay balanced). Running the shards at once instead, one thread
+each, was measured slower (benchmarks/shards.py: 129 against 150 M person-days/s on 2 cores):
+shards are whole regions of uneven size, and the core with the small one idles. On a cluster
+the shards run in Ray actors (cluster.py).
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -69,20 +71,10 @@ class ShardedEngine(DayLoop):
             for lo, hi in self.bounds
         ]
         self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
-        from numba import get_num_threads
-
-        self.threads_each = max(1, get_num_threads() // len(self.shards))
-        self.pool = ThreadPoolExecutor(len(self.shards), thread_name_prefix="shard")
-
-    def _shard_day(self, k: int, t: int) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
-        from numba import set_num_threads
-
-        set_num_threads(self.threads_each)  # per calling thread in Numba
-        return self.shards[k].kernel_day(t)
 
     def step(self, t: int) -> None:
         start = time.perf_counter()
-        days = list(self.pool.map(self._shard_day, range(len(self.shards)), [t] * len(self.shards)))
+        days = [shard.kernel_day(t) for shard in self.shards]
         self.timings["shards"] += time.perf_counter() - start
 
         start = time.perf_counter()
@@ -94,6 +86,3 @@ class ShardedEngine(DayLoop):
         self.timings["appeals"] += time.perf_counter() - start
         tallies = {k: sum(tally[k] for tally, _ in days) for k in days[0][0]}
         close_day(self, t, tallies, entered)
-
-    def close(self) -> None:
-        self.pool.shutdown()
