@@ -4,7 +4,8 @@
 
 Runs the command line as a user would (a subprocess under /usr/bin/time) and prints wall time,
 peak resident memory, and the run's own timings from its manifest. With fewer --days it also
-prints the per-day cost and what a full year would take at that rate.
+prints the per-day cost and what a full year would take at that rate, a lower bound (early days
+are the cheapest).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def main() -> None:
     if days < 365:
         year = t["total"] - t["simulation"] + per_day * 365
         print(f"a 365-day run at this rate  {year / 60:10.1f} min (goal: at most 10)")
+        print("  a lower bound: the first weeks are the cheapest (almost everyone is still at the")
+        print("  start score); the engine slows ~10% by day 30-60 at 1e8 people (benchmarks/")
+        print("  throughput.py), and the observed national run ~2x (see the README)")
 
 
 if __name__ == "__main__":

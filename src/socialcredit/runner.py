@@ -6,7 +6,8 @@ import json
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,6 +160,35 @@ def prepare(
 MAX_RECOVERIES = 5  # worker losses one run survives before it gives up
 
 
+class CheckpointPacer:
+    """Keeps checkpoints to about a tenth of a run's time: a due checkpoint is skipped while
+    less than ``RATIO`` times the last one's duration has passed since it. A national state is
+    15 GB, whose save took minutes here (a 30-day interval doubled the run); small runs, whose
+    saves take under a second, save every time they are due. Skipping changes no result, only
+    how far back a resume starts."""
+
+    RATIO = 9.0
+    ALWAYS_BELOW = 1.0  # seconds: saves this quick are never skipped
+
+    def __init__(self) -> None:
+        self.last_duration = 0.0
+        self.last_end = -float("inf")
+        self.spent = 0.0
+
+    def due(self) -> bool:
+        if self.last_duration < self.ALWAYS_BELOW:
+            return True
+        return time.perf_counter() - self.last_end >= self.RATIO * self.last_duration
+
+    @contextmanager
+    def saving(self) -> Iterator[None]:
+        began = time.perf_counter()
+        yield
+        self.last_end = time.perf_counter()
+        self.last_duration = self.last_end - began
+        self.spent += self.last_duration
+
+
 def advance(
     sim: Any,
     first_day: int,
@@ -174,16 +204,16 @@ def advance(
     checkpoint (from day 0 where there is none yet): the same result, later."""
     days = sim.plan.days
     start = time.perf_counter()
+    pacer = CheckpointPacer()
     t = first_day
     while t < days:
         try:
             sim.step(t)
-            if checkpoints is not None and every and (t + 1) % every == 0 and t + 1 < days:
-                saving = time.perf_counter()
-                save_checkpoint(checkpoints, t, sim)
-                timings["checkpoints"] = timings.get("checkpoints", 0.0) + (
-                    time.perf_counter() - saving
-                )
+            scheduled = every and (t + 1) % every == 0 and t + 1 < days
+            if checkpoints is not None and scheduled and pacer.due():
+                with pacer.saving():
+                    save_checkpoint(checkpoints, t, sim)
+                timings["checkpoints"] = pacer.spent
         except WorkerLost as lost:
             if sim.worker_losses >= MAX_RECOVERIES:
                 raise BackendError(

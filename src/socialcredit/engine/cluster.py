@@ -145,6 +145,7 @@ def connect(address: str) -> tuple[Any, bool]:
         "configure_logging": False,
         **quiet,
     }
+
     def start_private() -> None:
         # Ray waits a fixed 30 s for its own node to come up; on a machine busy with other work
         # that is not always enough, and a second try usually is.
