@@ -50,8 +50,7 @@ def main() -> None:
         year = t["total"] - t["simulation"] + per_day * 365
         print(f"a 365-day run at this rate  {year / 60:10.1f} min (goal: at most 10)")
         print("  a lower bound: the first weeks are the cheapest (almost everyone is still at the")
-        print("  start score); the engine slows ~10% by day 30-60 at 1e8 people (benchmarks/")
-        print("  throughput.py), and the observed national run ~2x (see the README)")
+        print("  start score); by days 30-69 the engine runs ~12-15% slower (see the README)")
 
 
 if __name__ == "__main__":
