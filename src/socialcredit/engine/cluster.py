@@ -62,7 +62,6 @@ class ShardWorker:
         self.plan, self.lo = plan, lo
         self.population = synthesize(plan, lo, hi)
         self.engine = FastEngine(plan, self.population)
-        self.kernel_seconds = 0.0
 
     def hello(self) -> tuple[str, int]:
         """The package version this worker runs, and its process id."""
@@ -99,10 +98,11 @@ class ShardWorker:
 
     def load(self, path: str) -> None:
         with np.load(path) as saved:
-            for name, target in vars(self.engine.state).items():
-                if name not in saved or saved[name].shape != target.shape:
-                    raise ValueError(f"{path}: {name}")
-                target[...] = saved[name]
+            arrays = {f"state.{name}": saved[name] for name in saved.files}
+        try:
+            self.engine.load_state(arrays, Path(path).parent)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
 
     def count_flag(self, bit: int) -> int:
         return self.engine.count_flag(np.uint8(bit))
