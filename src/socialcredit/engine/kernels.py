@@ -130,6 +130,34 @@ def _respond(i, deter, flags, decay, own_step, sanctioned, wrongful):
     return started
 
 
+@njit(inline="always", cache=True)
+def _quiet_day(
+    lane, cell, i, drift, start, smin, score, shadow, tier_of, tier_sanctioned, wrong_tier,
+    cause, deter, flags, decay, own_step, t_pairs, t_hist, t_shadow, t_sanct, t_wrong, t_causes,
+):  # fmt: skip
+    """Stages 5-8 and 10 of a day in which nothing can change but drift (no record, not listed,
+    nothing due): drift, tallies, and the response without the household bump. Returns whether
+    a sanction starts."""
+    if drift:  # stage 5 (a no-op for people at the start)
+        _drift(score, i, drift, start)
+        _drift(shadow, i, drift, start)
+    v = np.int32(score[i])
+    sv = np.int32(shadow[i])
+    tier = tier_of[v - smin]
+    stier = tier_of[sv - smin]
+    t_pairs[lane, cell, tier, stier] += 1
+    t_hist[lane, cell, v - smin] += 1
+    t_shadow[lane, cell] += sv
+    sanctioned = tier_sanctioned[tier]
+    wrongful = wrong_tier[tier, stier]
+    if sanctioned:
+        t_sanct[lane, cell] += 1
+    if wrongful:
+        t_wrong[lane, cell] += 1
+        t_causes[lane, cell, cause[i]] += 1
+    return _respond(i, deter, flags, decay, own_step, sanctioned, wrongful)
+
+
 @njit(cache=True)
 def _first_draws(
     key, t, a, z, lo, trait, deter, score, shadow, code,
@@ -204,7 +232,7 @@ def run_day(
         max_chunk = max(max_chunk, chunk_start[ci + 1] - chunk_start[ci])
     for lane in prange(lanes):
         m = np.empty(4)
-        busy = np.empty(max_chunk, np.int64)  # people who are not quiet: 4 * i + act + 2 * error
+        busy = np.empty(max_chunk, np.int64)  # not quiet: 8 * i + act + 2 error + 4 due
         starts = np.empty(max_chunk, np.int64)  # people whose sanction starts today
         code = np.empty(max_chunk, np.uint8)
         quiet = np.empty(max_chunk, np.int64)
@@ -248,14 +276,14 @@ def run_day(
                     deter[ui] = (np.int32(deter[ui]) * decay) >> 8
                     flags[ui] &= np.uint8(0xFD)
             # Everybody else, listed without branches (which would mispredict): quiet people
-            # not at rest, and busy people (4 * i + code bits 0 and 1).
+            # not at rest, and busy people (8 * i + code bits 0-2).
             n_quiet = 0
             n_busy = 0
             for i in range(lo, hi):
                 c = code[i - lo]
                 quiet[n_quiet] = i
                 n_quiet += c == 0
-                busy[n_busy] = 4 * i + (c & 3)
+                busy[n_busy] = 8 * i + (c & 7)
                 n_busy += (c & 7) != 0
             # The quiet people not at rest: drift, their tallies, and stage 8 without the
             # household bump.
@@ -265,24 +293,11 @@ def run_day(
                 i = quiet[q]
                 while i >= cell_start[cell + 1]:
                     cell += 1
-                if drift:  # stage 5 (a no-op for quiet people at the start)
-                    _drift(score, i, drift, start)
-                    _drift(shadow, i, drift, start)
-                v = np.int32(score[i])
-                sv = np.int32(shadow[i])
-                tier = tier_of[v - smin]
-                stier = tier_of[sv - smin]
-                t_pairs[lane, cell, tier, stier] += 1
-                t_hist[lane, cell, v - smin] += 1
-                t_shadow[lane, cell] += sv
-                sanctioned = tier_sanctioned[tier]
-                wrongful = wrong_tier[tier, stier]
-                if sanctioned:
-                    t_sanct[lane, cell] += 1
-                if wrongful:
-                    t_wrong[lane, cell] += 1
-                    t_causes[lane, cell, cause[i]] += 1
-                if _respond(i, deter, flags, decay, own_step, sanctioned, wrongful):
+                if _quiet_day(
+                    lane, cell, i, drift, start, smin, score, shadow, tier_of, tier_sanctioned,
+                    wrong_tier, cause, deter, flags, decay, own_step,
+                    t_pairs, t_hist, t_shadow, t_sanct, t_wrong, t_causes,
+                ):  # fmt: skip
                     starts[n_starts] = i
                     n_starts += 1
                     t_starts[lane, cell] += 1
@@ -291,9 +306,10 @@ def run_day(
             g = cell % G  # integer division is slow: only when the cell changes
             r = cell // G
             for q in range(n_busy):
-                i = busy[q] >> 2
+                i = busy[q] >> 3
                 actor = (busy[q] & 1) != 0
                 had_error = (busy[q] & 2) != 0
+                due = (busy[q] & 4) != 0
                 while i >= cell_start[cell + 1]:
                     cell += 1
                     g = cell % G
@@ -356,6 +372,19 @@ def run_day(
                                 act_points = rule_points[s, b]
                                 act_list = rule_list[s, b]
                                 scored = True
+                # An act no source recorded, on a day with no error and nothing due, leaves the
+                # rest of the day a quiet one (most acts: recycling nobody sees, bills paid
+                # outside the records): the same stages as for quiet people, nothing else.
+                if not recorded and not had_error and not due:
+                    if _quiet_day(
+                        lane, cell, i, drift, start, smin, score, shadow, tier_of,
+                        tier_sanctioned, wrong_tier, cause, deter, flags, decay, own_step,
+                        t_pairs, t_hist, t_shadow, t_sanct, t_wrong, t_causes,
+                    ):  # fmt: skip
+                        starts[n_starts] = i
+                        n_starts += 1
+                        t_starts[lane, cell] += 1
+                    continue
                 # 3. errors
                 err = False
                 err_points = 0
