@@ -34,7 +34,8 @@ from socialcredit.engine.shards import shard_bounds
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.errors import BackendError, OutputError, ResourceError
 from socialcredit.metrics.layout import MetricLayout, layout_for
-from socialcredit.population.synthesis import Population
+from socialcredit.output.checkpoint import save_atomically
+from socialcredit.population.synthesis import Population, cell_starts
 from socialcredit.resources import state_bytes_per_person
 
 LOCAL = "local"  # --cluster local: start a private Ray instance on this machine
@@ -85,16 +86,10 @@ class ShardWorker:
         wrongful = [s.shadow_until[x, who] <= t for x, who in enumerate(entered)]
         return tallies, [who + self.lo for who in entered], wrongful, seconds
 
-    def save(self, path: str, wins: Wins) -> int:
-        """Apply won appeals, then save the state atomically; returns bytes written."""
+    def save(self, path: str, wins: Wins) -> None:
+        """Apply won appeals, then save the state atomically."""
         apply_wins(self.engine.state.list_until, wins)
-        partial = Path(path).with_name(f".{Path(path).name}.tmp")
-        with partial.open("wb") as f:
-            np.savez(f, **vars(self.engine.state))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, path)
-        return os.path.getsize(path)
+        save_atomically(Path(path), vars(self.engine.state))
 
     def load(self, path: str) -> None:
         with np.load(path) as saved:
@@ -191,7 +186,7 @@ class ClusterEngine(DayLoop):
         self.ray, self.started_ray = connect(address)
         self.plan = plan
         self.layout: MetricLayout = layout_for(plan)
-        cell_start = np.concatenate(([0], np.cumsum(plan.cell_people))).astype(np.int64)
+        cell_start = cell_starts(plan)
         # The driver holds no people: only the cell bounds, for the appeal queue's tallies.
         self.pop = Population(np.empty(0, np.uint8), np.empty(0, np.uint8), cell_start)
         nodes = [n for n in self.ray.nodes() if n.get("Alive")]

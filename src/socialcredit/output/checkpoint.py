@@ -24,6 +24,17 @@ CHECKPOINT = "checkpoint.npz"
 SHARD_FILES = "shard-*.npz"  # state saved by shards that live in other processes
 
 
+def save_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez`` to a hidden temporary name beside ``path``, synced, then renamed over it:
+    ``path`` is always either the old file or the whole new one."""
+    partial = path.with_name(f".{path.name}.tmp")
+    with partial.open("wb") as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, path)
+
+
 def remove_checkpoint(folder: Path) -> None:
     (folder / CHECKPOINT).unlink(missing_ok=True)
     for path in folder.glob(SHARD_FILES):
@@ -43,11 +54,7 @@ def save_checkpoint(folder: Path, day: int, sim: Any) -> None:
     }
     partial = folder / f".{CHECKPOINT}.tmp"
     try:
-        with partial.open("wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, folder / CHECKPOINT)
+        save_atomically(folder / CHECKPOINT, arrays)
         current = {str(name) for name in arrays.get("shard_files", [])}
         for stale in folder.glob(SHARD_FILES):
             if stale.name not in current:

@@ -62,12 +62,17 @@ class Population:
         return self.offset + int(before[-1]), int(min(last, end_of_cell))
 
 
+def cell_starts(plan: Plan) -> np.ndarray:
+    """First person of each cell, and the population size: [cells + 1] int64."""
+    return np.concatenate(([0], np.cumsum(plan.cell_people))).astype(np.int64)
+
+
 def synthesize(plan: Plan, lo: int = 0, hi: int | None = None) -> Population:
     """The population, or the window of people ``lo .. hi - 1`` of it (the same people)."""
     key = rng.seed_key(plan.seed)
     hi = plan.people if hi is None else hi
     n = hi - lo
-    cell_start = np.concatenate(([0], np.cumsum(plan.cell_people))).astype(np.int64)
+    cell_start = cell_starts(plan)
     trait = np.empty(n, dtype=np.uint8)
     flags = np.empty(n, dtype=np.uint8)
     sigma = plan.trait_spread
