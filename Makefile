@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint golden clean
+.PHONY: run test golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

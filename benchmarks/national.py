@@ -44,6 +44,8 @@ def main() -> None:
     print(f"wall time (whole command)   {t['total']:10.1f} s")
     print(f"  population synthesis      {t['population']:10.1f} s")
     print(f"  simulation                {t['simulation']:10.1f} s ({per_day:.2f} s per day)")
+    saving = t.get("checkpoints", 0.0)
+    print(f"  of which saving checkpoints {saving:8.1f} s (paced: about a tenth of the run)")
     print(f"speed                       {manifest['person_days_per_second'] / 1e6:10.1f} M pd/s")
     print(f"peak memory                 {peak_kib / 2**20:10.2f} GiB (goal: at most 20)")
     if days < 365:
