@@ -328,21 +328,26 @@ def run_day(
                 act_list = -1
                 recorded = False
                 if actor:
+                    # The act's class, counted rather than searched for: the reference's first
+                    # class whose running sum exceeds x is the number of sums x has passed
+                    # (terms are never negative, so the sums never fall), and selects replace
+                    # branches the predictor cannot guess. Measured +3-5% at 1e7 x 30 (the same
+                    # counting for the behaviour within the class, over every behaviour, was 10%
+                    # slower than its search, which stops at the first hit).
                     x = uniform(key, rng.ACT_PICK, i, t) * total
                     cum = 0.0
-                    chosen = -1
+                    chosen = 0
                     below = 0.0
                     last = 0
                     for c in range(4):
                         term = class_rate[g, c] * m[c]
                         step = cum + term
-                        if chosen < 0 and x < step and term > 0:
-                            chosen = c
-                            below = cum
-                        if term > 0:
-                            last = c
+                        passed = x >= step
+                        chosen += passed
+                        below = step if passed else below
+                        last = c if term > 0 else last
                         cum = step
-                    if chosen < 0:
+                    if chosen == 4:  # x rounded up to the total
                         chosen = last
                         below = x
                     mm = m[chosen]
