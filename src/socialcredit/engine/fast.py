@@ -9,6 +9,8 @@ integer sums do not depend on how the chunks were dealt, so neither does the res
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +24,9 @@ from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import HOUSEHOLD_START, Population
 
+# Tallies of what the state is (not of what happened today): kept from day to day (kernels.py)
+STANDING = ("tier_pairs", "listed", "listed_wrongful", "sanctioned", "wrongful", "causes",
+            "score_hist", "shadow_sum")  # fmt: skip
 CHUNK_PEOPLE = 16_384  # about this many people per chunk (rounded to a household boundary)
 
 
@@ -73,9 +78,22 @@ class FastEngine(DayLoop):
         self.list_sanctioned = tables.list_sanctioned
         self.counts, self.stats = metric_arrays(plan, self.layout)
         self.shapes = Tally.shapes(plan)
+        # Yesterday's standing tallies (kernels.py): None until a full day has counted everyone.
+        # A won appeal decided on the day it was filed would change a listing after the day's
+        # count, which the kernel cannot see; with no delay every day is counted in full.
+        self.standing: dict[str, np.ndarray] | None = None
+        self.keeps_standing = plan.appeal_delay > 0 or plan.appeal_capacity_micro == 0
 
     def step(self, t: int) -> None:
         close_day(self, t, *self.kernel_day(t))
+
+    def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
+        super().load_state(saved, folder)
+        self.recount()
+
+    def recount(self) -> None:
+        """Count everybody afresh on the next day (the state was replaced)."""
+        self.standing = None
 
     def kernel_day(self, t: int) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
         """Stages 1-8 and the day's tallies; returns them and today's new list entries (local
@@ -90,8 +108,9 @@ class FastEngine(DayLoop):
         lanes = min(len(self.chunks) - 1, get_num_threads())
         lane_tallies = {k: np.zeros((lanes, *v), np.int64) for k, v in self.shapes.items()}
         entered_count = np.zeros((len(self.chunks) - 1, len(p.lists)), np.int64)
+        full = self.standing is None or not self.keeps_standing
         run_day(
-            t, self.key, p.awareness(t), p.drift_on(t), lanes, self.chunks,
+            t, full, self.key, p.awareness(t), p.drift_on(t), lanes, self.chunks,
             self.cell_start, len(p.groups),
             self.pop.trait, s.flags, s.score, s.shadow, s.list_until, s.shadow_until,
             s.deterrence, s.cause,
@@ -121,5 +140,11 @@ class FastEngine(DayLoop):
             for x in range(len(p.lists))
         ]
         merged = {k: v.sum(axis=0) for k, v in lane_tallies.items()}
+        if full:
+            self.standing = {k: merged[k].copy() for k in STANDING}
+        else:
+            for k in STANDING:
+                self.standing[k] += merged[k]
+                merged[k] = self.standing[k].copy()
         self.timings["measurement"] += time.perf_counter() - start
         return merged, entered

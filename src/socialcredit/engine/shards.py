@@ -17,6 +17,8 @@ the shards run in Ray actors (cluster.py).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
@@ -71,6 +73,11 @@ class ShardedEngine(DayLoop):
             for lo, hi in self.bounds
         ]
         self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
+
+    def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
+        super().load_state(saved, folder)  # into the views the shards hold
+        for shard in self.shards:
+            shard.recount()
 
     def step(self, t: int) -> None:
         start = time.perf_counter()
