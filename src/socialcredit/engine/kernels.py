@@ -443,17 +443,18 @@ def run_day(
                 # An act no source recorded, on a day with no error and nothing due, leaves the
                 # rest of the day a quiet one (most acts: recycling nobody sees, bills paid
                 # outside the records): the same stages as for quiet people, nothing else.
-                if not recorded and not had_error and not due:
-                    if freeze_all:  # their state stands, and so do their counts: frozen
-                        deter[i] = (np.int32(deter[i]) * decay) >> 8
-                        continue
-                    if not full:
-                        _untally(
-                            lane, cell, i, counted_on, smin, score, shadow, list_until,
-                            shadow_until, cause, tier_of, tier_sanctioned, wrong_tier,
-                            list_sanctioned, t_pairs, t_hist, t_shadow, t_sanct, t_wrong,
-                            t_causes, t_listed, t_listed_w,
-                        )  # fmt: skip
+                quiet_act = not recorded and not had_error and not due
+                if quiet_act and freeze_all:  # their state stands, and so do their counts
+                    deter[i] = (np.int32(deter[i]) * decay) >> 8
+                    continue
+                if not full:  # stages 1-2 change nothing of the state: take it back now
+                    _untally(
+                        lane, cell, i, counted_on, smin, score, shadow, list_until,
+                        shadow_until, cause, tier_of, tier_sanctioned, wrong_tier,
+                        list_sanctioned, t_pairs, t_hist, t_shadow, t_sanct, t_wrong,
+                        t_causes, t_listed, t_listed_w,
+                    )  # fmt: skip
+                if quiet_act:
                     if _quiet_day(
                         lane, cell, i, drift, start, smin, score, shadow, tier_of,
                         tier_sanctioned, wrong_tier, cause, deter, flags, decay, own_step,
@@ -463,13 +464,6 @@ def run_day(
                         n_starts += 1
                         t_starts[lane, cell] += 1
                     continue
-                if not full:  # stages 1-2 change nothing of the state: take it back now
-                    _untally(
-                        lane, cell, i, counted_on, smin, score, shadow, list_until,
-                        shadow_until, cause, tier_of, tier_sanctioned, wrong_tier,
-                        list_sanctioned, t_pairs, t_hist, t_shadow, t_sanct, t_wrong,
-                        t_causes, t_listed, t_listed_w,
-                    )  # fmt: skip
                 # 3. errors
                 err = False
                 err_points = 0
