@@ -166,39 +166,41 @@ def _quiet_day(
 
 
 @njit(inline="always", cache=True)
-def _untally(
-    lane, cell, i, counted_on, smin, score, shadow, list_until, shadow_until, cause, tier_of,
+def _tally_standing(
+    sign, lane, cell, i, day, smin, score, shadow, list_until, shadow_until, cause, tier_of,
     tier_sanctioned, wrong_tier, list_sanctioned,
     t_pairs, t_hist, t_shadow, t_sanct, t_wrong, t_causes, t_listed, t_listed_w,
 ):  # fmt: skip
-    """Take back what person i counted in yesterday's standing tallies, from the state as it
-    was then (lists read as on day ``counted_on``): tallies of standing are kept from day to
-    day, and only the people whose day can change them are counted again (stages 6, 7 and 10
-    as in the busy path, with the opposite sign)."""
+    """Stages 6, 7 and 10 for person i (lists read as on ``day``): count (``sign`` 1) or take
+    back (``sign`` -1) what their state adds to the standing tallies; returns whether they are
+    sanctioned and whether wrongfully. Taking back reads the state as it stood yesterday:
+    tallies of standing are kept from day to day, and only the people whose day can change
+    them are counted again."""
     v = np.int32(score[i])
     sv = np.int32(shadow[i])
     tier = tier_of[v - smin]
     stier = tier_of[sv - smin]
-    t_pairs[lane, cell, tier, stier] -= 1
-    t_hist[lane, cell, v - smin] -= 1
-    t_shadow[lane, cell] -= sv
     sanctioned = tier_sanctioned[tier]
     wrongful = wrong_tier[tier, stier]
     for xl in range(list_until.shape[0]):
-        listed = list_until[xl, i] > counted_on
-        slisted = shadow_until[xl, i] > counted_on
+        listed = list_until[xl, i] > day
+        slisted = shadow_until[xl, i] > day
         if listed:
-            t_listed[lane, cell, xl] -= 1
+            t_listed[lane, cell, xl] += sign
             if not slisted:
-                t_listed_w[lane, cell, xl] -= 1
+                t_listed_w[lane, cell, xl] += sign
         if list_sanctioned[xl]:
             sanctioned = sanctioned or listed
             wrongful = wrongful or (listed and not slisted)
+    t_pairs[lane, cell, tier, stier] += sign
+    t_hist[lane, cell, v - smin] += sign
+    t_shadow[lane, cell] += sign * sv
     if sanctioned:
-        t_sanct[lane, cell] -= 1
+        t_sanct[lane, cell] += sign
     if wrongful:
-        t_wrong[lane, cell] -= 1
-        t_causes[lane, cell, cause[i]] -= 1
+        t_wrong[lane, cell] += sign
+        t_causes[lane, cell, cause[i]] += sign
+    return sanctioned, wrongful
 
 
 @njit(cache=True)
@@ -274,9 +276,10 @@ def run_day(
     # Standing tallies (tiers, the score histogram, lists, sanctions: what the state is, not
     # what happened today) carry over from yesterday unless the day is ``full``. A person whose
     # state cannot change today is *frozen*: not counted again; the others are taken back as
-    # they stood on day t - 1 (``_untally``) and counted anew. On a day without drift that
-    # freezes every quiet person. Full days (the first, and the first after a checkpoint is
-    # loaded) count everybody, from nothing.
+    # they stood on day t - 1 (``_tally_standing`` with sign -1) and counted anew. On a day
+    # without drift that freezes every quiet person. Full days (the first, the first after a
+    # checkpoint is loaded, and every day where appeals have no delay: fast.py) count
+    # everybody, from nothing.
     counted_on = t if full else t - 1  # a list lapsing today changes yesterday's count: due
     freeze_all = not full and drift == 0
     max_chunk = 0
@@ -350,8 +353,8 @@ def run_day(
                 while i >= cell_start[cell + 1]:
                     cell += 1
                 if not full:
-                    _untally(
-                        lane, cell, i, counted_on, smin, score, shadow, list_until,
+                    _tally_standing(
+                        -1, lane, cell, i, counted_on, smin, score, shadow, list_until,
                         shadow_until, cause, tier_of, tier_sanctioned, wrong_tier, list_sanctioned,
                         t_pairs, t_hist, t_shadow, t_sanct, t_wrong, t_causes, t_listed,
                         t_listed_w,
@@ -448,8 +451,8 @@ def run_day(
                     deter[i] = (np.int32(deter[i]) * decay) >> 8
                     continue
                 if not full:  # stages 1-2 change nothing of the state: take it back now
-                    _untally(
-                        lane, cell, i, counted_on, smin, score, shadow, list_until,
+                    _tally_standing(
+                        -1, lane, cell, i, counted_on, smin, score, shadow, list_until,
                         shadow_until, cause, tier_of, tier_sanctioned, wrong_tier,
                         list_sanctioned, t_pairs, t_hist, t_shadow, t_sanct, t_wrong,
                         t_causes, t_listed, t_listed_w,
@@ -559,30 +562,13 @@ def run_day(
                     ):
                         list_until[xl, i] = t
                         shadow_until[xl, i] = t
-                # 6. standing and 7. consequences
-                tier = tier_of[score[i] - smin]
-                stier = tier_of[shadow[i] - smin]
-                sanctioned = tier_sanctioned[tier]
-                wrongful = wrong_tier[tier, stier]
-                for xl in range(L):
-                    listed = list_until[xl, i] > t
-                    slisted = shadow_until[xl, i] > t
-                    if listed:
-                        t_listed[lane, cell, xl] += 1
-                        if not slisted:
-                            t_listed_w[lane, cell, xl] += 1
-                    if list_sanctioned[xl]:
-                        sanctioned = sanctioned or listed
-                        wrongful = wrongful or (listed and not slisted)
-                # 10. measurement (what does not depend on the household pass)
-                t_pairs[lane, cell, tier, stier] += 1
-                t_hist[lane, cell, score[i] - smin] += 1
-                t_shadow[lane, cell] += shadow[i]
-                if sanctioned:
-                    t_sanct[lane, cell] += 1
-                if wrongful:
-                    t_wrong[lane, cell] += 1
-                    t_causes[lane, cell, cause[i]] += 1
+                # 6. standing, 7. consequences and 10. measurement (what does not depend on
+                # the household pass)
+                sanctioned, wrongful = _tally_standing(
+                    1, lane, cell, i, t, smin, score, shadow, list_until, shadow_until, cause,
+                    tier_of, tier_sanctioned, wrong_tier, list_sanctioned,
+                    t_pairs, t_hist, t_shadow, t_sanct, t_wrong, t_causes, t_listed, t_listed_w,
+                )  # fmt: skip
                 for xl in range(L):  # mark last: the day's list tests must not see the bit
                     if entered & (1 << xl):
                         list_until[xl, i] |= ENTERED
