@@ -24,7 +24,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from socialcredit.engine.fast import FastEngine
-from socialcredit.engine.plan import ERROR_KINDS
+from socialcredit.plan import ERROR_KINDS
 from socialcredit.population.synthesis import synthesize
 from socialcredit.resources import state_bytes_per_person
 from socialcredit.scenario.compile import compile_plan

@@ -12,8 +12,7 @@ from socialcredit.errors import (
     ResourceError,
     SocialCreditError,
 )
-
-__version__ = "0.1.0"
+from socialcredit.version import __version__
 
 
 def __getattr__(name: str):  # lazy: importing the package loads no engine, Numba or pyarrow

@@ -22,8 +22,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from socialcredit import __version__
 from socialcredit.errors import ConfigError, SocialCreditError
+from socialcredit.version import __version__
 
 app = typer.Typer(
     name="socialcredit",

@@ -6,8 +6,8 @@ import os
 
 import numpy as np
 
-from socialcredit.engine.plan import Plan
 from socialcredit.errors import ResourceError
+from socialcredit.plan import Plan
 
 # Peak bytes per person of the reference engine: the default preset at 1e6 people peaked at
 # 210 MB RSS (/usr/bin/time), about 135 B/person above the interpreter; 160 leaves a margin.

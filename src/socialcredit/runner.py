@@ -18,10 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from socialcredit import __version__
 from socialcredit.engine.daily import WorkerLost
-from socialcredit.engine.plan import Plan
-from socialcredit.engine.reference import EVER_SANCTIONED, EVER_WRONGFUL
 from socialcredit.engine.replay import replay
 from socialcredit.errors import BackendError, ConfigError, OutputError
 from socialcredit.metrics.summary import summarize
@@ -39,12 +36,15 @@ from socialcredit.output.run_folder import (
     write_json,
     write_manifest,
 )
+from socialcredit.plan import Plan
 from socialcredit.population.synthesis import synthesize
 from socialcredit.report import write_report
 from socialcredit.resources import check_memory
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
 from socialcredit.scenario.schema import Scenario
+from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL
+from socialcredit.version import __version__
 
 DEFAULT_SCENARIO = "china-national-score-2018"
 ENGINES = ("fast", "reference")

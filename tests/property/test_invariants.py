@@ -15,18 +15,14 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from scenarios import scaled
-from socialcredit.engine import rng
-from socialcredit.engine.plan import SANCTION
-from socialcredit.engine.reference import (
-    EVER_SANCTIONED,
-    EVER_WRONGFUL,
-    HAS_RECORD,
-    ReferenceEngine,
-)
+from socialcredit import rng
+from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.errors import ConfigError
+from socialcredit.plan import SANCTION
 from socialcredit.population.synthesis import synthesize
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario, preset_names, validate
+from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL, HAS_RECORD
 
 PRESETS = preset_names()
 

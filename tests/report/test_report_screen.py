@@ -1,4 +1,8 @@
-"""The Article 5(1)(c) screen's logic on small hand-made scenarios."""
+"""The Article 5(1)(c) screen's logic on small hand-made scenarios.
+
+Which behaviours can lead to a sanction is derived when the scenario is compiled
+(tests/unit/test_triggers.py pins that); the screen reads it from summary.json.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 from socialcredit.report.screen import screen
 
 
-def scenario(**regime: Any) -> dict[str, Any]:
+def scenario() -> dict[str, Any]:
     return {
         "behaviours": [
             {"name": "protest", "domain": "political", "severity": 0.0, "legitimate": True},
@@ -15,16 +19,6 @@ def scenario(**regime: Any) -> dict[str, Any]:
             {"name": "fraud", "domain": "legal", "severity": 8.0, "legitimate": False},
             {"name": "charity", "domain": "civic", "severity": 0.0, "legitimate": True},
         ],
-        "regime": {
-            "rules": [
-                {"behaviour": "protest", "points": -50},
-                {"behaviour": "late", "points": -10},
-                {"behaviour": "fraud", "points": 0, "list": "blacklist"},
-                {"behaviour": "charity", "points": 5},
-            ],
-            "lists": [{"name": "blacklist", "duration_days": 365}],
-        }
-        | regime,
         "consequences": [
             {"name": "perk", "kind": "perk", "domain": "travel", "magnitude": 1, "tiers": ["A"]},
             {
@@ -45,16 +39,17 @@ def scenario(**regime: Any) -> dict[str, Any]:
     }
 
 
-SUMMARY = {
-    "sanctions": {
-        "ban": {"cross_context": True, "person_days": 10},
-        "no-job": {"cross_context": True, "person_days": 3},
+def summary(ban: list[str]) -> dict[str, Any]:
+    return {
+        "sanctions": {
+            "ban": {"cross_context": True, "person_days": 10, "triggers": ban},
+            "no-job": {"cross_context": True, "person_days": 3, "triggers": ["protest", "late"]},
+        }
     }
-}
 
 
-def test_list_sanction_is_fed_by_its_rules_only() -> None:
-    rows = {r.name: r for r in screen(scenario(), SUMMARY)}
+def test_a_sanction_within_the_severity_of_its_triggers() -> None:
+    rows = {r.name: r for r in screen(scenario(), summary(["fraud"]))}
     assert set(rows) == {"ban", "no-job"}, "perks are not screened"
     ban = rows["ban"]
     assert ban.triggers == ["fraud"] and ban.trigger_domains == ["legal"]
@@ -63,15 +58,18 @@ def test_list_sanction_is_fed_by_its_rules_only() -> None:
     assert ban.cross_context and ban.flagged and ban.person_days == 10
 
 
-def test_tier_sanction_is_fed_by_every_score_lowering_behaviour() -> None:
-    job = {r.name: r for r in screen(scenario(), SUMMARY)}["no-job"]
-    assert job.triggers == ["protest", "late"]  # not charity: it raises the score
+def test_a_sanction_heavier_than_every_act_behind_it() -> None:
+    job = {r.name: r for r in screen(scenario(), summary(["fraud"]))}["no-job"]
+    assert job.triggers == ["protest", "late"]
     assert job.legitimate == ["protest"]
     assert job.verdict == "heavier than every act behind it"
 
 
-def test_list_entered_by_score_also_takes_score_lowering_behaviours() -> None:
-    sc = scenario(lists=[{"name": "blacklist", "duration_days": 9, "enter_at_or_below": 0}])
-    ban = {r.name: r for r in screen(sc, SUMMARY)}["ban"]
-    assert ban.triggers == ["fraud", "protest", "late"]
+def test_a_sanction_heavier_than_some_acts_behind_it() -> None:
+    ban = {r.name: r for r in screen(scenario(), summary(["protest", "late", "fraud"]))}["ban"]
     assert ban.verdict == "heavier than some acts behind it"
+
+
+def test_a_sanction_nothing_leads_to() -> None:
+    ban = {r.name: r for r in screen(scenario(), summary([]))}["ban"]
+    assert ban.verdict == "nothing leads to it" and ban.lightest is None

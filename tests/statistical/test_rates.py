@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from socialcredit.engine.reference import EVER_SANCTIONED, ReferenceEngine
+from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.population.synthesis import synthesize
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import validate
+from socialcredit.state import EVER_SANCTIONED
 
 Z = 5.0  # standard errors; P(|N(0,1)| > 5) = 5.7e-7 per check
 

@@ -10,12 +10,13 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from scenarios import stressed
-from socialcredit.engine.reference import EVER_WRONGFUL, ReferenceEngine
+from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.engine.replay import replay
 from socialcredit.population.synthesis import synthesize
 from socialcredit.runner import run
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import validate
+from socialcredit.state import EVER_WRONGFUL
 
 
 def stressed_plan():

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from socialcredit.engine import rng
-from socialcredit.engine.plan import Plan
+from socialcredit import rng
+from socialcredit.plan import Plan
 
 LOG_FIELDS = ("day", "list", "person", "wrongful", "decided", "won")
 

@@ -26,17 +26,17 @@ from typing import Any
 
 import numpy as np
 
-from socialcredit import __version__
 from socialcredit.engine.appeals import AppealQueue, apply_wins
 from socialcredit.engine.daily import DayLoop, WorkerLost, record
-from socialcredit.engine.plan import Plan
 from socialcredit.engine.shards import shard_bounds
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.errors import BackendError, OutputError, ResourceError
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.output.checkpoint import save_atomically
+from socialcredit.plan import Plan
 from socialcredit.population.synthesis import Population, cell_starts
 from socialcredit.resources import state_bytes_per_person
+from socialcredit.version import __version__
 
 LOCAL = "local"  # --cluster local: start a private Ray instance on this machine
 AUTO = "auto"  # --cluster auto: the running cluster this machine belongs to, else a local one

@@ -51,7 +51,7 @@ class DayLoop:
             target[...] = saved[name]
 
     def count_flag(self, bit: np.uint8) -> int:
-        """People with a flag bit set (``reference.EVER_SANCTIONED``, ...)."""
+        """People with a flag bit set (``state.EVER_SANCTIONED``, ...)."""
         return count_flag(self.state.flags, bit)
 
     def first_flagged(self, bit: np.uint8, limit: int) -> list[int]:

@@ -16,13 +16,13 @@ import numpy as np
 
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
-from socialcredit.engine.plan import Plan
-from socialcredit.engine.reference import State
-from socialcredit.engine.rng import offset_key, seed_key
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
-from socialcredit.population.synthesis import HOUSEHOLD_START, Population
+from socialcredit.plan import Plan
+from socialcredit.population.synthesis import Population
+from socialcredit.rng import offset_key, seed_key
+from socialcredit.state import HOUSEHOLD_START, State
 
 # Tallies of what the state is (not of what happened today): kept from day to day (kernels.py)
 STANDING = ("tier_pairs", "listed", "listed_wrongful", "sanctioned", "wrongful", "causes",

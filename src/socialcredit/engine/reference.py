@@ -24,10 +24,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from socialcredit.engine import rng
+from socialcredit import rng
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
-from socialcredit.engine.plan import (
+from socialcredit.engine.standing import SanctionTables, metric_arrays
+from socialcredit.metrics.collector import Tally, record_day
+from socialcredit.metrics.layout import MetricLayout, layout_for
+from socialcredit.plan import (
     CLASSES,
     ERROR_KINDS,
     NO_LIST,
@@ -35,10 +38,15 @@ from socialcredit.engine.plan import (
     TRAIT_SCALE,
     Plan,
 )
-from socialcredit.engine.standing import SanctionTables, metric_arrays
-from socialcredit.metrics.collector import Tally, record_day
-from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.population.synthesis import Population
+from socialcredit.state import (
+    EVER_SANCTIONED,
+    EVER_WRONGFUL,
+    HAS_RECORD,
+    SANCTIONED_YESTERDAY,
+    State,
+    cause_code,
+)
 
 STAGES = (
     "acts",
@@ -52,53 +60,6 @@ STAGES = (
     "appeals",
     "measurement",
 )
-
-# Bits of the flags byte (bit 0, first member of a household, is set by population synthesis).
-SANCTIONED_YESTERDAY = np.uint8(2)
-EVER_SANCTIONED = np.uint8(4)
-EVER_WRONGFUL = np.uint8(8)
-HAS_RECORD = np.uint8(16)  # the system holds at least one record (true or false) on the person
-
-
-@dataclass
-class State:
-    """Per-person state, one compact array per attribute."""
-
-    score: np.ndarray  # int16, the score the system sees
-    shadow: np.ndarray  # int16, the score from true records alone
-    list_until: np.ndarray  # [L, N] uint16, listed while day < value
-    shadow_until: np.ndarray  # [L, N] uint16
-    deterrence: np.ndarray  # uint8, 255 = no disfavoured acts at all
-    flags: np.ndarray  # uint8: household start, sanctioned yesterday, ever (wrongfully) sanctioned
-    cause: np.ndarray  # uint8, last harmful error record: 1 + source * 3 + kind
-    slot_until: np.ndarray  # [K, N] uint16 expiry day of remembered daily changes (expiry mode)
-    slot_points: np.ndarray  # [K, N] int16
-    shadow_slot_until: np.ndarray
-    shadow_slot_points: np.ndarray
-
-    @staticmethod
-    def initial(plan: Plan, flags: np.ndarray) -> State:
-        """Everyone at the start; ``flags`` are the population's (household starts)."""
-        n, lists = len(flags), len(plan.lists)
-        slots = plan.slots if plan.expire_days else 0
-        return State(
-            score=np.full(n, plan.score_start, dtype=np.int16),
-            shadow=np.full(n, plan.score_start, dtype=np.int16),
-            list_until=np.zeros((lists, n), dtype=np.uint16),
-            shadow_until=np.zeros((lists, n), dtype=np.uint16),
-            deterrence=np.zeros(n, dtype=np.uint8),
-            flags=flags.copy(),
-            cause=np.zeros(n, dtype=np.uint8),
-            slot_until=np.zeros((slots, n), dtype=np.uint16),
-            slot_points=np.zeros((slots, n), dtype=np.int16),
-            shadow_slot_until=np.zeros((slots, n), dtype=np.uint16),
-            shadow_slot_points=np.zeros((slots, n), dtype=np.int16),
-        )
-
-    def nbytes(self) -> int:
-        """Bytes of per-person state (the population's trait byte is counted by the caller)."""
-        return sum(v.nbytes for v in vars(self).values())
-
 
 @dataclass
 class Day:
@@ -269,7 +230,7 @@ class ReferenceEngine(DayLoop):
         err_points = np.where(p.rule_scores[src, beh], p.rule_points[src, beh], 0)
         err_list = np.where(p.rule_scores[src, beh], p.rule_list[src, beh], NO_LIST)
         harmful = (err_points < 0) | (err_list != NO_LIST)
-        s.cause[d.errors[harmful]] = 1 + src[harmful] * len(ERROR_KINDS) + kind[harmful]
+        s.cause[d.errors[harmful]] = cause_code(src[harmful], kind[harmful])
 
         recorded = np.zeros(len(d.actors), dtype=bool)
         for seen in d.true_records:

@@ -15,9 +15,9 @@ import numpy as np
 import pyarrow as pa
 
 from socialcredit.engine.appeals import ReplayQueue
-from socialcredit.engine.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
 from socialcredit.engine.reference import STAGES, Day, ReferenceEngine
 from socialcredit.errors import ConfigError
+from socialcredit.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
 from socialcredit.population.synthesis import Population, synthesize
 
 

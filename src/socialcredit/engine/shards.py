@@ -25,11 +25,11 @@ import numpy as np
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.fast import FastEngine
-from socialcredit.engine.plan import Plan
-from socialcredit.engine.reference import State
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.metrics.layout import MetricLayout, layout_for
+from socialcredit.plan import Plan
 from socialcredit.population.synthesis import Population
+from socialcredit.state import State
 
 
 def shard_bounds(plan: Plan, cell_start: np.ndarray, shards: int) -> list[tuple[int, int]]:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from socialcredit.engine.plan import SANCTION, Plan
 from socialcredit.metrics.layout import MetricLayout
+from socialcredit.plan import SANCTION, Plan
 
 
 @dataclass(frozen=True)

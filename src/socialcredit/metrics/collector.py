@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from socialcredit.engine.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
 from socialcredit.metrics.layout import MetricLayout
+from socialcredit.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
 
 
 @dataclass

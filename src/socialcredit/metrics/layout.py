@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from socialcredit.engine.plan import ERROR_KINDS, PERK, Plan
+from socialcredit.plan import ERROR_KINDS, PERK, Plan
 
 SCORE_STATS = ("score_mean", "score_p10", "score_p50", "score_p90", "shadow_mean")
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from socialcredit.engine.plan import DISFAVOURED_LEGITIMATE, ERROR_KINDS, PERK, Plan
 from socialcredit.metrics.layout import MetricLayout, cause_labels
+from socialcredit.plan import DISFAVOURED_LEGITIMATE, ERROR_KINDS, PERK, Plan
 
 FOUR_FIFTHS = (0.8, 1.25)  # the US EEOC "four-fifths rule" band (29 CFR 1607.4(D), 1978)
 
@@ -72,6 +72,9 @@ def summarize(
             "domain": plan.consequence_domains[c],
             "magnitude": float(plan.consequence_magnitude[c]),
             "cross_context": bool(plan.cross_context[c]),
+            "triggers": [
+                b for b, on in zip(plan.behaviours, plan.consequence_triggers[c], strict=True) if on
+            ],
             "person_days": int(active.sum()),
             "wrongful_person_days": int(wrong.sum()),
             "wrongful_share": _ratio(float(wrong.sum()), float(active.sum())),

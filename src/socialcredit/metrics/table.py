@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from socialcredit.engine.plan import Plan
 from socialcredit.metrics.layout import MetricLayout
+from socialcredit.plan import Plan
 
 
 def metrics_table(

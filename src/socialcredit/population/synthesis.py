@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from socialcredit.engine import rng
-from socialcredit.engine.plan import TRAIT_SCALE, Plan
+from socialcredit import rng
+from socialcredit.plan import TRAIT_SCALE, Plan
+from socialcredit.state import HOUSEHOLD_START
 
-HOUSEHOLD_START = np.uint8(1)  # bit 0 of the flags byte
 BLOCK = 1 << 22
 
 

@@ -5,6 +5,9 @@ contexts unrelated to where the data was generated, or (ii) unjustified or dispr
 behaviour or its gravity. The screen asks both questions of every sanction the scenario declares:
 (i) the simulator's cross-context flag; (ii) the sanction's magnitude (0-10) against the severity
 (0-10) of the behaviours whose records can lead to it. It is not a legal finding.
+
+Which behaviours can lead to a sanction is derived once, when the scenario is compiled
+(scenario/triggers.py), and read here from summary.json.
 """
 
 from __future__ import annotations
@@ -43,31 +46,6 @@ class ScreenRow:
         return self.cross_context or (self.lightest is not None and self.magnitude > self.lightest)
 
 
-def score_lowering(scenario: dict[str, Any]) -> list[str]:
-    """Behaviours whose records lower the score: they can move a person into a low tier."""
-    out: list[str] = []
-    for rule in scenario["regime"]["rules"]:
-        if rule.get("points", 0) < 0 and rule["behaviour"] not in out:
-            out.append(rule["behaviour"])
-    return out
-
-
-def triggers_of(scenario: dict[str, Any], consequence: dict[str, Any]) -> list[str]:
-    """Behaviours whose records can put a person under this consequence.
-
-    A list is fed by the rules that name it (and, where the list also takes anyone at or below a
-    score, by every score-lowering behaviour); tiers are fed by every score-lowering behaviour.
-    """
-    listed = consequence.get("list")
-    if listed is None:
-        return score_lowering(scenario)
-    out = [r["behaviour"] for r in scenario["regime"]["rules"] if r.get("list") == listed]
-    spec = next((x for x in scenario["regime"].get("lists", []) if x["name"] == listed), {})
-    if spec.get("enter_at_or_below") is not None:
-        out += score_lowering(scenario)
-    return list(dict.fromkeys(out))
-
-
 def screen(scenario: dict[str, Any], summary: dict[str, Any]) -> list[ScreenRow]:
     behaviours = {b["name"]: b for b in scenario["behaviours"]}
     rows: list[ScreenRow] = []
@@ -75,7 +53,7 @@ def screen(scenario: dict[str, Any], summary: dict[str, Any]) -> list[ScreenRow]
         if cons["kind"] != "sanction":
             continue
         measured = summary["sanctions"].get(cons["name"], {})
-        names = triggers_of(scenario, cons)
+        names = list(measured.get("triggers", []))  # Plan.consequence_triggers
         severities = [float(behaviours[b].get("severity", 0.0)) for b in names]
         carried = (
             f"list {cons['list']}"

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from socialcredit.engine.plan import (
+from socialcredit.errors import ConfigError
+from socialcredit.plan import (
     CLASSES,
     DISFAVOURED,
     DISFAVOURED_LEGITIMATE,
@@ -23,12 +24,12 @@ from socialcredit.engine.plan import (
     TRAIT_SCALE,
     Plan,
 )
-from socialcredit.engine.rng import MAX_PEOPLE
-from socialcredit.errors import ConfigError
+from socialcredit.rng import MAX_PEOPLE
 from socialcredit.scenario.schema import Scenario
+from socialcredit.scenario.triggers import consequence_triggers, cross_context
+from socialcredit.state import LAST_DAY
 
 MAX_TRAIT = 255 / TRAIT_SCALE
-LAST_DAY = 2**15 - 1
 
 
 def split_people(total: int, shares: np.ndarray) -> np.ndarray:
@@ -229,33 +230,17 @@ def compile_plan(
     tier_min = np.array([t.min_score for t in sc.regime.tiers], dtype=np.int32)
     regime_lists = sc.regime.lists
 
-    # consequences and their context
-    related = {frozenset(p) for p in sc.regime.related_domains}
-
-    def same_context(a: str, b: str) -> bool:
-        return a == b or frozenset((a, b)) in related
-
-    domain_of = {b.name: b.domain for b in sc.behaviours}
-    scoring_domains = {domain_of[r.behaviour] for r in sc.regime.rules if r.points}
-    list_domains = {
-        name: {domain_of[r.behaviour] for r in sc.regime.rules if r.list == name}
-        | (scoring_domains if x.enter_at_or_below is not None else set())
-        for x in regime_lists
-        for name in [x.name]
-    }
+    # consequences, what can put a person under them, and whether that is another context
     C = len(sc.consequences)
     consequence_tiers = np.zeros((C, len(tiers)), dtype=bool)
     consequence_list = np.full(C, NO_LIST, dtype=np.int8)
-    cross = np.zeros(C, dtype=bool)
     for c, cons in enumerate(sc.consequences):
         if cons.list is not None:
             consequence_list[c] = lists.index(cons.list)
-            triggers = list_domains[cons.list]
         else:
             for name in cons.tiers or []:
                 consequence_tiers[c, tiers.index(name)] = True
-            triggers = scoring_domains
-        cross[c] = not any(same_context(cons.domain, d) for d in triggers)
+    triggers = consequence_triggers(sc, tier_min)
 
     resp = sc.response
     camera_coverage = [coverage[s] for s, src in enumerate(sc.sources) if src.kind == "camera"]
@@ -318,7 +303,8 @@ def compile_plan(
         consequence_tiers=consequence_tiers,
         consequence_list=consequence_list,
         consequence_magnitude=np.array([c.magnitude for c in sc.consequences]),
-        cross_context=cross,
+        consequence_triggers=triggers,
+        cross_context=cross_context(sc, triggers),
         deter_own_step=round(255 * resp.deterrence_own),
         deter_household_step=round(255 * resp.deterrence_household),
         deter_decay=min(255, max(0, math.floor(256 * decay))),

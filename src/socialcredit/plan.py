@@ -88,7 +88,10 @@ class Plan:
     consequence_tiers: np.ndarray  # [C, T] bool
     consequence_list: np.ndarray  # [C] int8 list index or NO_LIST
     consequence_magnitude: np.ndarray  # [C] float64
-    cross_context: np.ndarray  # [C] bool: domain unrelated to every record that can trigger it
+    # [C, B] bool: behaviours whose records can put a person under the consequence
+    # (scenario/triggers.py); cross-context, the Art. 5 screen and the report read this
+    consequence_triggers: np.ndarray
+    cross_context: np.ndarray  # [C] bool: domain unrelated to every trigger's domain
 
     # response
     deter_own_step: int  # added to the deterrence byte when one's own sanction starts

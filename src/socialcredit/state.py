@@ -1,0 +1,74 @@
+"""The per-person state layout: one compact array per attribute, and what its bits mean.
+
+A foundation module: every engine, the shards, the metrics and the runner read the state through
+these names, and the compiled kernels bake these constants in (their disk cache is keyed on this
+file, engine/kernel_cache.py), so a change here reaches every engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from socialcredit.plan import ERROR_KINDS, Plan
+
+# Bits of the flags byte.
+HOUSEHOLD_START = np.uint8(1)  # first member of a household (set by population synthesis)
+SANCTIONED_YESTERDAY = np.uint8(2)
+EVER_SANCTIONED = np.uint8(4)
+EVER_WRONGFUL = np.uint8(8)
+HAS_RECORD = np.uint8(16)  # the system holds at least one record (true or false) on the person
+
+# Days are kept in 15 bits of the uint16 list ends and expiry days; the fast engine marks a list
+# entry made today in bit 15 until the appeal queue has heard it.
+LAST_DAY = 2**15 - 1
+ENTERED = np.uint16(1 << 15)
+
+# ``cause``: the last harmful error record on a person, 0 for none.
+NO_CAUSE = 0
+
+
+def cause_code(source: int, kind: int) -> int:
+    """The ``cause`` byte of an error record of ``kind`` (index into ERROR_KINDS) by ``source``."""
+    return 1 + source * len(ERROR_KINDS) + kind
+
+
+@dataclass
+class State:
+    """Per-person state, one compact array per attribute."""
+
+    score: np.ndarray  # int16, the score the system sees
+    shadow: np.ndarray  # int16, the score from true records alone
+    list_until: np.ndarray  # [L, N] uint16, listed while day < value
+    shadow_until: np.ndarray  # [L, N] uint16
+    deterrence: np.ndarray  # uint8, 255 = no disfavoured acts at all
+    flags: np.ndarray  # uint8: the bits above
+    cause: np.ndarray  # uint8, last harmful error record: cause_code(source, kind)
+    slot_until: np.ndarray  # [K, N] uint16 expiry day of remembered daily changes (expiry mode)
+    slot_points: np.ndarray  # [K, N] int16
+    shadow_slot_until: np.ndarray
+    shadow_slot_points: np.ndarray
+
+    @staticmethod
+    def initial(plan: Plan, flags: np.ndarray) -> State:
+        """Everyone at the start; ``flags`` are the population's (household starts)."""
+        n, lists = len(flags), len(plan.lists)
+        slots = plan.slots if plan.expire_days else 0
+        return State(
+            score=np.full(n, plan.score_start, dtype=np.int16),
+            shadow=np.full(n, plan.score_start, dtype=np.int16),
+            list_until=np.zeros((lists, n), dtype=np.uint16),
+            shadow_until=np.zeros((lists, n), dtype=np.uint16),
+            deterrence=np.zeros(n, dtype=np.uint8),
+            flags=flags.copy(),
+            cause=np.zeros(n, dtype=np.uint8),
+            slot_until=np.zeros((slots, n), dtype=np.uint16),
+            slot_points=np.zeros((slots, n), dtype=np.int16),
+            shadow_slot_until=np.zeros((slots, n), dtype=np.uint16),
+            shadow_slot_points=np.zeros((slots, n), dtype=np.int16),
+        )
+
+    def nbytes(self) -> int:
+        """Bytes of per-person state (the population's trait byte is counted by the caller)."""
+        return sum(v.nbytes for v in vars(self).values())
