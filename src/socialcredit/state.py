@@ -8,6 +8,7 @@ file, engine/kernel_cache.py), so a change here reaches every engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -27,11 +28,13 @@ ENTERED = np.uint16(1 << 15)
 
 # ``cause``: the last harmful error record on a person, 0 for none.
 NO_CAUSE = 0
+CAUSES_PER_SOURCE = len(ERROR_KINDS)
 
 
-def cause_code(source: int, kind: int) -> int:
-    """The ``cause`` byte of an error record of ``kind`` (index into ERROR_KINDS) by ``source``."""
-    return 1 + source * len(ERROR_KINDS) + kind
+def cause_code(source: Any, kind: Any) -> Any:
+    """The ``cause`` byte of an error record of ``kind`` (index into ERROR_KINDS) by ``source``
+    (numbers or arrays)."""
+    return 1 + source * CAUSES_PER_SOURCE + kind
 
 
 @dataclass

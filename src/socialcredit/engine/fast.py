@@ -16,6 +16,7 @@ import numpy as np
 
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
+from socialcredit.engine.kernel_records import Layout, People, Rules, Tallies, Today
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -27,6 +28,8 @@ from socialcredit.state import HOUSEHOLD_START, State
 # Tallies of what the state is (not of what happened today): kept from day to day (kernels.py)
 STANDING = ("tier_pairs", "listed", "listed_wrongful", "sanctioned", "wrongful", "causes",
             "score_hist", "shadow_sum")  # fmt: skip
+# The day's tallies the kernel counts per lane (the appeals filed are counted after it)
+KERNEL_TALLIES = tuple(k for k in Tallies._fields if k != "entered_count")
 CHUNK_PEOPLE = 16_384  # about this many people per chunk (rounded to a household boundary)
 
 
@@ -73,9 +76,9 @@ class FastEngine(DayLoop):
         self.timings = {"kernel": 0.0, "appeals": 0.0, "measurement": 0.0}
 
         tables = SanctionTables.of(plan)
-        self.tier_sanctioned = tables.tier_sanctioned
-        self.wrong_tier = tables.wrong_tier
-        self.list_sanctioned = tables.list_sanctioned
+        self.rules = Rules.of(plan, tables.tier_sanctioned, tables.wrong_tier,
+                              tables.list_sanctioned)  # fmt: skip
+        self.kernel_layout = Layout(self.chunks, self.cell_start, len(plan.groups))
         self.counts, self.stats = metric_arrays(plan, self.layout)
         self.shapes = Tally.shapes(plan)
         # Yesterday's standing tallies (kernels.py): None until a full day has counted everyone.
@@ -102,44 +105,25 @@ class FastEngine(DayLoop):
 
         from socialcredit.engine.kernels import collect_entered, run_day
 
-        p, s = self.plan, self.state
+        p = self.plan
         start = time.perf_counter()
         # few lanes: zeroing and summing the lanes' tallies (a score histogram per cell) is daily
         lanes = min(len(self.chunks) - 1, get_num_threads())
-        lane_tallies = {k: np.zeros((lanes, *v), np.int64) for k, v in self.shapes.items()}
-        entered_count = np.zeros((len(self.chunks) - 1, len(p.lists)), np.int64)
+        tallies = Tallies(
+            **{k: np.zeros((lanes, *self.shapes[k]), np.int64) for k in KERNEL_TALLIES},
+            entered_count=np.zeros((len(self.chunks) - 1, len(p.lists)), np.int64),
+        )
         full = self.standing is None or not self.keeps_standing
-        run_day(
-            t, full, self.key, p.awareness(t), p.drift_on(t), lanes, self.chunks,
-            self.cell_start, len(p.groups),
-            self.pop.trait, s.flags, s.score, s.shadow, s.list_until, s.shadow_until,
-            s.deterrence, s.cause,
-            s.slot_until, s.slot_points, s.shadow_slot_until, s.shadow_slot_points,
-            p.class_rate, p.class_cum, p.class_last, p.behaviour_class,
-            p.observe_prob, p.misattribution, p.misattribution.any(axis=1),
-            p.error_cum, p.error_total, p.error_kind.astype(np.int64),
-            p.error_source.astype(np.int64), p.error_behaviour.astype(np.int64),
-            bool(p.error_total.max(initial=0.0) > 0.0),
-            p.rule_points, p.rule_scores, p.rule_list.astype(np.int64),
-            p.score_start, p.score_min, p.score_max, p.expire_days,
-            p.tier_min, p.list_duration, p.list_comply, p.list_threshold, p.list_reset,
-            self.tier_sanctioned, self.wrong_tier, self.list_sanctioned,
-            p.deter_own_step, p.deter_household_step, p.deter_decay, p.chilling,
-            p.chill_exposure, p.gaming,
-            lane_tallies["acts"], lane_tallies["records_true"], lane_tallies["records_error"],
-            lane_tallies["tier_pairs"], lane_tallies["listed"], lane_tallies["listed_wrongful"],
-            lane_tallies["sanctioned"], lane_tallies["wrongful"], lane_tallies["starts"],
-            lane_tallies["causes"], lane_tallies["score_hist"], lane_tallies["shadow_sum"],
-            entered_count,
-        )  # fmt: skip
+        today = Today(t, full, self.key, p.awareness(t), p.drift_on(t), lanes)
+        run_day(today, self.kernel_layout, self.rules, People.of(self.pop, self.state), tallies)
         self.timings["kernel"] += time.perf_counter() - start
 
         start = time.perf_counter()
         entered = [
-            collect_entered(self.chunks, entered_count, s.list_until, x)
+            collect_entered(self.chunks, tallies.entered_count, self.state.list_until, x)
             for x in range(len(p.lists))
         ]
-        merged = {k: v.sum(axis=0) for k, v in lane_tallies.items()}
+        merged = {k: getattr(tallies, k).sum(axis=0) for k in KERNEL_TALLIES}
         if full:
             self.standing = {k: merged[k].copy() for k in STANDING}
         else:

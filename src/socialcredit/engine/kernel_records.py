@@ -1,0 +1,176 @@
+"""The named records the fast engine's kernels take: today, the layout, the people, the rules
+and the tallies. NamedTuples of arrays and numbers (Numba compiles them to structs, and caches
+kernels that take them); an array passed to the wrong field fails by name, not silently.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:  # the kernels' cache is keyed on what this module imports (kernel_cache.py)
+    from socialcredit.plan import Plan
+    from socialcredit.population.synthesis import Population
+    from socialcredit.state import State
+
+
+class Today(NamedTuple):
+    t: int
+    full: bool  # count everybody's standing from nothing (else carry yesterday's tallies)
+    key: np.uint64  # the run's key, shifted to the window's first person (rng.offset_key)
+    aware: float  # how far people know what is watched (Plan.awareness)
+    drift: int  # whole points of recovery today (Plan.drift_on)
+    lanes: int  # sets of chunks with tallies of their own, one per thread at most
+
+
+class DayTables(NamedTuple):
+    """What every lane reads today, made once per day inside the kernel (kernels._day_tables)."""
+
+    fav: float  # the favoured acts' multiplier (gaming)
+    trait_factor: np.ndarray  # [256] trait byte -> trait / 64.0
+    deter_factor: np.ndarray  # [256] deterrence byte -> 1.0 - deter / 255.0
+    chill_region: np.ndarray  # [R] the legitimate disfavoured acts' multiplier
+    tier_of: np.ndarray  # [score range] tier of each score
+    floor: int  # the highest list threshold: quiet people score above it
+    rest_tier: int  # the tier of the start score
+    rest_quiet: bool  # people at the start are not sanctioned
+    counted_on: int  # the day yesterday's standing tallies read lists on
+    freeze_all: bool  # no drift and tallies carried over: every quiet person is frozen
+    max_chunk: int
+
+
+class Layout(NamedTuple):
+    chunk_start: np.ndarray  # [chunks + 1] int64, local indices at household starts
+    cell_start: np.ndarray  # [cells + 1] int64, local indices
+    groups: int  # G: cell = region * G + group
+
+
+class People(NamedTuple):
+    """The state (state.State) and the population's trait byte, as the kernels name them."""
+
+    trait: np.ndarray
+    flags: np.ndarray
+    score: np.ndarray
+    shadow: np.ndarray
+    list_until: np.ndarray
+    shadow_until: np.ndarray
+    deter: np.ndarray
+    cause: np.ndarray
+    slot_until: np.ndarray
+    slot_points: np.ndarray
+    shadow_slot_until: np.ndarray
+    shadow_slot_points: np.ndarray
+
+    @staticmethod
+    def of(population: Population, s: State) -> People:
+        return People(
+            population.trait, s.flags, s.score, s.shadow, s.list_until, s.shadow_until,
+            s.deterrence, s.cause, s.slot_until, s.slot_points, s.shadow_slot_until,
+            s.shadow_slot_points,
+        )  # fmt: skip
+
+
+class Rules(NamedTuple):
+    """The plan's tables (plan.Plan, same names) and the sanction tables (standing.py)."""
+
+    # 1. acts
+    class_rate: np.ndarray
+    class_cum: np.ndarray
+    class_last: np.ndarray
+    behaviour_class: np.ndarray
+    # 2. observation
+    observe_prob: np.ndarray
+    misattribution: np.ndarray
+    mis_any: np.ndarray  # [S] bool: the source books some acts on look-alikes
+    # 3. errors
+    any_errors: bool
+    error_cum: np.ndarray
+    error_total: np.ndarray
+    error_kind: np.ndarray  # int64
+    error_source: np.ndarray  # int64
+    error_behaviour: np.ndarray  # int64
+    # 4. scoring
+    rule_points: np.ndarray
+    rule_scores: np.ndarray
+    rule_list: np.ndarray  # int64
+    start: int
+    smin: int
+    smax: int
+    expire: int
+    list_duration: np.ndarray
+    list_threshold: np.ndarray
+    list_reset: np.ndarray
+    # 5. recovery
+    list_comply: np.ndarray
+    # 6. standing, 7. consequences
+    tier_min: np.ndarray
+    tier_sanctioned: np.ndarray
+    wrong_tier: np.ndarray
+    list_sanctioned: np.ndarray
+    # 8. response
+    own_step: int
+    hh_step: int
+    decay: int
+    chilling: float
+    chill_exposure: np.ndarray
+    gaming: float
+
+    @staticmethod
+    def of(p: Plan, tier_sanctioned: np.ndarray, wrong_tier: np.ndarray,
+           list_sanctioned: np.ndarray) -> Rules:  # fmt: skip
+        return Rules(
+            class_rate=p.class_rate,
+            class_cum=p.class_cum,
+            class_last=p.class_last,
+            behaviour_class=p.behaviour_class,
+            observe_prob=p.observe_prob,
+            misattribution=p.misattribution,
+            mis_any=p.misattribution.any(axis=1),
+            any_errors=bool(p.error_total.max(initial=0.0) > 0.0),
+            error_cum=p.error_cum,
+            error_total=p.error_total,
+            error_kind=p.error_kind.astype(np.int64),
+            error_source=p.error_source.astype(np.int64),
+            error_behaviour=p.error_behaviour.astype(np.int64),
+            rule_points=p.rule_points,
+            rule_scores=p.rule_scores,
+            rule_list=p.rule_list.astype(np.int64),
+            start=p.score_start,
+            smin=p.score_min,
+            smax=p.score_max,
+            expire=p.expire_days,
+            list_duration=p.list_duration,
+            list_threshold=p.list_threshold,
+            list_reset=p.list_reset,
+            list_comply=p.list_comply,
+            tier_min=p.tier_min,
+            tier_sanctioned=tier_sanctioned,
+            wrong_tier=wrong_tier,
+            list_sanctioned=list_sanctioned,
+            own_step=p.deter_own_step,
+            hh_step=p.deter_household_step,
+            decay=p.deter_decay,
+            chilling=p.chilling,
+            chill_exposure=p.chill_exposure,
+            gaming=p.gaming,
+        )
+
+
+class Tallies(NamedTuple):
+    """Integer tallies per lane (metrics/collector.py's Tally, with a lane axis first), and the
+    new list entries per chunk."""
+
+    acts: np.ndarray
+    records_true: np.ndarray
+    records_error: np.ndarray
+    tier_pairs: np.ndarray
+    listed: np.ndarray
+    listed_wrongful: np.ndarray
+    sanctioned: np.ndarray
+    wrongful: np.ndarray
+    starts: np.ndarray
+    causes: np.ndarray
+    score_hist: np.ndarray
+    shadow_sum: np.ndarray
+    entered_count: np.ndarray  # [chunks, L]
