@@ -23,6 +23,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from socialcredit.errors import ConfigError, SocialCreditError
+from socialcredit.fmt import change as relative_change  # numbers read as on the pages
+from socialcredit.fmt import pct
 from socialcredit.version import __version__
 
 app = typer.Typer(
@@ -226,7 +228,8 @@ def trace(
     person: Annotated[str, typer.Option(help="The person's index (0 .. people - 1).")],
 ) -> None:
     """Tell one person's story: acts, records and errors, score, sanctions, appeals."""
-    from socialcredit.stories import eventful_days, story
+    from socialcredit.stories import story
+    from socialcredit.traces import eventful_days
 
     who = _count(person, "--person", 0, 2**40)
     days = story(folder, who)
@@ -262,9 +265,6 @@ def trace(
 
 
 def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[str, float]) -> None:
-    def pct(x: float | None) -> str:
-        return "-" if x is None else f"{100 * x:.1f}%"
-
     head = Table(
         title=f"{summary['scenario']}: {summary['people']:,} people, {summary['days']} days",
         show_header=False,
@@ -282,7 +282,9 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
     head.add_row("cross-context share of sanctions", pct(summary["cross_context_share"]))
     chill = summary["chilling"]
     if chill.get("change") is not None:
-        head.add_row("chilling: legitimate disfavoured acts vs day 0", pct(chill["change"]))
+        head.add_row(
+            "chilling: legitimate disfavoured acts vs day 0", relative_change(chill["change"])
+        )
     ap = summary["appeals"]
     head.add_row(
         "appeals filed / won / pending",

@@ -58,16 +58,3 @@ def story(folder: Path, person: int) -> pa.Table:
         else np.zeros((0, 6), np.int64)
     )
     return replay(plan, [person], rows)
-
-
-def eventful_days(days: pa.Table) -> list[dict]:
-    """The days worth telling: something happened, or the standing changed."""
-    rows = days.to_pylist()
-    told = []
-    previous: dict = {}
-    for row in rows:
-        changed = any(row[c] != previous.get(c) for c in ("tier", "lists", "sanctions"))
-        if row["recorded_by"] or row["error"] or row["appeal_filed"] or changed:
-            told.append(row)
-        previous = row
-    return told

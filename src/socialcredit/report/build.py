@@ -6,12 +6,10 @@ import json
 import os
 from pathlib import Path
 
-from socialcredit import __version__
 from socialcredit.errors import OutputError
 from socialcredit.output.run_folder import sha256_of
-from socialcredit.report.data import RunData, load_run
-from socialcredit.report.fmt import h, num, words
-from socialcredit.report.page import Page
+from socialcredit.report.data import load_run
+from socialcredit.report.page import Page, Section
 from socialcredit.report.sections import (
     aiact,
     chilling,
@@ -22,18 +20,20 @@ from socialcredit.report.sections import (
     scores,
     stories,
 )
+from socialcredit.version import __version__
 
 REPORT = "report.html"
 
-# (anchor, heading, renderer): the order a reader meets them.
+# (anchor, heading, section module): the order a reader meets them. Each module builds its
+# section's data (``build``) for its template (``TEMPLATE``); charts are numbered in this order.
 SECTIONS = (
-    ("headline", "What the system did", headline.render),
-    ("scores", "Scores and tiers over time", scores.render),
-    ("sanctions", "Sanctions and perks", sanctions.render),
-    ("ai-act", "EU AI Act Article 5(1)(c) screen", aiact.render),
-    ("chilling", "Chilling of lawful acts", chilling.render),
-    ("regions", "Regions and appeals", regions.render),
-    ("stories", "Life stories", stories.render),
+    ("headline", "What the system did", headline),
+    ("scores", "Scores and tiers over time", scores),
+    ("sanctions", "Sanctions and perks", sanctions),
+    ("ai-act", "EU AI Act Article 5(1)(c) screen", aiact),
+    ("chilling", "Chilling of lawful acts", chilling),
+    ("regions", "Regions and appeals", regions),
+    ("stories", "Life stories", stories),
 )
 SCENARIO_HEADING = "The scenario"
 
@@ -42,34 +42,21 @@ def build_report(folder: Path) -> str:
     """The whole page as text, from the folder's summary.json, metrics.parquet, scenario.yaml."""
     data = load_run(folder)
     page = Page()
-    body = [header(data)]
-    for anchor, heading, render in SECTIONS:
-        body.append(f'<section id="{anchor}"><h2>{h(heading)}</h2>{render(data, page)}</section>')
-    body.append(
-        f'<section id="scenario"><h2>{SCENARIO_HEADING}</h2>{scenario.render(data)}</section>'
-    )
-    body.append(footer(data))
-    return page.render(f"{data.summary['scenario']}: socialcredit report", "".join(body))
-
-
-def header(data: RunData) -> str:
+    sections = [
+        Section(anchor, heading, module.TEMPLATE, module.build(data, page))
+        for anchor, heading, module in SECTIONS
+    ]
+    sections.append(Section("scenario", SCENARIO_HEADING, scenario.TEMPLATE, scenario.build(data)))
     s = data.summary
-    links = "".join(f'<a href="#{a}">{h(t)}</a>' for a, t, _ in SECTIONS)
-    links += f'<a href="#scenario">{SCENARIO_HEADING}</a>'
-    return (
-        f"<header><h1>What the {h(words(s['scenario']))} scenario did to {num(s['people'])} "
-        f"simulated people over {num(s['days'])} days</h1>"
-        '<p class="sub">A simulation on synthetic people: no real person is scored. Every '
-        "number below is counted by the simulator, which knows which records were true and "
-        f"which were errors. Seed {h(s['seed'])}.</p><nav>{links}</nav></header>"
-    )
-
-
-def footer(data: RunData) -> str:
-    return (
-        f"<footer>Made by socialcredit {h(__version__)} from summary.json, metrics.parquet and "
-        f"scenario.yaml in this run folder; rebuild with <code>socialcredit report "
-        f"FOLDER</code>.</footer>"
+    return page.render(
+        "report.html.j2",
+        scenario=s["scenario"],
+        people=s["people"],
+        days=s["days"],
+        seed=s["seed"],
+        sections=sections,
+        nav=[(x.anchor, x.heading) for x in sections],
+        version=__version__,
     )
 
 

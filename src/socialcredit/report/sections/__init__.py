@@ -1,1 +1,2 @@
-"""One module per report section; each turns a RunData into HTML (and charts on the Page)."""
+"""One module per report section; each builds its section's data from a RunData (``build``,
+registering its charts on the Page) for its template (``TEMPLATE``, under ``templates/report``)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from socialcredit.report import charts
 from socialcredit.report.data import RunData
-from socialcredit.report.fmt import change, h, join_words, num, pct, words
-from socialcredit.report.page import Page
+from socialcredit.report.fmt import words
+from socialcredit.report.page import Chart, Page
+
+TEMPLATE = "report/headline.html.j2"
 
 # What each error kind means, in words a reader without the model description follows.
 ERROR_KINDS = {
@@ -25,25 +28,41 @@ def cause_phrase(cause: dict[str, Any], *, explain: bool = True) -> str:
     return f"{text} ({meaning})" if explain and meaning else text
 
 
-def cards(s: dict[str, Any]) -> str:
-    items = [
-        (num(s["people_ever_sanctioned"]), "people sanctioned at least once", ""),
-        (pct(s["wrongful_share"]), "of sanctioned person-days were wrongful", "bad"),
-        (pct(s["cross_context_share"]), "of sanction-days in an unrelated domain", ""),
-        (change(s["chilling"].get("change")), "lawful disfavoured acts, last 30 days vs day 0", ""),
-    ]
-    return (
-        '<div class="cards">'
-        + "".join(
-            f'<div class="card {cls}"><b>{h(v)}</b><span>{h(label)}</span></div>'
-            for v, label, cls in items
-        )
-        + "</div>"
-    )
+@dataclass(frozen=True)
+class Carrier:
+    """Sanctions carried by one list or one set of tiers, with their last-day counts."""
+
+    names: list[str]
+    in_force: int
+    wrongly: int
 
 
-def per_carrier(s: dict[str, Any], scenario: dict[str, Any], limit: int = 3) -> str:
-    """Last-day counts of the sanctions most in force, one line per list or tier set.
+@dataclass(frozen=True)
+class Cause:
+    share: float | None
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Headline:
+    people: int
+    days: int
+    ever: int  # people sanctioned at least once
+    ever_wrongly: int  # of them, wrongly at some point
+    wrongful_share: float | None  # of sanctioned person-days
+    cross_context_share: float | None  # of sanction-days
+    chilling_change: float | None  # lawful disfavoured acts, last 30 days against day 0
+    person_days: int  # sanctioned person-days
+    person_days_wrongly: int
+    last_day: int  # people under at least one sanction on the last day
+    last_day_wrongly: int
+    carriers: list[Carrier]
+    causes: list[Cause]  # the largest few, for the sentence
+    chart: Chart | None
+
+
+def per_carrier(s: dict[str, Any], scenario: dict[str, Any], limit: int = 3) -> list[Carrier]:
+    """Last-day counts of the sanctions most in force, one entry per list or tier set.
 
     Sanctions carried by the same list (or the same tiers) fall on the same people, so their
     counts are equal; one sentence names them together instead of repeating the numbers.
@@ -58,62 +77,34 @@ def per_carrier(s: dict[str, Any], scenario: dict[str, Any], limit: int = 3) -> 
     ranked = sorted(
         grouped.values(), key=lambda names: -s["sanctions"][names[0]]["in_force_last_day"]
     )
-    items = []
+    out = []
     for names in ranked[:limit]:
         x = s["sanctions"][names[0]]
-        if not x["in_force_last_day"]:
-            continue
-        kinds = join_words([f"<b>{h(words(n))}</b>" for n in names])
-        n, wrong = x["in_force_last_day"], x["wrongful_last_day"]
-        items.append(
-            f"Of the {num(n)} {'person' if n == 1 else 'people'} under {kinds} on the last day, "
-            f"{num(wrong)} ({pct(wrong / n)}) {'was' if wrong == 1 else 'were'} there wrongly."
-        )
-    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>" if items else ""
+        if x["in_force_last_day"]:
+            out.append(Carrier(names, x["in_force_last_day"], x["wrongful_last_day"]))
+    return out
 
 
-def causes_text(causes: list[dict[str, Any]], limit: int = 3) -> str:
-    if not causes:
-        return "<p>No sanction-day was wrongful, so no data error caused one.</p>"
-    first, rest = causes[0], causes[1:limit]
-    text = f"{pct(first['share'])} of wrongful sanction-days trace to {cause_phrase(first)}"
-    if rest:
-        text += "; " + join_words([f"{pct(c['share'])} to {cause_phrase(c)}" for c in rest])
-    return f"<p>{h(text)}.</p>"
-
-
-def render(data: RunData, page: Page) -> str:
+def build(data: RunData, page: Page, limit: int = 3) -> Headline:
     s = data.summary
-    people, ever, wrong_ever = (
-        s["people"],
-        s["people_ever_sanctioned"],
-        s["people_ever_wrongfully_sanctioned"],
+    causes = s["wrongful_causes"]
+    chart = None
+    if s["people_ever_sanctioned"] and causes:
+        labels = [cause_phrase(c, explain=False) for c in causes]
+        chart = page.chart(charts.causes_bars(labels, [c["share"] for c in causes]))
+    return Headline(
+        people=s["people"],
+        days=s["days"],
+        ever=s["people_ever_sanctioned"],
+        ever_wrongly=s["people_ever_wrongfully_sanctioned"],
+        wrongful_share=s["wrongful_share"],
+        cross_context_share=s["cross_context_share"],
+        chilling_change=s["chilling"].get("change"),
+        person_days=s["sanctioned_person_days"],
+        person_days_wrongly=s["wrongfully_sanctioned_person_days"],
+        last_day=s["sanctioned_last_day"],
+        last_day_wrongly=s["wrongfully_sanctioned_last_day"],
+        carriers=per_carrier(s, data.scenario) if s["people_ever_sanctioned"] else [],
+        causes=[Cause(c["share"], cause_phrase(c)) for c in causes[:limit]],
+        chart=chart,
     )
-    out = [cards(s)]
-    if not ever:
-        out.append(
-            f"<p>Over {num(s['days'])} simulated days, the system sanctioned none of its "
-            f"{num(people)} people.</p>"
-        )
-        return "".join(out)
-    out.append(
-        f"<p>Over {num(s['days'])} simulated days, the system sanctioned <b>{num(ever)}</b> of "
-        f"{num(people)} people ({pct(ever / people)}) at least once. <b>{num(wrong_ever)}</b> of "
-        f"them ({pct(wrong_ever / ever)}) were sanctioned wrongly at some point: their true "
-        "records alone would not have triggered the sanction.</p>"
-    )
-    out.append(
-        f"<p>Counted in days, <b>{pct(s['wrongful_share'])}</b> of all sanctioned person-days "
-        f"were wrongful ({num(s['wrongfully_sanctioned_person_days'])} of "
-        f"{num(s['sanctioned_person_days'])}). On the last day {num(s['sanctioned_last_day'])} "
-        f"people were under at least one sanction, {num(s['wrongfully_sanctioned_last_day'])} of "
-        "them wrongly.</p>"
-    )
-    out.append(per_carrier(s, data.scenario))
-    out.append(causes_text(s["wrongful_causes"]))
-    if s["wrongful_causes"]:
-        labels = [cause_phrase(c, explain=False) for c in s["wrongful_causes"]]
-        out.append(
-            page.chart(charts.causes_bars(labels, [c["share"] for c in s["wrongful_causes"]]))
-        )
-    return "".join(out)

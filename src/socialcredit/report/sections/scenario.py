@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from socialcredit.report.data import RunData
-from socialcredit.report.fmt import h, table
+
+TEMPLATE = "report/scenario.html.j2"
+LIST_COLUMNS = (
+    "name",
+    "duration_days",
+    "comply_per_day",
+    "enter_at_or_below",
+    "reset_score_on_entry",
+)
 
 
 def value(v: Any) -> str:
@@ -26,21 +35,63 @@ def value(v: Any) -> str:
     return str(v)
 
 
-def items_table(
-    items: Sequence[dict[str, Any]], columns: Sequence[str], labels: dict[str, str] | None = None
-) -> str:
+@dataclass(frozen=True)
+class Items:
+    """Named items (groups, behaviours, rules...): one row each, the last column its source."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A block of single settings (score, response, appeals): (setting, value) rows."""
+
+    rows: list[tuple[str, str]]
+    source: str
+
+
+@dataclass(frozen=True)
+class ScenarioInputs:
+    description: str
+    people: str
+    days: str
+    seed: Any
+    groups: Items
+    regions: Items
+    population: Settings
+    behaviours: Items
+    sources: Items
+    regime: str  # the regime's name
+    score: Settings
+    rules: Items
+    recovery: Settings
+    tiers: Items
+    lists: Items | None  # None: the regime keeps no lists
+    related: str  # domains declared related, "a and b; c and d"
+    regime_source: str
+    consequences: Items
+    response: Settings
+    appeals: Settings
+    text: str  # scenario.yaml as written
+
+
+def items(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], labels: dict[str, str] | None = None
+) -> Items:
     """One row per item, the named columns and then its source."""
     labels = labels or {}
     header = [labels.get(c, c.replace("_", " ")) for c in columns] + ["source"]
-    rows = [[value(item.get(c)) for c in columns] + [item.get("source") or "-"] for item in items]
-    return f'<div class="scroll">{table(header, rows)}</div>'
+    cells = [[value(item.get(c)) for c in columns] + [item.get("source") or "-"] for item in rows]
+    return Items(header, cells)
 
 
-def settings_table(block: dict[str, Any]) -> str:
-    """A block of single settings (response, appeals, score): setting, value; then its source."""
-    rows = [[k.replace("_", " "), value(v)] for k, v in block.items() if k != "source"]
-    src = f'<p class="note">Source: {h(block.get("source") or "-")}</p>'
-    return table(["setting", "value"], rows) + src
+def settings(block: dict[str, Any], keys: Sequence[str] | None = None) -> Settings:
+    """The block's settings (or only ``keys``), and the source it cites."""
+    shown = keys if keys is not None else [k for k in block if k != "source"]
+    return Settings(
+        [(k.replace("_", " "), value(block.get(k))) for k in shown], block.get("source") or "-"
+    )
 
 
 def sources_rows(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -55,30 +106,25 @@ def sources_rows(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def render(data: RunData) -> str:
+def build(data: RunData) -> ScenarioInputs:
     sc = data.scenario
     pop, regime = sc["population"], sc["regime"]
     run = sc.get("run", {})
-    parts = [
-        f"<p>{h(sc.get('description', ''))}</p>",
-        f"<p>Simulated: {value(pop.get('people'))} people, {value(run.get('days'))} days, "
-        f"seed {h(run.get('seed'))}.</p>",
-        "<h3>Population</h3>",
-        items_table(pop["groups"], ["name", "share"]),
-        items_table(pop["regions"], ["name", "share", "urban", "cameras_per_1000"]),
-        table(
-            ["setting", "value"],
-            [[k.replace("_", " "), value(pop.get(k))] for k in ("household_size", "trait_spread")],
-        ),
-        f'<p class="note">Source: {h(pop.get("source") or "-")}</p>',
-        "<h3>Behaviours</h3>",
-        items_table(
+    lists = regime.get("lists")
+    return ScenarioInputs(
+        description=sc.get("description", ""),
+        people=value(pop.get("people")),
+        days=value(run.get("days")),
+        seed=run.get("seed"),
+        groups=items(pop["groups"], ["name", "share"]),
+        regions=items(pop["regions"], ["name", "share", "urban", "cameras_per_1000"]),
+        population=settings(pop, ["household_size", "trait_spread"]),
+        behaviours=items(
             sc["behaviours"],
             ["name", "domain", "rate", "stance", "legitimate", "severity"],
             {"rate": "rate per person-day", "legitimate": "lawful"},
         ),
-        "<h3>Data sources</h3>",
-        items_table(
+        sources=items(
             sources_rows(sc["sources"]),
             [
                 "name",
@@ -93,46 +139,18 @@ def render(data: RunData) -> str:
             ],
             {"coverage_per_camera_per_1000": "coverage per camera per 1,000"},
         ),
-        f"<h3>Regime: {h(regime.get('name', ''))}</h3>",
-        settings_table(regime["score"]),
-        items_table(regime["rules"], ["behaviour", "recorded_by", "points", "list"]),
-        settings_table(regime.get("recovery", {})),
-        items_table(regime["tiers"], ["name", "min_score"]),
-    ]
-    if regime.get("lists"):
-        parts.append(
-            items_table(
-                regime["lists"],
-                [
-                    "name",
-                    "duration_days",
-                    "comply_per_day",
-                    "enter_at_or_below",
-                    "reset_score_on_entry",
-                ],
-            )
-        )
-    related = regime.get("related_domains") or []
-    parts.append(
-        "<p>Domains declared related: "
-        + h("; ".join(" and ".join(pair) for pair in related) or "none")
-        + f'.</p><p class="note">Regime source: {h(regime.get("source") or "-")}</p>'
-    )
-    parts += [
-        "<h3>Consequences</h3>",
-        items_table(
+        regime=regime.get("name", ""),
+        score=settings(regime["score"]),
+        rules=items(regime["rules"], ["behaviour", "recorded_by", "points", "list"]),
+        recovery=settings(regime.get("recovery", {})),
+        tiers=items(regime["tiers"], ["name", "min_score"]),
+        lists=items(lists, LIST_COLUMNS) if lists else None,
+        related="; ".join(" and ".join(pair) for pair in regime.get("related_domains") or []),
+        regime_source=regime.get("source") or "-",
+        consequences=items(
             sc.get("consequences", []), ["name", "kind", "domain", "magnitude", "tiers", "list"]
         ),
-        "<h3>How people respond</h3>",
-        settings_table(sc.get("response", {})),
-        "<h3>Appeals</h3>",
-        settings_table(sc.get("appeals", {})),
-        "<details><summary>The scenario file (scenario.yaml)</summary><pre>"
-        + h(data.scenario_text)
-        + "</pre></details>",
-    ]
-    return (
-        "<details><summary>Show every input of this run and its source</summary>"
-        + "".join(parts)
-        + "</details>"
+        response=settings(sc.get("response", {})),
+        appeals=settings(sc.get("appeals", {})),
+        text=data.scenario_text,
     )

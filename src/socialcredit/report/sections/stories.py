@@ -2,68 +2,92 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from socialcredit.report.data import RunData
-from socialcredit.report.fmt import h, num, table
 from socialcredit.report.page import Page
-from socialcredit.stories import eventful_days
+from socialcredit.traces import eventful_days
 
+TEMPLATE = "report/stories.html.j2"
 SHOWN = 3
 MAX_DAYS_SHOWN = 25  # the rest of a long story is in `socialcredit trace`
 
 
-def render(data: RunData, page: Page) -> str:
+@dataclass(frozen=True)
+class Day:
+    day: int
+    what: str  # what happened: acts, errors, appeals; "" for nothing
+    recorded_by: str
+    score: int
+    standing: str  # tier, lists and sanctions
+
+
+@dataclass(frozen=True)
+class Story:
+    person: int
+    tier: str  # on the last day
+    score: int
+    shadow_score: int  # from true records alone
+    shadow_tier: str
+    wronged: bool  # wrongly sanctioned at some point
+    days: list[Day]  # the first eventful days
+    more: int  # eventful days not shown
+
+
+@dataclass(frozen=True)
+class Stories:
+    kept: int | None  # people whose lives the run kept; None: it kept no traces.parquet
+    stories: list[Story]
+
+
+def day_of(row: dict) -> Day:
+    what = "; ".join(
+        x
+        for x in (
+            row["act"] and f"did: {row['act']}",
+            row["error"] and f"ERROR: {row['error']}",
+            row["appeal_filed"] and "filed an appeal",
+        )
+        if x
+    )
+    standing = row["tier"]
+    if row["lists"]:
+        standing += f"; listed: {row['lists']}"
+    if row["sanctions"]:
+        standing += f"; sanctions: {row['sanctions']}"
+    if row["wrongful_sanctions"]:
+        standing += f" (wrongful: {row['wrongful_sanctions']})"
+    return Day(row["day"], what, row["recorded_by"] or "", row["score"], standing)
+
+
+def build(data: RunData, page: Page) -> Stories:
     path = data.folder / "traces.parquet"
     if not path.is_file():
-        return "<p>This run kept no life stories (run with <code>--trace K</code>).</p>"
+        return Stories(kept=None, stories=[])
     traces = pq.read_table(path)
     people = sorted(set(traces["person"].to_pylist()))
     wronged = set(
         pc.unique(traces.filter(pc.is_valid(traces["wrongful_sanctions"]))["person"]).to_pylist()
     )
     chosen = sorted(people, key=lambda p: (p not in wronged, p))[:SHOWN]
-    out = [
-        f"<p>The run kept the day-by-day lives of {num(len(people))} people; here are "
-        f"{num(len(chosen))}, those wrongly sanctioned first. Only the days on which something "
-        "was recorded, an error struck, or their standing changed are shown. "
-        "<code>socialcredit trace RUN --person ID</code> tells anyone's story.</p>"
-    ]
+    stories = []
     for person in chosen:
         days = traces.filter(pc.equal(traces["person"], person))
-        rows = days.to_pylist()
-        last = rows[-1]
+        last = days.slice(days.num_rows - 1).to_pylist()[0]
         told = eventful_days(days)
-        verdict = " <b>Wrongly sanctioned at some point.</b>" if person in wronged else ""
-        out.append(
-            f"<h3>Person {num(person)}</h3><p>Ends in tier {h(last['tier'])} with "
-            f"{num(last['score'])} points; from true records alone: {num(last['shadow_score'])} "
-            f"(tier {h(last['shadow_tier'])}).{verdict}</p>"
-        )
-        lines = []
-        for row in told[:MAX_DAYS_SHOWN]:
-            what = "; ".join(
-                x
-                for x in (
-                    row["act"] and f"did: {row['act']}",
-                    row["error"] and f"ERROR: {row['error']}",
-                    row["appeal_filed"] and "filed an appeal",
-                )
-                if x
+        stories.append(
+            Story(
+                person=person,
+                tier=last["tier"],
+                score=last["score"],
+                shadow_score=last["shadow_score"],
+                shadow_tier=last["shadow_tier"],
+                wronged=person in wronged,
+                days=[day_of(row) for row in told[:MAX_DAYS_SHOWN]],
+                more=max(len(told) - MAX_DAYS_SHOWN, 0),
             )
-            standing = row["tier"]
-            if row["lists"]:
-                standing += f"; listed: {row['lists']}"
-            if row["sanctions"]:
-                standing += f"; sanctions: {row['sanctions']}"
-            if row["wrongful_sanctions"]:
-                standing += f" (wrongful: {row['wrongful_sanctions']})"
-            lines.append(
-                [str(row["day"]), what or "-", row["recorded_by"] or "-", str(row["score"]),
-                 standing]
-            )  # fmt: skip
-        out.append(table(["day", "what happened", "recorded by", "score", "standing"], lines))
-        if len(told) > MAX_DAYS_SHOWN:
-            out.append(f"<p>… and {num(len(told) - MAX_DAYS_SHOWN)} more eventful days.</p>")
-    return "\n".join(out)
+        )
+    return Stories(kept=len(people), stories=stories)

@@ -1,0 +1,42 @@
+"""Numbers as a reader sees them, in the terminal and on the pages alike.
+
+The summary table that ``socialcredit run`` prints and the HTML pages show the same shares, so
+both format them here: the same number reads the same in both places. Plain Python, no imports,
+so the command line stays quick to start.
+"""
+
+from __future__ import annotations
+
+
+def num(n: float) -> str:
+    """A count with thousands separators: 1775 -> '1,775'."""
+    return f"{round(n):,}"
+
+
+def pct(x: float | None) -> str:
+    """A share (0.123) as a percentage with as many decimals as the share needs to be seen:
+    whole percent from 10% ('12%'), one decimal from 1% ('3.4%'), two below ('0.27%'),
+    '<0.01%' for a share too small for that, and '0%' only for nothing at all. None (nothing to
+    take a share of) is 'n/a'."""
+    if x is None:
+        return "n/a"
+    p = 100 * x
+    if p == 0:
+        return "0%"
+    if abs(p) >= 10:
+        return f"{p:,.0f}%"
+    if abs(p) >= 1:
+        return f"{p:.1f}%"
+    if abs(p) >= 0.01:
+        return f"{p:.2f}%"
+    return "<0.01%"
+
+
+def change(x: float | None) -> str:
+    """A relative change with its sign: '-10%', '+3.9%', '0%'."""
+    if x is None:
+        return "n/a"
+    p = 100 * x
+    if abs(p) < 0.05:
+        return "0%"
+    return f"{p:+.0f}%" if abs(p) >= 10 else f"{p:+.1f}%"

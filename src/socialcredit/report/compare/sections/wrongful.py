@@ -1,0 +1,66 @@
+"""Wrongful sanctions and the data errors behind them, run by run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from socialcredit.report import charts
+from socialcredit.report.compare.run import Run
+from socialcredit.report.page import Chart, Page
+from socialcredit.report.sections.headline import cause_phrase
+
+TEMPLATE = "compare/wrongful.html.j2"
+TOP = 3  # causes named per run
+
+
+@dataclass(frozen=True)
+class WrongfulRow:
+    run: Run
+    causes: list[tuple[str, float | None]]  # the largest few: (cause, share of wrongful days)
+
+
+@dataclass(frozen=True)
+class Wrongful:
+    rows: list[WrongfulRow]
+    chart: Chart | None  # None: no run has a wrongful sanction-day
+
+
+def build(runs: Sequence[Run], page: Page) -> Wrongful:
+    causes: list[str] = []
+    for r in runs:
+        for c in r.s["wrongful_causes"]:
+            label = cause_phrase(c, explain=False)
+            if label not in causes:
+                causes.append(label)
+    chart = None
+    if causes:
+        shares = [
+            [
+                r.wrongful_share
+                * sum(
+                    c["share"] or 0.0
+                    for c in r.s["wrongful_causes"]
+                    if cause_phrase(c, explain=False) == label
+                )
+                for r in runs
+            ]
+            for label in causes
+        ]
+        empty = [
+            ""
+            if r.wrongful_share
+            else "no one wrongly"
+            if r.sanctioned_any
+            else "no one sanctioned"
+            for r in runs
+        ]
+        chart = page.chart(charts.causes_by_run([r.label for r in runs], causes, shares, empty))
+    rows = [
+        WrongfulRow(
+            r,
+            [(cause_phrase(c, explain=False), c["share"]) for c in r.s["wrongful_causes"][:TOP]],
+        )
+        for r in runs
+    ]
+    return Wrongful(rows, chart)
