@@ -11,7 +11,7 @@ Locally, the shards run one after another in this process, each kernel on all of
 (dealt chunks, so the cores stay balanced). Running the shards at once instead, one thread
 each, was measured slower (benchmarks/shards.py: 129 against 150 M person-days/s on 2 cores):
 shards are whole regions of uneven size, and the core with the small one idles. On a cluster
-the shards run in Ray actors (cluster.py).
+the shards run in workers elsewhere, Ray actors (cluster.py, ray_backend.py).
 """
 
 from __future__ import annotations
@@ -73,6 +73,10 @@ class ShardedEngine(DayLoop):
             for lo, hi in self.bounds
         ]
         self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
+
+    @property
+    def shard_count(self) -> int:
+        return len(self.shards)
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
         super().load_state(saved, folder)  # into the views the shards hold
