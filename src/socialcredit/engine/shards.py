@@ -95,5 +95,5 @@ class ShardedEngine(DayLoop):
             for x in range(len(self.plan.lists))
         ]  # fmt: skip
         self.timings["appeals"] += time.perf_counter() - start
-        tallies = {k: sum(tally[k] for tally, _ in days) for k in days[0][0]}
+        tallies = {k: np.sum([tally[k] for tally, _ in days], axis=0) for k in days[0][0]}
         close_day(self, t, tallies, entered)
