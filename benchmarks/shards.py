@@ -51,13 +51,14 @@ def main() -> None:
     if not args.ray:
         return
     del population
-    from socialcredit.engine.cluster import ClusterEngine, connect
+    from socialcredit.engine.cluster import ClusterEngine
+    from socialcredit.engine.ray_backend import RayBackend, connect
 
     connect("local")
     print("\nRay, private local cluster (one shard per worker)")
     print(f"{'workers':>7} {'threads':>7} {'M pd/s':>8} {'coordination ms/day':>20} {'share':>6}")
     for workers, threads in ((1, 1), (2, 1), (1, 2)):
-        engine = ClusterEngine(plan, workers, "local", threads=threads)
+        engine = ClusterEngine(plan, workers, RayBackend("local", threads=threads))
         rate, per_day, share = measure(engine)
         engine.close()
         row = f"{workers:7d} {threads:7d} {rate / 1e6:8.1f} {per_day:20.2f} {share:6.1%}"

@@ -7,10 +7,10 @@ to score one. Importing this package does no work: no kernels compile, nothing t
 from socialcredit.errors import (
     BackendError,
     ConfigError,
-    ModelError,
     OutputError,
     ResourceError,
     SocialCreditError,
+    WorkerLostError,
 )
 from socialcredit.version import __version__
 
@@ -26,10 +26,10 @@ def __getattr__(name: str):  # lazy: importing the package loads no engine, Numb
 __all__ = [
     "BackendError",
     "ConfigError",
-    "ModelError",
     "OutputError",
     "ResourceError",
     "SocialCreditError",
+    "WorkerLostError",
     "__version__",
     "run",
 ]

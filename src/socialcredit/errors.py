@@ -2,7 +2,7 @@
 
 ``SocialCreditError`` is the root; the CLI turns any of them into a one-paragraph message and exit
 code 2. Each subclass carries the context a user needs to act: the file and key path of a bad
-scenario value, the resource that ran out, the day a model invariant broke.
+scenario value, the resource that ran out, the shard and day a worker was lost on.
 """
 
 from __future__ import annotations
@@ -51,12 +51,32 @@ class ResourceError(SocialCreditError):
     """A run would not fit the machine (memory, disk); raised before any work is done."""
 
 
-class ModelError(SocialCreditError):
-    """The simulation reached a state the model forbids (an internal invariant broke)."""
-
-
 class BackendError(SocialCreditError):
     """An engine or execution backend failed or is unavailable."""
+
+
+class WorkerLostError(BackendError):
+    """A worker holding a shard died, and the shard's state with it (a node ran out of memory,
+    was preempted, crashed).
+
+    Raised by a shard backend (``engine/backends.py``) on any call that reaches the dead worker;
+    the run replaces it and goes on from its last checkpoint (``runner.advance``), so a user sees
+    this only where recovery itself failed.
+    """
+
+    def __init__(self, detail: str, *, shard: int, day: int | None = None) -> None:
+        self.detail = detail  # what the backend said about the loss
+        self.shard = shard
+        self.day = day  # the day being run or saved; None outside the days (e.g. the summary)
+        super().__init__(
+            f"{self.where}: the worker holding this shard was lost ({detail or 'no detail'}). "
+            "Fix: check the nodes' memory and logs (`ray status`); `socialcredit resume OUT` "
+            "continues from the last checkpoint."
+        )
+
+    @property
+    def where(self) -> str:
+        return f"shard {self.shard}" + (f", day {self.day}" if self.day is not None else "")
 
 
 class OutputError(SocialCreditError):

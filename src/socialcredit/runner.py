@@ -18,9 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from socialcredit.engine.daily import WorkerLost
+from socialcredit.engine.backends import ShardBackend, backend_for
+from socialcredit.engine.protocol import Engine, RecoveringEngine
 from socialcredit.engine.replay import replay
-from socialcredit.errors import BackendError, ConfigError, OutputError
+from socialcredit.errors import BackendError, ConfigError, OutputError, WorkerLostError
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
 from socialcredit.output.checkpoint import (
@@ -37,7 +38,7 @@ from socialcredit.output.run_folder import (
     write_manifest,
 )
 from socialcredit.plan import Plan
-from socialcredit.population.synthesis import synthesize
+from socialcredit.population.synthesis import Population, synthesize
 from socialcredit.report import write_report
 from socialcredit.resources import check_memory
 from socialcredit.scenario.compile import compile_plan
@@ -54,7 +55,7 @@ WRONGFUL_TRACES = 3
 REQUEST = "run-request.json"  # how the run was asked for; lets `resume` rebuild it
 
 
-def engine_class(name: str) -> Any:
+def engine_class(name: str) -> Callable[[Plan, Population], Engine]:
     """Import lazily: the fast engine pulls in Numba, which the reference engine does not need."""
     if name == "fast":
         from socialcredit.engine.fast import FastEngine
@@ -113,13 +114,14 @@ def prepare(
     seed: int | None = None,
     engine: str = "fast",
     shards: int | None = None,
-    cluster: str | None = None,
+    cluster: str | ShardBackend | None = None,
     label: str = "scenario",
-) -> tuple[Plan, Any, dict[str, float]]:
+) -> tuple[Plan, Engine, dict[str, float]]:
     """Compile the plan, check memory, synthesise the population, build the engine.
 
-    ``shards`` None means one locally and one per node on a cluster; ``cluster`` is a Ray
-    address (``engine.cluster.connect``) or None to run in this process."""
+    ``shards`` None means one locally and one per node on a cluster; ``cluster`` is a shard
+    backend, or the ``--cluster`` value that names one (a Ray address, ``engine.ray_backend``;
+    ``in-process``), or None to run in this process."""
     if engine not in ENGINES:
         raise ConfigError(
             f"unknown engine '{engine}'",
@@ -145,7 +147,8 @@ def prepare(
     if cluster is not None:  # the shards synthesise their own people, where they run
         from socialcredit.engine.cluster import ClusterEngine
 
-        sim = ClusterEngine(plan, shards, cluster)
+        backend = backend_for(cluster) if isinstance(cluster, str) else cluster
+        sim = ClusterEngine(plan, shards, backend)
         return plan, sim, {"population": time.perf_counter() - start}
     check_memory(plan, engine)
     population = synthesize(plan)
@@ -190,7 +193,7 @@ class CheckpointPacer:
 
 
 def advance(
-    sim: Any,
+    sim: Engine,
     first_day: int,
     timings: dict[str, float],
     *,
@@ -200,8 +203,8 @@ def advance(
 ) -> None:
     """Run the days from ``first_day`` to the end, saving a checkpoint every ``every`` days.
 
-    Where a cluster loses a worker, its shard is replaced and the run goes on from the last
-    checkpoint (from day 0 where there is none yet): the same result, later."""
+    Where a cluster loses a worker (WorkerLostError), the worker is replaced and the run goes on
+    from the last checkpoint (from day 0 where there is none yet): the same result, later."""
     days = sim.plan.days
     start = time.perf_counter()
     pacer = CheckpointPacer()
@@ -214,12 +217,15 @@ def advance(
                 with pacer.saving():
                     save_checkpoint(checkpoints, t, sim)
                 timings["checkpoints"] = pacer.spent
-        except WorkerLost as lost:
+        except WorkerLostError as lost:
+            if not isinstance(sim, RecoveringEngine):
+                raise
             if sim.worker_losses >= MAX_RECOVERIES:
                 raise BackendError(
-                    f"the cluster lost workers {sim.worker_losses + 1} times ({lost}); giving "
-                    "up. Fix: check the nodes' memory and logs (`ray status`); `socialcredit "
-                    "resume OUT` continues from the last checkpoint."
+                    f"the cluster lost workers {sim.worker_losses + 1} times (last: "
+                    f"{lost.where}: {lost.detail}); giving up. Fix: check the nodes' memory and "
+                    "logs (`ray status`); `socialcredit resume OUT` continues from the last "
+                    "checkpoint."
                 ) from None
             sim.replace_lost_workers()
             if checkpoints is not None and (checkpoints / CHECKPOINT).exists():
@@ -236,7 +242,7 @@ def advance(
     timings["person_days_per_second"] = simulated / max(timings["simulation"], 1e-9)
 
 
-def _outcome(plan: Plan, sim: Any, timings: dict[str, float], folder: Path | None) -> RunResult:
+def _outcome(plan: Plan, sim: Engine, timings: dict[str, float], folder: Path | None) -> RunResult:
     summary = summarize(
         plan,
         sim.layout,
@@ -258,7 +264,7 @@ def run(
     out: str | Path | None = None,
     engine: str = "fast",
     shards: int | None = None,
-    cluster: str | None = None,
+    cluster: str | ShardBackend | None = None,
     write: bool = True,
     checkpoint_every: int = DEFAULT_CHECKPOINT_DAYS,
     trace: int = DEFAULT_TRACES,
@@ -270,7 +276,8 @@ def run(
 
     ``people``, ``days`` and ``seed`` override the scenario's; ``people=1e6`` is accepted.
     ``shards`` splits the population by region; ``cluster`` (``"local"``, ``"auto"`` or
-    ``"ray://HOST:PORT"``) runs the shards in Ray actors. While it runs, the folder is staged
+    ``"ray://HOST:PORT"``) runs the shards in Ray actors, or in any other ``ShardBackend``
+    passed here (``InProcessBackend`` for tests). While it runs, the folder is staged
     under a hidden name with a checkpoint every ``checkpoint_every`` days (0: none), so an
     interrupted run can be resumed.
     """
@@ -311,7 +318,8 @@ def run(
         sim.close()
 
 
-def request_of(scenario: str | Path, engine: str, shards: int | None, cluster: str | None,
+def request_of(scenario: str | Path, engine: str, shards: int | None,
+               cluster: str | ShardBackend | None,
                checkpoint_every: int, trace: int, started_at: str,
                argv: list[str] | None) -> dict[str, Any]:  # fmt: skip
     """How the run was asked for (saved while it runs, so that `resume` can rebuild it)."""
@@ -319,7 +327,7 @@ def request_of(scenario: str | Path, engine: str, shards: int | None, cluster: s
         "scenario_ref": str(scenario),
         "engine": engine,
         "shards": shards,
-        "cluster": cluster,
+        "cluster": cluster if cluster is None or isinstance(cluster, str) else cluster.name,
         "checkpoint_every": checkpoint_every,
         "trace": trace,
         "started_at": started_at,
@@ -327,7 +335,7 @@ def request_of(scenario: str | Path, engine: str, shards: int | None, cluster: s
     }
 
 
-def _write_run(sc: Scenario, folder: Path, plan: Plan, sim: Any,
+def _write_run(sc: Scenario, folder: Path, plan: Plan, sim: Engine,
                timings: dict[str, float], request: dict[str, Any], began: float,
                on_day: Callable[[int], None] | None) -> RunResult:  # fmt: skip
     every = request["checkpoint_every"]
@@ -411,7 +419,7 @@ def appeal_table(plan: Plan, log: np.ndarray) -> pa.Table:
     )
 
 
-def trace_people(plan: Plan, sim: Any, k: int) -> list[int]:
+def trace_people(plan: Plan, sim: Engine, k: int) -> list[int]:
     """``k`` people drawn with the run's seed, and up to a few who were wrongly sanctioned."""
     chooser = np.random.default_rng(plan.seed)
     chosen = chooser.choice(plan.people, size=min(k, plan.people), replace=False).tolist()
@@ -426,7 +434,7 @@ def _finish(
     staging: Path,
     folder: Path,
     plan: Plan,
-    sim: Any,
+    sim: Engine,
     timings: dict[str, float],
     request: dict[str, Any],
     began: float,
@@ -458,9 +466,9 @@ def _finish(
             "scenario": plan.name,
             "scenario_ref": request["scenario_ref"],
             "engine": request["engine"],
-            "shards": len(getattr(sim, "shards", [sim])),
+            "shards": sim.shard_count,
             "cluster": request.get("cluster"),
-            "worker_losses": getattr(sim, "worker_losses", 0),
+            "worker_losses": sim.worker_losses,
             "people": plan.people,
             "days": plan.days,
             "seed": plan.seed,

@@ -22,7 +22,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for scenarios.py
 
 from scenarios import stressed  # noqa: E402
-from socialcredit.engine.cluster import connect  # noqa: E402
+from socialcredit.engine.ray_backend import connect  # noqa: E402
 from socialcredit.errors import ResourceError  # noqa: E402
 from socialcredit.runner import resume, run  # noqa: E402
 

@@ -15,16 +15,23 @@ import numpy as np
 
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.resources import count_flag, first_flagged
-
-
-class WorkerLost(Exception):
-    """A worker holding a shard died; the run recovers from its last checkpoint (cluster.py)."""
+from socialcredit.state import State
 
 
 class DayLoop:
-    """``run`` for an engine with ``plan`` and ``step(t)``."""
+    """``run`` for an engine with ``plan`` and ``step(t)``, and what an engine whose state
+    lives in this process answers for the rest of the ``Engine`` protocol (protocol.py)."""
 
     plan: Any
+    # In this process; the cluster driver has none (its shards' workers hold theirs) and
+    # overrides every method below that reads it.
+    state: State
+    worker_losses = 0  # workers lost and replaced during the run (only clusters lose any)
+
+    @property
+    def shard_count(self) -> int:
+        """Shards the population is split into (manifest.json's ``shards``)."""
+        return 1
 
     def step(self, t: int) -> None:
         raise NotImplementedError

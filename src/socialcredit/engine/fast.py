@@ -36,7 +36,7 @@ CHUNK_PEOPLE = 16_384  # about this many people per chunk (rounded to a househol
 def chunk_starts(flags: np.ndarray, size: int = CHUNK_PEOPLE) -> np.ndarray:
     """Chunk boundaries: the first household start at or after each multiple of ``size``."""
     n = len(flags)
-    starts = []
+    starts: list[int] = []
     for want in range(0, n, size):
         ahead = np.flatnonzero(flags[want : want + size] & HOUSEHOLD_START)
         if len(ahead) and (not starts or want + ahead[0] > starts[-1]):
@@ -124,11 +124,12 @@ class FastEngine(DayLoop):
             for x in range(len(p.lists))
         ]
         merged = {k: getattr(tallies, k).sum(axis=0) for k in KERNEL_TALLIES}
-        if full:
+        standing = self.standing
+        if full or standing is None:
             self.standing = {k: merged[k].copy() for k in STANDING}
         else:
             for k in STANDING:
-                self.standing[k] += merged[k]
-                merged[k] = self.standing[k].copy()
+                standing[k] += merged[k]
+                merged[k] = standing[k].copy()
         self.timings["measurement"] += time.perf_counter() - start
         return merged, entered

@@ -126,7 +126,7 @@ class Rules(NamedTuple):
             behaviour_class=p.behaviour_class,
             observe_prob=p.observe_prob,
             misattribution=p.misattribution,
-            mis_any=p.misattribution.any(axis=1),
+            mis_any=np.asarray(p.misattribution.any(axis=1)),
             any_errors=bool(p.error_total.max(initial=0.0) > 0.0),
             error_cum=p.error_cum,
             error_total=p.error_total,

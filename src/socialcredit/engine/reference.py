@@ -74,13 +74,14 @@ class Day:
     errors: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     error_channel: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     entered: list[np.ndarray] = field(default_factory=list)  # per list: people newly listed
-    tier: np.ndarray | None = None
-    shadow_tier: np.ndarray | None = None
-    listed: np.ndarray | None = None  # [L, N] bool
-    shadow_listed: np.ndarray | None = None
-    sanctioned: np.ndarray | None = None
-    wrongful: np.ndarray | None = None
-    starts: np.ndarray | None = None
+    # everybody's, set by stages 6-8
+    tier: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint8))
+    shadow_tier: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint8))
+    listed: np.ndarray = field(default_factory=lambda: np.empty((0, 0), bool))  # [L, N]
+    shadow_listed: np.ndarray = field(default_factory=lambda: np.empty((0, 0), bool))
+    sanctioned: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    wrongful: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    starts: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
     filed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 

@@ -11,7 +11,7 @@ Locally, the shards run one after another in this process, each kernel on all of
 (dealt chunks, so the cores stay balanced). Running the shards at once instead, one thread
 each, was measured slower (benchmarks/shards.py: 129 against 150 M person-days/s on 2 cores):
 shards are whole regions of uneven size, and the core with the small one idles. On a cluster
-the shards run in Ray actors (cluster.py).
+the shards run in workers elsewhere, Ray actors (cluster.py, ray_backend.py).
 """
 
 from __future__ import annotations
@@ -74,6 +74,10 @@ class ShardedEngine(DayLoop):
         ]
         self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
 
+    @property
+    def shard_count(self) -> int:
+        return len(self.shards)
+
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
         super().load_state(saved, folder)  # into the views the shards hold
         for shard in self.shards:
@@ -91,5 +95,5 @@ class ShardedEngine(DayLoop):
             for x in range(len(self.plan.lists))
         ]  # fmt: skip
         self.timings["appeals"] += time.perf_counter() - start
-        tallies = {k: sum(tally[k] for tally, _ in days) for k in days[0][0]}
+        tallies = {k: np.sum([tally[k] for tally, _ in days], axis=0) for k in days[0][0]}
         close_day(self, t, tallies, entered)

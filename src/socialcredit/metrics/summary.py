@@ -105,7 +105,7 @@ def summarize(
             for label, n in zip(labels, cause_days, strict=True)
             if n
         ),
-        key=lambda item: -item["person_days"],
+        key=lambda item: -int(item["person_days"] or 0),
     )
 
     records = {

@@ -29,7 +29,7 @@ def save_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     ``path`` is always either the old file or the whole new one."""
     partial = path.with_name(f".{path.name}.tmp")
     with partial.open("wb") as f:
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
         f.flush()
         os.fsync(f.fileno())
     os.replace(partial, path)

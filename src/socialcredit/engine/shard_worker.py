@@ -1,0 +1,75 @@
+"""One shard's worker: a fast engine over its own people, wherever a backend runs it.
+
+The worker synthesises its people itself (the same people the whole population would hold at
+those indices), so nothing the size of a shard crosses the network. Backends (backends.py) call
+the same methods, on a Ray actor or on a plain object in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from socialcredit.engine.appeals import apply_wins
+from socialcredit.engine.backends import ShardDay, Wins
+from socialcredit.output.checkpoint import save_atomically
+from socialcredit.plan import Plan
+from socialcredit.version import __version__
+
+
+class ShardWorker:
+    """A fast engine over people ``lo .. hi - 1`` (whole regions); see ``ShardWorkerHandle``."""
+
+    def __init__(self, plan: Plan, lo: int, hi: int, threads: int | None = None) -> None:
+        """``threads``: Numba threads for this worker's kernel (a Ray worker is a process of its
+        own); None leaves Numba's setting alone (a worker in the driver's process)."""
+        # Imported here: a driver that only names this class (to send it to Ray) loads no Numba.
+        from socialcredit.engine.fast import FastEngine
+        from socialcredit.population.synthesis import synthesize
+
+        if threads is not None:
+            from numba import config, set_num_threads
+
+            most = config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at import
+            set_num_threads(max(1, min(threads, most)))
+        self.plan, self.lo = plan, lo
+        self.population = synthesize(plan, lo, hi)
+        self.engine = FastEngine(plan, self.population)
+
+    def hello(self) -> tuple[str, int]:
+        return __version__, os.getpid()
+
+    def reset(self) -> None:
+        from socialcredit.engine.fast import FastEngine
+
+        self.engine = FastEngine(self.plan, self.population)
+
+    def day(self, t: int, wins: Wins) -> ShardDay:
+        s = self.engine.state
+        apply_wins(s.list_until, wins)
+        start = time.perf_counter()
+        tallies, entered = self.engine.kernel_day(t)
+        seconds = time.perf_counter() - start
+        wrongful = [s.shadow_until[x, who] <= t for x, who in enumerate(entered)]
+        return ShardDay(tallies, [who + self.lo for who in entered], wrongful, seconds)
+
+    def save(self, path: str, wins: Wins) -> None:
+        apply_wins(self.engine.state.list_until, wins)
+        save_atomically(Path(path), vars(self.engine.state))
+
+    def load(self, path: str) -> None:
+        with np.load(path) as saved:
+            arrays = {f"state.{name}": saved[name] for name in saved.files}
+        try:
+            self.engine.load_state(arrays, Path(path).parent)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+
+    def count_flag(self, bit: int) -> int:
+        return self.engine.count_flag(np.uint8(bit))
+
+    def first_flagged(self, bit: int, limit: int) -> list[int]:
+        return [self.lo + i for i in self.engine.first_flagged(np.uint8(bit), limit)]
