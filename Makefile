@@ -16,10 +16,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest $(ARGS)
 
 golden: $(STAMP)
 	$(VENV)/bin/python scripts/update_golden.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache
+	find src -name '*.nbi' -delete -o -name '*.nbc' -delete  # the compiled kernels' cache

@@ -127,7 +127,8 @@ def run(
         str | None,
         typer.Option(
             help="Run the shards on Ray: 'local' (a private Ray here), 'auto' (the cluster "
-            "this machine belongs to) or ray://HOST:10001. Needs socialcredit[ray]."
+            "this machine belongs to) or ray://HOST:10001 (needs socialcredit[ray]); or "
+            "'in-process' (the cluster driver with its workers in this process, for tests)."
         ),
     ] = None,
     checkpoint_every: Annotated[
@@ -232,6 +233,7 @@ def trace(
     from socialcredit.traces import eventful_days
 
     who = _count(person, "--person", 0, 2**40)
+    assert who is not None  # --person is required
     days = story(folder, who)
     rows = days.to_pylist()
     last = rows[-1]
