@@ -21,6 +21,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for scenarios.py
 
+from run_folders import same  # noqa: E402
 from scenarios import stressed  # noqa: E402
 from socialcredit.engine.ray_backend import connect  # noqa: E402
 from socialcredit.errors import ResourceError  # noqa: E402
@@ -31,15 +32,6 @@ ARGS = dict(people=6000, days=40, seed=7, checkpoint_every=5)
 
 class Stop(Exception):
     pass
-
-
-def same(a: Path, b: Path) -> bool:
-    metrics = pq.read_table(a / "metrics.parquet").equals(pq.read_table(b / "metrics.parquet"))
-    appeals = pq.read_table(a / "appeals.parquet").equals(pq.read_table(b / "appeals.parquet"))
-    summary = json.loads((a / "summary.json").read_text()) == json.loads(
-        (b / "summary.json").read_text()
-    )
-    return metrics and appeals and summary
 
 
 def kill_shard(ray, k: int) -> int:

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from run_folders import same
 from scenarios import stressed
 from socialcredit.engine.cluster import ClusterEngine
 from socialcredit.engine.in_process_backend import InProcessBackend
@@ -50,16 +51,6 @@ def plain(scenario: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert folder is not None
     assert pq.read_table(folder / "appeals.parquet")["won"].to_numpy().sum() > 0  # exercised
     return folder
-
-
-def same(a: Path, b: Path) -> bool:
-    """The comparison tests/cluster/ray_checks.py makes: metrics, appeals and summary."""
-    metrics = pq.read_table(a / "metrics.parquet").equals(pq.read_table(b / "metrics.parquet"))
-    appeals = pq.read_table(a / "appeals.parquet").equals(pq.read_table(b / "appeals.parquet"))
-    summary = json.loads((a / "summary.json").read_text()) == json.loads(
-        (b / "summary.json").read_text()
-    )
-    return metrics and appeals and summary
 
 
 def manifest(folder: Path) -> dict:
