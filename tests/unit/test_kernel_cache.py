@@ -21,8 +21,10 @@ def _runtime_imports(path: Path) -> set[str]:
     """socialcredit modules ``path`` imports when it runs (not under ``if TYPE_CHECKING``)."""
     found: set[str] = set()
     for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(
-            "socialcredit"
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("socialcredit")
         ):
             found.add(node.module)
             found.update(f"{node.module}.{a.name}" for a in node.names)

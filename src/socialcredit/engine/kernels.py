@@ -75,14 +75,16 @@ def uniform(key, stream, person, day):
 
 
 @inline
-def _apply(t, i, score, delta, slot_until, slot_points, smin, smax, expire):
+def _apply(t, i, score, delta, slot_until, slot_points, rules):
+    """``delta`` points on a score, within its bounds; with expiry, the change is remembered in
+    a free slot, or merged into the slot that expires last (those points live a little longer)."""
     if delta == 0:
         return
     old = np.int32(score[i])
-    new = min(max(old + delta, smin), smax)
+    new = min(max(old + delta, rules.smin), rules.smax)
     score[i] = new
     change = new - old
-    if expire == 0 or change == 0:
+    if rules.expire == 0 or change == 0:
         return
     K = slot_until.shape[0]
     slot = -1
@@ -98,7 +100,7 @@ def _apply(t, i, score, delta, slot_until, slot_points, smin, smax, expire):
             if slot_until[k, i] > slot_until[slot, i]:
                 slot = k
         slot_points[slot, i] = slot_points[slot, i] + change
-    slot_until[slot, i] = t + expire
+    slot_until[slot, i] = t + rules.expire
 
 
 @inline
@@ -122,11 +124,11 @@ def _drift(score, i, drift, start):
 
 
 @inline
-def _expire(t, i, score, slot_until, slot_points, smin, smax):
+def _expire(t, i, score, slot_until, slot_points, rules):
     for k in range(slot_until.shape[0]):
         if slot_until[k, i] == t:
             v = np.int32(score[i]) - slot_points[k, i]
-            score[i] = min(max(v, smin), smax)
+            score[i] = min(max(v, rules.smin), rules.smax)
             slot_until[k, i] = 0
             slot_points[k, i] = 0
 
@@ -248,16 +250,15 @@ def _errors(today, lane, cell, i, rules, people, tallies):
 
 
 @inline
-def _scoring(today, ci, i, actor, act_points, act_list, err, err_points, err_list, rules, people,
-             tallies):  # fmt: skip
+def _scoring(
+    today, ci, i, actor, act_points, act_list, err, err_points, err_list, rules, people, tallies
+):
     """Stage 4: points on both scores (errors on the system's only), list entries by record and
     by threshold. Returns the lists entered today, as bits."""
     t = today.t
     P = people
-    _apply(t, i, P.score, act_points + err_points, P.slot_until, P.slot_points,
-           rules.smin, rules.smax, rules.expire)  # fmt: skip
-    _apply(t, i, P.shadow, act_points, P.shadow_slot_until, P.shadow_slot_points,
-           rules.smin, rules.smax, rules.expire)  # fmt: skip
+    _apply(t, i, P.score, act_points + err_points, P.slot_until, P.slot_points, rules)
+    _apply(t, i, P.shadow, act_points, P.shadow_slot_until, P.shadow_slot_points, rules)
     entered = 0
     for xl in range(P.list_until.shape[0]):
         was = P.list_until[xl, i] > t
@@ -270,8 +271,9 @@ def _scoring(today, ci, i, actor, act_points, act_list, err, err_points, err_lis
             P.shadow_until[xl, i] = max(P.shadow_until[xl, i], end)
         if rules.list_threshold[xl] != NO_THRESHOLD:
             _enter_below(t, xl, i, P.score, P.list_until, P.slot_until, P.slot_points, rules)
-            _enter_below(t, xl, i, P.shadow, P.shadow_until, P.shadow_slot_until,
-                         P.shadow_slot_points, rules)  # fmt: skip
+            _enter_below(
+                t, xl, i, P.shadow, P.shadow_until, P.shadow_slot_until, P.shadow_slot_points, rules
+            )
         if not was and P.list_until[xl, i] > t:
             entered |= 1 << xl
             tallies.entered_count[ci, xl] += 1
@@ -287,9 +289,8 @@ def _recovery(today, i, rules, people):
         _drift(P.score, i, today.drift, rules.start)
         _drift(P.shadow, i, today.drift, rules.start)
     if rules.expire:
-        _expire(t, i, P.score, P.slot_until, P.slot_points, rules.smin, rules.smax)
-        _expire(t, i, P.shadow, P.shadow_slot_until, P.shadow_slot_points, rules.smin,
-                rules.smax)  # fmt: skip
+        _expire(t, i, P.score, P.slot_until, P.slot_points, rules)
+        _expire(t, i, P.shadow, P.shadow_slot_until, P.shadow_slot_points, rules)
     for xl in range(P.list_until.shape[0]):
         if (
             rules.list_comply[xl] > 0.0
@@ -384,8 +385,9 @@ def _quiet_day(lane, cell, i, drift, tier_of, rules, people, tallies):
 
 
 @kernel(cache=True, _nrt=False)
-def _first_draws(today, a, z, lo, code, base, c2, c3, chill, te, floor, rest_quiet, freeze_all,
-                 rules, people):  # fmt: skip
+def _first_draws(
+    today, a, z, lo, code, base, c2, c3, chill, te, floor, rest_quiet, freeze_all, rules, people
+):
     """Pass 1 for people a..z-1 of one cell (see run_day); returns how many are at rest.
 
     Branch-free over unsigned indices, so that LLVM vectorises it. ``trait / 64.0`` and
@@ -590,11 +592,22 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
             g = cell % G
             base = 0.0 + rules.class_rate[g, 0] * 1.0 + rules.class_rate[g, 1] * (1.0 * day.fav)
             n_rest = _first_draws(
-                today, np.uint64(a), np.uint64(z), np.uint64(lo), code, base,
-                rules.class_rate[g, 2], rules.class_rate[g, 3], day.chill_region[cell // G],
-                rules.error_total[cell] if rules.any_errors else 0.0, day.floor,
-                day.rest_quiet, day.freeze_all, rules, people,
-            )  # fmt: skip
+                today,
+                np.uint64(a),
+                np.uint64(z),
+                np.uint64(lo),
+                code,
+                base,
+                rules.class_rate[g, 2],
+                rules.class_rate[g, 3],
+                day.chill_region[cell // G],
+                rules.error_total[cell] if rules.any_errors else 0.0,
+                day.floor,
+                day.rest_quiet,
+                day.freeze_all,
+                rules,
+                people,
+            )
             if full:  # else the frozen are in yesterday's standing tallies already
                 T.tier_pairs[lane, cell, day.rest_tier, day.rest_tier] += n_rest
                 T.score_hist[lane, cell, start - smin] += n_rest
@@ -634,16 +647,18 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
                 g = cell % G
                 r = cell // G
             # 1. acts, 2. observation
-            total = _propensity(i, g, m, day.fav, day.chill_region[r], day.trait_factor,
-                                day.deter_factor, rules, P)  # fmt: skip
+            total = _propensity(
+                i, g, m, day.fav, day.chill_region[r], day.trait_factor, day.deter_factor, rules, P
+            )
             act_points = 0
             act_list = -1
             recorded = False
             if actor:
                 b = _acts(today, i, g, m, total, rules)
                 T.acts[lane, cell, b] += 1
-                recorded, act_points, act_list = _observation(today, lane, cell, r, g, i, b,
-                                                              rules, T)  # fmt: skip
+                recorded, act_points, act_list = _observation(
+                    today, lane, cell, r, g, i, b, rules, T
+                )
             # An act no source recorded, on a day with no error and nothing due, leaves the
             # rest of the day a quiet one (most acts: recycling nobody sees, bills paid outside
             # the records): the same stages as for quiet people, nothing else.
@@ -667,8 +682,20 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
             # 4. scoring
             if recorded or had_error:
                 P.flags[i] |= HAS_RECORD
-            entered = _scoring(today, ci, i, actor, act_points, act_list, had_error, err_points,
-                               err_list, rules, P, T)  # fmt: skip
+            entered = _scoring(
+                today,
+                ci,
+                i,
+                actor,
+                act_points,
+                act_list,
+                had_error,
+                err_points,
+                err_list,
+                rules,
+                P,
+                T,
+            )
             # 5. recovery
             _recovery(today, i, rules, P)
             # 6. standing, 7. consequences and 10. measurement (what does not depend on the

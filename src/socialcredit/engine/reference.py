@@ -61,6 +61,7 @@ STAGES = (
     "measurement",
 )
 
+
 @dataclass
 class Day:
     """What happened today, for the people it happened to (index arrays and their values)."""
