@@ -130,9 +130,57 @@ def test_in_short_names_the_leaders_and_the_differences_in_kind(
     assert f"The <b>{words(wrong['scenario'])}</b> regime has the highest wrongful share" in html
     assert f"{pct(wrong['wrongful_share'])} of its sanctioned person-days" in html
     assert cause_phrase(top, explain=False) in html
-    # Kind, not extent: UK demerit points punish no lawful act; the others can.
+    # Kind, not extent: the Chinese presets punish lawful political acts, the others do not;
+    # the US score punishes another lawful act (a hard inquiry), the others do not.
     assert "They differ in kind, not only in extent" in html
-    assert "lawful acts can lead to a sanction; in <b>driving demerit points</b>" in html
+    assert (
+        "lawful political acts can lead to a sanction; in <b>driving demerit points</b> and "
+        "<b>us credit score</b>, they cannot" in html
+    )
+    assert "In <b>us credit score</b>, other lawful acts can lead to a sanction" in html
+    # Where sanctions bite is a criterion of the verdict too (the domains section says so).
+    assert "sanctions bite in education and reputation; in <b>driving demerit points</b>" in html
+    # Extent weighted by magnitude, beside the count of people.
+    heavy = max(
+        sums,
+        key=lambda s: sum(
+            x["magnitude"] * x["person_days"] / s["person_days"] for x in s["sanctions"].values()
+        ),
+    )
+    assert f"magnitude (0-10) and by how long it lasts, <b>{words(heavy['scenario'])}</b>" in html
+
+
+def test_the_verdict_names_what_never_acted(page: Path, runs: list[Path]) -> None:
+    html = page.read_text(encoding="utf-8")
+    start = html.index('id="quiet-mechanisms"')
+    warn = html[start : html.index("</div>", start)]
+    for folder in runs:
+        s = summary(folder)
+        idle = [n for n, x in s["sanctions"].items() if not x["person_days"]]
+        for name in idle:
+            assert words(name) in warn, (s["scenario"], name)
+    # The US preset cites FCRA disputes, but appeals contest list entries and it has no list.
+    assert "a way to appeal exists but no one appealed (appeals contest list entries" in warn
+
+
+def test_a_regime_punishing_lawful_political_acts_differs_in_kind(
+    run_folder: RunFolder, tmp_path: Path
+) -> None:
+    # The stressed default preset without the rules that score political acts.
+    raw = yaml.safe_load(stressed_scenario(tmp_path).read_text(encoding="utf-8"))
+    political = {b["name"] for b in raw["behaviours"] if b["domain"] == "political"}
+    assert political, "the default preset scores political acts"
+    raw["regime"]["rules"] = [r for r in raw["regime"]["rules"] if r["behaviour"] not in political]
+    raw["name"] = "stressed-china-no-politics"
+    path = tmp_path / "no-politics.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    run(path, people=PEOPLE, days=DAYS, out=tmp_path / "np", engine="reference")
+    out = write_compare([run_folder(STRESSED), tmp_path / "np"], tmp_path / "c.html")
+    html = section(out.read_text(encoding="utf-8"), "in-short")
+    assert (
+        "In <b>stressed china</b>, lawful political acts can lead to a sanction; in "
+        "<b>stressed china no politics</b>, they cannot." in html
+    )
 
 
 def test_runs_alike_in_kind_differ_only_in_extent(run_folder: RunFolder, tmp_path: Path) -> None:

@@ -11,6 +11,9 @@ from socialcredit.report.screen import screen
 from socialcredit.report.sections.headline import cause_phrase
 
 PER = 100_000
+# Behaviour domains whose acts are political: a lawful act there is political expression or
+# association (an assumption of this page: scenarios name such domains 'political').
+POLITICAL_DOMAINS = frozenset({"political"})
 
 
 @dataclass
@@ -81,6 +84,49 @@ class Run:
         """Lawful acts whose records can lead to a sanction (the screen's reading of the rules)."""
         rows = screen(self.data.scenario, self.s)
         return sorted({b for r in rows for b in r.legitimate})
+
+    @property
+    def lawful_political(self) -> list[str]:
+        """The lawful acts among ``lawful`` in a political domain (attending a protest)."""
+        domain = {b["name"]: b["domain"] for b in self.data.scenario["behaviours"]}
+        return [b for b in self.lawful if domain.get(b) in POLITICAL_DOMAINS]
+
+    @property
+    def lawful_other(self) -> list[str]:
+        """The other lawful acts that can lead to a sanction (a hard credit inquiry)."""
+        return [b for b in self.lawful if b not in self.lawful_political]
+
+    @property
+    def status_sanctions(self) -> list[str]:
+        """Sanctions carried by score tiers: they follow from a low score, whatever lowered it."""
+        return [
+            c["name"]
+            for c in self.data.scenario.get("consequences", [])
+            if c["kind"] == "sanction" and c.get("tiers")
+        ]
+
+    @property
+    def idle_sanctions(self) -> list[str]:
+        """Sanctions the rules declare that were never in force in this run."""
+        return [n for n, x in self.s["sanctions"].items() if not x["person_days"]]
+
+    @property
+    def appeals_unused(self) -> bool:
+        """A way to appeal exists, but no one appealed in this run."""
+        return self.appeals_open and not self.s["appeals"]["filed"]
+
+    @property
+    def has_lists(self) -> bool:
+        """Appeals contest list entries: without a list there is nothing to appeal."""
+        return bool((self.data.scenario.get("regime") or {}).get("lists"))
+
+    @property
+    def burden(self) -> float:
+        """Sanction-days weighted by each sanction's magnitude (0-10), per PER people on an
+        average day: a flight ban (8) weighs eight times a slightly higher interest rate (1)."""
+        return sum(
+            x["magnitude"] * self.per_day(x["person_days"]) for x in self.s["sanctions"].values()
+        )
 
     @property
     def flagged(self) -> list[str]:

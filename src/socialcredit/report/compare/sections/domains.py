@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from socialcredit.report import charts
+from socialcredit.report.compare.kinds import sanction_domains
 from socialcredit.report.compare.run import PER, Run
 from socialcredit.report.fmt import num
 from socialcredit.report.page import Chart, Page
@@ -44,9 +45,12 @@ def build(runs: Sequence[Run], page: Page) -> Domains:
     every = {d for p in per_run for d in p}
     size = {d: max(p.get(d, (0.0, 0.0))[0] for p in per_run) for d in every}
     domains = sorted(every, key=lambda d: (-size[d], d))
+    # A domain only some regimes sanction in is a difference in kind: the same test as the
+    # verdict's (kinds.domain_criteria), so the two cannot disagree.
+    sanctioned_in = [sanction_domains(r) for r in runs]
     only: dict[tuple[int, ...], list[str]] = {}
     for d in domains:
-        who = tuple(i for i, p in enumerate(per_run) if d in p)
+        who = tuple(i for i, ds in enumerate(sanctioned_in) if d in ds)
         if len(who) < len(runs):
             only.setdefault(who, []).append(d)
     chart = None

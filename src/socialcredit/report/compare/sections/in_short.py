@@ -59,11 +59,25 @@ class Split:
 
 
 @dataclass(frozen=True)
+class Quiet:
+    """A run in which some of its regime's mechanisms never acted: the comparison cannot speak
+    of them from this run."""
+
+    run: Run
+    idle: list[str]  # sanctions never in force
+    appeals_unused: bool  # a way to appeal, but no appeal filed
+    no_lists: bool  # appeals contest list entries, and the regime has no list
+
+
+@dataclass(frozen=True)
 class InShort:
+    quiet: list[Quiet]
     sanctions: MostSanctioned
+    burden: Ranking | None  # magnitude-weighted sanction-days; None: no sanction-day at all
     wrong: MostWrong
     cross: MostCross
-    lawful: Split  # lawful acts can lead to a sanction
+    political: Split  # lawful political acts can lead to a sanction
+    lawful_other: Split  # other lawful acts can
     flagged: Split  # some sanction has a disparate-impact ratio outside the band
     band: tuple[float, float]
     kinds: Kinds
@@ -100,9 +114,19 @@ def most_sanctioned(runs: Sequence[Run]) -> MostSanctioned:
     )
 
 
+def quiet(runs: Sequence[Run]) -> list[Quiet]:
+    return [
+        Quiet(r, r.idle_sanctions, r.appeals_unused, not r.has_lists)
+        for r in runs
+        if r.idle_sanctions or r.appeals_unused
+    ]
+
+
 def build(runs: Sequence[Run], page: Page) -> InShort:
     return InShort(
+        quiet=quiet(runs),
         sanctions=most_sanctioned(runs),
+        burden=ranking(runs, lambda r: r.burden, amount),
         wrong=MostWrong(
             ranking(runs, lambda r: r.wrongful_share, pct),
             [r for r in runs if r.ever and not r.wrongful_share],
@@ -112,7 +136,8 @@ def build(runs: Sequence[Run], page: Page) -> InShort:
             [r for r in runs if not r.cross_declared],
             [r for r in runs if r.cross_declared and not r.cross_share],
         ),
-        lawful=split(runs, lambda r: r.lawful),
+        political=split(runs, lambda r: r.lawful_political),
+        lawful_other=split(runs, lambda r: r.lawful_other),
         flagged=split(runs, lambda r: r.flagged),
         band=FOUR_FIFTHS,
         kinds=kinds(runs),
