@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from socialcredit.engine.standing import fresh_counts_row
 from socialcredit.metrics.collector import Tally, record_day
+from socialcredit.metrics.layout import MetricLayout
 from socialcredit.resources import count_flag, first_flagged
 from socialcredit.state import State
 
@@ -23,6 +25,7 @@ class DayLoop:
     lives in this process answers for the rest of the ``Engine`` protocol (protocol.py)."""
 
     plan: Any
+    layout: MetricLayout
     # In this process; the cluster driver has none (its shards' workers hold theirs) and
     # overrides every method below that reads it.
     state: State
@@ -44,6 +47,10 @@ class DayLoop:
 
     # The state, for checkpoints and the end of a run. Engines that hold it in this process
     # share these; shards on a cluster answer from their workers.
+
+    def fresh_counts_row(self) -> np.ndarray:
+        """One day's counts before the day runs (checkpoints keep only rows that differ)."""
+        return fresh_counts_row(self.plan, self.layout)
 
     def save_state(self, folder: Path, day: int) -> dict[str, np.ndarray]:
         """Arrays for the checkpoint of the end of ``day``."""

@@ -41,6 +41,10 @@ class Engine(Protocol):
 
     def run(self, on_day: Callable[[int], None] | None = None) -> None: ...
 
+    def fresh_counts_row(self) -> np.ndarray:
+        """One day's ``counts`` [cell, column] as they are before the day runs."""
+        ...
+
     def save_state(self, folder: Path, day: int) -> dict[str, np.ndarray]:
         """Arrays for the checkpoint of the end of ``day`` (engines whose state lives elsewhere
         write it into ``folder`` and name the files)."""

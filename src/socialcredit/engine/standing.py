@@ -28,9 +28,16 @@ class SanctionTables:
         )
 
 
+def fresh_counts_row(plan: Plan, layout: MetricLayout) -> np.ndarray:
+    """One day's counts [cell, column] before the day runs: the people, and zeros."""
+    row = np.zeros((plan.cells, len(layout.counts)), dtype=np.int64)
+    row[:, layout.at("people")] = plan.cell_people
+    return row
+
+
 def metric_arrays(plan: Plan, layout: MetricLayout) -> tuple[np.ndarray, np.ndarray]:
     """Zeroed per-day metrics: counts [day, cell, column] int64 and stats [day, cell, 5]."""
     counts = np.zeros((plan.days, plan.cells, len(layout.counts)), dtype=np.int64)
     stats = np.zeros((plan.days, plan.cells, len(layout.stats)), dtype=np.float64)
-    counts[:, :, layout.at("people")] = plan.cell_people
+    counts[:] = fresh_counts_row(plan, layout)
     return counts, stats
