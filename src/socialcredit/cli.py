@@ -196,13 +196,20 @@ def _progress(quiet: bool) -> Iterator[tuple[Callable[..., None], Callable[[int]
 @friendly_errors
 def resume(
     out: Annotated[Path, typer.Argument(help="The --out folder of the interrupted run.")],
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="The cluster to continue a cluster run on (as for `run`); an address is never "
+            "taken from the folder itself."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Continue an interrupted run from its last checkpoint, to the same result."""
     from socialcredit.runner import resume as resume_run
 
     with _progress(quiet) as (on_start, on_day):
-        result = resume_run(out, on_start=on_start, on_day=on_day)
+        result = resume_run(out, cluster=cluster, on_start=on_start, on_day=on_day)
     if not quiet:
         _print_summary(result.summary, result.folder, result.timings)
 

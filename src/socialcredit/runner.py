@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 import time
@@ -16,9 +15,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
-from socialcredit.engine.backends import ShardBackend, backend_for
+from socialcredit.engine.backends import IN_PROCESS, ShardBackend, backend_for
 from socialcredit.engine.protocol import Engine, RecoveringEngine
 from socialcredit.engine.replay import replay
 from socialcredit.errors import BackendError, ConfigError, OutputError, WorkerLostError
@@ -30,6 +28,8 @@ from socialcredit.output.checkpoint import (
     remove_checkpoint,
     save_checkpoint,
 )
+from socialcredit.output.lock import holding_lock
+from socialcredit.output.request import REQUEST, SCENARIO, read_request, write_request
 from socialcredit.output.run_folder import (
     check_destination,
     staged_folder,
@@ -43,6 +43,7 @@ from socialcredit.report import write_report
 from socialcredit.resources import check_memory
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
+from socialcredit.scenario.resolve import resolved_scenario_text
 from socialcredit.scenario.schema import Scenario
 from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL
 from socialcredit.version import __version__
@@ -52,7 +53,9 @@ ENGINES = ("fast", "reference")
 DEFAULT_CHECKPOINT_DAYS = 30
 DEFAULT_TRACES = 3  # life stories kept per run, plus up to WRONGFUL_TRACES wrongly sanctioned
 WRONGFUL_TRACES = 3
-REQUEST = "run-request.json"  # how the run was asked for; lets `resume` rebuild it
+# --cluster values `resume` may take from a run's folder: they reach no address (tests, and a
+# private Ray on this machine). Any other is used only where the user passes it again.
+RESUMABLE_CLUSTERS = (IN_PROCESS, "local")
 
 
 def engine_class(name: str) -> Callable[[Plan, Population], Engine]:
@@ -340,19 +343,15 @@ def _write_run(sc: Scenario, folder: Path, plan: Plan, sim: Engine,
                on_day: Callable[[int], None] | None) -> RunResult:  # fmt: skip
     every = request["checkpoint_every"]
     with staged_folder(folder, keep=CHECKPOINT) as staging:
-        resolved = sc.model_dump(mode="json", exclude_none=True)
-        resolved["population"]["people"] = plan.people
-        resolved["run"] = {"days": plan.days, "seed": plan.seed}
+        text = resolved_scenario_text(sc, plan, request["scenario_ref"])
         try:
-            (staging / "scenario.yaml").write_text(
-                yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8"
-            )
+            (staging / SCENARIO).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise OutputError(
                 f"{folder}: could not write results ({exc.strerror}). "
                 "Fix: free disk space or choose another --out."
             ) from None
-        write_json(staging / REQUEST, request)
+        write_request(staging, request)
         advance(sim, 0, timings, on_day=on_day, checkpoints=staging, every=every)
         return _finish(staging, folder, plan, sim, timings, request, began)
 
@@ -360,49 +359,84 @@ def _write_run(sc: Scenario, folder: Path, plan: Plan, sim: Engine,
 def resume(
     out: str | Path,
     *,
+    cluster: str | ShardBackend | None = None,
     on_start: Callable[[Plan, int], None] | None = None,
     on_day: Callable[[int], None] | None = None,
 ) -> RunResult:
-    """Continue an interrupted run from its last checkpoint, to the same result."""
+    """Continue an interrupted run from its last checkpoint, to the same result.
+
+    Nothing in the folder is trusted: the request and the checkpoint are checked against their
+    digests and the run before use, and a cluster is reached only where ``cluster`` names it."""
     began = time.perf_counter()
     folder = Path(out)
     staging = staging_path(folder)
-    if folder.exists():
-        raise OutputError(
-            f"{folder}: this run has finished; there is nothing to resume. "
-            "Fix: open the folder, or start a new run with another --out."
+    _check_resumable(folder, staging)
+    with holding_lock(folder, staging):  # a live run, or another resume, is refused here
+        if not (staging / REQUEST).is_file():
+            raise OutputError(
+                f"{folder}: no interrupted run was found ({staging} is missing or "
+                "incomplete). Fix: check the path, or start the run again."
+            )
+        request = read_request(staging, ENGINES)
+        scenario, _ = load_scenario(staging / SCENARIO)
+        plan, sim, timings = prepare(
+            scenario,
+            engine=request["engine"],
+            shards=request["shards"],
+            cluster=_resume_cluster(folder, request["cluster"], cluster),
+            label=str(staging / SCENARIO),
         )
-    if not (staging / REQUEST).is_file() or not (staging / "scenario.yaml").is_file():
+        try:
+            last = load_checkpoint(staging, sim) if (staging / CHECKPOINT).exists() else -1
+            if on_start is not None:
+                on_start(plan, last + 1)
+            with staged_folder(folder, resume=True, keep=CHECKPOINT):
+                every = request["checkpoint_every"]
+                advance(sim, last + 1, timings, on_day=on_day, checkpoints=staging, every=every)
+                request["resumed_from_day"] = last + 1
+                return _finish(staging, folder, plan, sim, timings, request, began)
+        finally:
+            sim.close()
+
+
+def _check_resumable(folder: Path, staging: Path) -> None:
+    """Refuse a folder that holds no interrupted run, saying what it holds instead."""
+    if folder.exists() or folder.is_symlink():
+        if (folder / "manifest.json").is_file():
+            raise OutputError(
+                f"{folder}: this run has finished; there is nothing to resume. "
+                "Fix: open the folder, or start a new run with another --out."
+            )
+        if staging.is_dir():
+            raise OutputError(
+                f"{folder}: exists but is not a finished run, so the interrupted run in "
+                f"{staging} cannot be moved there. Fix: move {folder} away, then resume again."
+            )
+        raise OutputError(
+            f"{folder}: is not a run folder (it has no manifest.json), and no interrupted run "
+            "is waiting for it. Fix: pass the --out of an interrupted run."
+        )
+    if not staging.is_dir():
         raise OutputError(
             f"{folder}: no interrupted run was found ({staging} is missing or "
             "incomplete). Fix: check the path, or start the run again."
         )
-    request = json.loads((staging / REQUEST).read_text(encoding="utf-8"))
-    scenario, _ = load_scenario(staging / "scenario.yaml")
-    plan, sim, timings = prepare(
-        scenario,
-        engine=request["engine"],
-        shards=request.get("shards"),
-        cluster=request.get("cluster"),
-        label=str(staging / "scenario.yaml"),
+
+
+def _resume_cluster(
+    folder: Path, recorded: str | None, given: str | ShardBackend | None
+) -> str | ShardBackend | None:
+    """The cluster a resume runs on: the one the user gives; else the run's own, but only where
+    it reaches no address (an address in the folder could be anyone's)."""
+    if given is not None or recorded is None or recorded in RESUMABLE_CLUSTERS:
+        return given if given is not None else recorded
+    shown = recorded if len(recorded) <= 80 else recorded[:77] + "..."
+    raise OutputError(
+        f"{folder}: this run's shards ran on the cluster {shown!r} ({REQUEST} says so); "
+        "resume connects to no address read from a folder. Fix: name the cluster again, "
+        f"`socialcredit resume {folder} --cluster ADDRESS`, or pass --cluster {IN_PROCESS} "
+        "to finish the run in this process."
     )
-    try:
-        last = load_checkpoint(staging, sim) if (staging / CHECKPOINT).exists() else -1
-        if on_start is not None:
-            on_start(plan, last + 1)
-        with staged_folder(folder, resume=True, keep=CHECKPOINT):
-            advance(
-                sim,
-                last + 1,
-                timings,
-                on_day=on_day,
-                checkpoints=staging,
-                every=request["checkpoint_every"],
-            )
-            request["resumed_from_day"] = last + 1
-            return _finish(staging, folder, plan, sim, timings, request, began)
-    finally:
-        sim.close()
 
 
 def appeal_table(plan: Plan, log: np.ndarray) -> pa.Table:
