@@ -75,7 +75,7 @@ def interrupted_hint(out: Path | None) -> str:
     from socialcredit.output.run_folder import staging_path
 
     if out is None:
-        return "interrupted: no finished run folder was written."
+        return "interrupted."
     if (staging_path(out) / CHECKPOINT).is_file():
         return (
             f"interrupted: no finished run folder was written; the last checkpoint is in "
