@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import json
-import math
+import os
+import shlex
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,10 +24,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from socialcredit.errors import ConfigError, SocialCreditError
+from socialcredit.errors import ConfigError, OutputError, SocialCreditError
 from socialcredit.fmt import change as relative_change  # numbers read as on the pages
 from socialcredit.fmt import pct
 from socialcredit.version import __version__
+from socialcredit.whole_numbers import parse_whole
 
 app = typer.Typer(
     name="socialcredit",
@@ -36,6 +39,14 @@ app = typer.Typer(
 )
 out_console = Console()
 err_console = Console(stderr=True)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``run`` or ``resume``, with the run's ``--out`` for the hint."""
+
+    def __init__(self, out: Path) -> None:
+        super().__init__(str(out))
+        self.out = out
 
 
 def friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
@@ -50,39 +61,35 @@ def friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
                 f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True, highlight=False
             )
             raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            err_console.print(
-                "interrupted: no finished run folder was written; where a checkpoint had been "
-                "saved, `socialcredit resume OUT` continues the run"
-            )
+        except KeyboardInterrupt as exc:
+            out = exc.out if isinstance(exc, RunInterrupted) else None
+            err_console.print(interrupted_hint(out), markup=False, soft_wrap=True, highlight=False)
             raise typer.Exit(130) from None
 
     return wrapper
 
 
+def interrupted_hint(out: Path | None) -> str:
+    """What Ctrl-C left behind, with the command that continues the run where it can."""
+    from socialcredit.output.checkpoint import CHECKPOINT
+    from socialcredit.output.run_folder import staging_path
+
+    if out is None:
+        return "interrupted."
+    if (staging_path(out) / CHECKPOINT).is_file():
+        return (
+            f"interrupted: no finished run folder was written; the last checkpoint is in "
+            f"{staging_path(out)}. `socialcredit resume {shlex.quote(str(out))}` continues the run."
+        )
+    return (
+        f"interrupted: no finished run folder was written and no checkpoint had been saved, "
+        f"so nothing was kept. Fix: run it again (--out {shlex.quote(str(out))})."
+    )
+
+
 def _count(value: str | None, option: str, low: int, high: int) -> int | None:
-    """Parse '1000000', '1e6' or '1_000_000' as a whole number within bounds."""
-    if value is None:
-        return None
-    try:
-        number = float(value.replace("_", "").replace(",", ""))
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number != int(number):
-        raise ConfigError(
-            f"got '{value}'",
-            path=option,
-            expected="a whole number such as 1000000 or 1.4e9",
-            fix=f"pass {option} with a whole number",
-        )
-    if not low <= int(number) <= high:
-        raise ConfigError(
-            f"got {int(number):,}",
-            path=option,
-            expected=f"{low:,} .. {high:,}",
-            fix=f"pass {option} within that range",
-        )
-    return int(number)
+    """A whole-number option, parsed exactly (whole_numbers.py); None where it was not given."""
+    return None if value is None else parse_whole(value, option, low, high)
 
 
 @app.callback(invoke_without_command=True)
@@ -139,6 +146,14 @@ def run(
         typer.Option(help="Life stories to keep: K sampled people, + a few wrongly sanctioned."),
     ] = "3",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print the estimated memory, wall time and checkpoint disk, check --out, and "
+            "stop (nothing is written).",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario and write its run folder (scenario, manifest, metrics, summary, report)."""
     from socialcredit.runner import run as run_scenario
@@ -146,24 +161,74 @@ def run(
     n = _count(people, "--people", 1, 2**40 - 1)
     t = _count(days, "--days", 1, 32_000)
     s = _count(seed, "--seed", 0, 2**63 - 1)
-    with _progress(quiet) as (on_start, on_day):
-        result = run_scenario(
-            scenario,
-            people=n,
-            days=t,
-            seed=s,
-            out=out,
-            engine=engine,
-            shards=_count(shards, "--shards", 1, 4096),
-            cluster=cluster,
-            checkpoint_every=_count(checkpoint_every, "--checkpoint-every", 0, 32_000) or 0,
-            trace=_count(trace, "--trace", 0, 10_000) or 0,
-            on_start=on_start,
-            on_day=on_day,
-            argv=sys.argv,
+    k = _count(shards, "--shards", 1, 4096)
+    every = _count(checkpoint_every, "--checkpoint-every", 0, 32_000) or 0
+    stories = _count(trace, "--trace", 0, 10_000) or 0
+    folder = _preflight(scenario, n, t, s, out, engine, cluster, every, quiet, dry_run)
+    if dry_run:
+        out_console.print(
+            f"Dry run: the checks passed and nothing was written; without --dry-run the run "
+            f"would write {escape(str(folder))}.",
+            soft_wrap=True,
         )
+        return
+    try:
+        with _progress(quiet) as (on_start, on_day):
+            result = run_scenario(
+                scenario,
+                people=n,
+                days=t,
+                seed=s,
+                out=folder,
+                engine=engine,
+                shards=k,
+                cluster=cluster,
+                checkpoint_every=every,
+                trace=stories,
+                on_start=on_start,
+                on_day=on_day,
+                argv=sys.argv,
+            )
+    except KeyboardInterrupt:
+        raise RunInterrupted(folder) from None
     if not quiet:
         _print_summary(result.summary, result.folder, result.timings)
+
+
+def _preflight(scenario: str, people: int | None, days: int | None, seed: int | None,
+               out: Path | None, engine: str, cluster: str | None, every: int, quiet: bool,
+               dry_run: bool) -> Path:  # fmt: skip
+    """Before any work: compile the plan, check --out, print the estimate (to stdout for
+    --dry-run, stderr otherwise, nothing with --quiet), and refuse a run that cannot fit in
+    memory or whose checkpoints cannot fit on the disk. Returns the run folder."""
+    from socialcredit.destination import check_out, check_room
+    from socialcredit.estimates import describe, estimate_run
+    from socialcredit.resources import check_memory
+    from socialcredit.runner import ENGINES, default_out
+    from socialcredit.scenario.compile import compile_plan
+    from socialcredit.scenario.loading import load_scenario
+
+    if engine not in ENGINES:  # as the runner says it, but before the estimate needs a rate
+        raise ConfigError(
+            f"unknown engine '{engine}'",
+            path="--engine",
+            expected=f"one of: {', '.join(ENGINES)}",
+            fix="use --engine fast (compiled) or --engine reference (plain NumPy)",
+        )
+    sc, _ = load_scenario(scenario)
+    plan = compile_plan(sc, people=people, days=days, seed=seed, label=scenario)
+    folder = out if out is not None else default_out(sc.name)
+    probe = check_out(folder)
+    estimate = estimate_run(plan, engine, every, sc.name)
+    if dry_run or not quiet:
+        console = out_console if dry_run else err_console
+        free = (str(probe), shutil.disk_usage(probe).free)
+        for line in describe(estimate, cluster=cluster is not None, free=free):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if cluster is None:
+        check_memory(plan, engine)
+    check_room(folder, probe, estimate)
+    return folder
 
 
 @contextmanager
@@ -182,7 +247,7 @@ def _progress(quiet: bool) -> Iterator[tuple[Callable[..., None], Callable[[int]
     task: list[Any] = []
 
     def on_start(plan: Any, first_day: int) -> None:
-        label = f"{plan.name}, {plan.people:,} people"
+        label = f"{escape(plan.name)}, {plan.people:,} people"  # the column renders markup
         task.append(progress.add_task(label, total=plan.days, completed=first_day))
 
     def on_day(day: int) -> None:
@@ -208,8 +273,11 @@ def resume(
     """Continue an interrupted run from its last checkpoint, to the same result."""
     from socialcredit.runner import resume as resume_run
 
-    with _progress(quiet) as (on_start, on_day):
-        result = resume_run(out, cluster=cluster, on_start=on_start, on_day=on_day)
+    try:
+        with _progress(quiet) as (on_start, on_day):
+            result = resume_run(out, cluster=cluster, on_start=on_start, on_day=on_day)
+    except KeyboardInterrupt:
+        raise RunInterrupted(out) from None
     if not quiet:
         _print_summary(result.summary, result.folder, result.timings)
 
@@ -224,9 +292,12 @@ def verify(folder: Annotated[Path, typer.Argument(help="A run folder.")]) -> Non
     if problems:
         for line in problems:
             err_console.print(f"[bold red]mismatch:[/bold red] {escape(line)}", soft_wrap=True)
-        err_console.print(f"{folder}: {len(problems)} problem(s); these results are not intact.")
+        err_console.print(
+            f"{folder}: {len(problems)} problem(s); these results are not intact.",
+            markup=False, soft_wrap=True,
+        )  # fmt: skip
         raise typer.Exit(1)
-    out_console.print(f"{folder}: every file matches its manifest.")
+    out_console.print(f"{folder}: every file matches its manifest.", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -245,9 +316,9 @@ def trace(
     rows = days.to_pylist()
     last = rows[-1]
     out_console.print(
-        f"[bold]Person {who}[/bold], {len(rows)} days. Ends in tier {last['tier']} with "
+        f"[bold]Person {who}[/bold], {len(rows)} days. Ends in tier {escape(last['tier'])} with "
         f"{last['score']} points (from true records alone: {last['shadow_score']}, tier "
-        f"{last['shadow_tier']})."
+        f"{escape(last['shadow_tier'])})."
     )
     table = Table(show_header=True, title_justify="left")
     for name in ("day", "what happened", "recorded by", "score", "standing"):
@@ -256,26 +327,30 @@ def trace(
         what = "; ".join(
             part
             for part in (
-                row["act"] and f"did: {row['act']}",
+                row["act"] and f"did: {escape(row['act'])}",
                 row["error"] and f"[red]error: {escape(row['error'])}[/red]",
                 row["appeal_filed"] and "filed an appeal",
             )
             if part
         )
-        standing = row["tier"] + (f"; listed: {row['lists']}" if row["lists"] else "")
+        # Names come from the scenario file: escaped, as rich reads '[...]' in cells as markup.
+        standing = escape(row["tier"]) + (
+            f"; listed: {escape(row['lists'])}" if row["lists"] else ""
+        )
         if row["sanctions"]:
-            standing += f"; sanctions: {row['sanctions']}"
+            standing += f"; sanctions: {escape(row['sanctions'])}"
         if row["wrongful_sanctions"]:
-            standing += f" [red](wrongful: {row['wrongful_sanctions']})[/red]"
+            standing += f" [red](wrongful: {escape(row['wrongful_sanctions'])})[/red]"
         change = f" ({row['score_change']:+d})" if row["score_change"] else ""
-        table.add_row(str(row["day"]), what or "-", row["recorded_by"] or "-",
+        table.add_row(str(row["day"]), what or "-", escape(row["recorded_by"] or "-"),
                       f"{row['score']}{change}", standing)  # fmt: skip
     out_console.print(table)
 
 
 def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[str, float]) -> None:
     head = Table(
-        title=f"{summary['scenario']}: {summary['people']:,} people, {summary['days']} days",
+        title=f"{escape(summary['scenario'])}: {summary['people']:,} people, "
+        f"{summary['days']} days",
         show_header=False,
         title_justify="left",
     )
@@ -317,8 +392,8 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
         if s["disparate_impact_flagged"]:
             di += " !"
         table.add_row(
-            name,
-            s["domain"] + ("*" if s["cross_context"] else ""),
+            escape(name),
+            escape(s["domain"]) + ("*" if s["cross_context"] else ""),
             f"{s['in_force_last_day']:,}",
             f"{s['wrongful_last_day']:,}",
             pct(s["wrongful_share"]),
@@ -335,9 +410,11 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
         text = "; ".join(
             f"{c['source']} {c['error_kind'].replace('_', ' ')} {pct(c['share'])}" for c in causes
         )
-        out_console.print(f"Top causes of wrongful sanction person-days: {text}")
+        out_console.print(
+            f"Top causes of wrongful sanction person-days: {escape(text)}", soft_wrap=True
+        )
     if folder is not None:
-        out_console.print(f"Run folder: [bold]{folder}[/bold]")
+        out_console.print(f"Run folder: [bold]{escape(str(folder))}[/bold]", soft_wrap=True)
 
 
 @app.command()
@@ -356,7 +433,9 @@ def presets(
                 expected=f"one of: {', '.join(preset_names())}",
                 fix="run `socialcredit presets` for the list",
             )
-        out_console.print(preset_text(show), markup=False, highlight=False)
+        # soft_wrap: rich would otherwise wrap long lines at the terminal's width, and the
+        # YAML, piped into a file as the README suggests, would no longer parse
+        out_console.print(preset_text(show), markup=False, highlight=False, soft_wrap=True)
         return
     table = Table(show_header=True, box=None)
     table.add_column("preset", style="bold")
@@ -364,7 +443,7 @@ def presets(
     for name in preset_names():
         sc, _ = load_scenario(name)
         first = sc.description.split(". ")[0].rstrip(".") + "."
-        table.add_row(name, first)
+        table.add_row(escape(name), escape(first))
     out_console.print(table)
 
 
@@ -372,6 +451,9 @@ def presets(
 @friendly_errors
 def schema(
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite --out if it is an existing file.")
+    ] = False,
 ) -> None:
     """Print the JSON Schema of scenario files (for editor completion and checks)."""
     from socialcredit.scenario.schema import json_schema
@@ -380,7 +462,35 @@ def schema(
     if out is None:
         sys.stdout.write(text + "\n")
     else:
-        out.write_text(text + "\n", encoding="utf-8")
+        write_schema(out, text + "\n", force=force)
+
+
+def write_schema(out: Path, text: str, *, force: bool) -> None:
+    """Write ``schema --out``: into an existing folder, never onto a folder, and onto an
+    existing file only with --force."""
+    if os.path.isdir(out):
+        raise OutputError(
+            f"{out}: is a folder; --out names the schema file to write. "
+            f"Fix: pass a file name, e.g. --out {shlex.quote(str(out / 'scenario.schema.json'))}."
+        )
+    if not os.path.isdir(out.parent or Path(".")):
+        raise OutputError(
+            f"{out}: the folder {out.parent} does not exist. "
+            f"Fix: create it first (mkdir -p {shlex.quote(str(out.parent))}), or pass another "
+            "--out."
+        )
+    if os.path.lexists(out) and not force:
+        raise OutputError(
+            f"{out}: already exists; schema does not overwrite files unless told to. "
+            "Fix: pass --force to overwrite it, or pass another --out."
+        )
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(
+            f"{out}: could not be written ({exc.strerror}). "
+            "Fix: pass an --out in a folder you can write to."
+        ) from None
 
 
 @app.command()
@@ -395,8 +505,9 @@ def validate(scenario: Annotated[str, typer.Argument(help="A preset name or YAML
     out_console.print(
         f"{scenario}: valid ({len(plan.behaviours)} behaviours, "
         f"{len(plan.sources)} data sources, {len(plan.tiers)} tiers, "
-        f"{len(plan.consequences)} consequences)"
-    )
+        f"{len(plan.consequences)} consequences)",
+        markup=False, soft_wrap=True,
+    )  # fmt: skip
 
 
 @app.command()

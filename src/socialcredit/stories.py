@@ -22,11 +22,23 @@ from socialcredit.scenario.loading import load_scenario
 EVENT_COLUMNS = ("act", "error", "lists", "sanctions", "wrongful_sanctions")
 
 
+def _read(path: Path, folder: Path) -> pa.Table:
+    """A run folder's Parquet file, or a clear error where it is truncated or damaged."""
+    try:
+        return pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise OutputError(
+            f"{path}: cannot be read ({exc.__class__.__name__}: {str(exc)[:200]}); the file is "
+            f"truncated or damaged. Fix: check the folder with `socialcredit verify {folder}`, "
+            "and copy the run folder again or run the scenario again."
+        ) from None
+
+
 def story(folder: Path, person: int) -> pa.Table:
     """Every day of ``person`` in the run at ``folder``."""
     traces = folder / "traces.parquet"
     if traces.is_file():
-        kept = pq.read_table(traces)
+        kept = _read(traces, folder)
         mine = kept.filter(pc.equal(kept["person"], person))
         if mine.num_rows:
             return mine
@@ -39,7 +51,7 @@ def story(folder: Path, person: int) -> pa.Table:
         )
     scenario, _ = load_scenario(folder / "scenario.yaml")
     plan = compile_plan(scenario, label=str(folder / "scenario.yaml"))
-    log = pq.read_table(folder / "appeals.parquet")
+    log = _read(folder / "appeals.parquet", folder)
     lists = {name: i for i, name in enumerate(plan.lists)}
 
     rows = (
