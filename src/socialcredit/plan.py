@@ -58,12 +58,15 @@ class Plan:
     observe_prob: np.ndarray  # [S, B, R] float64: coverage x detection, 0 if not observed
     misattribution: np.ndarray  # [S, G] float64: detected act booked on someone else
 
-    # errors: J error channels, each one (kind, source, behaviour)
+    # errors: J error channels, each one (kind, source, behaviour). A person's day has one error
+    # draw u; channel j owns the slot [j/J, (j + 1)/J) of it and records an error when u falls in
+    # its first rate_j of that slot: with x = u * J and j = floor(x), when x - j < rate_j * J.
+    # Each channel keeps its probability rate_j, at most one error a day, and a change to one
+    # channel's rate leaves every other channel's errors where they were (common random numbers).
     error_kind: np.ndarray  # [J] int8
     error_source: np.ndarray  # [J] int8
     error_behaviour: np.ndarray  # [J] int8
-    error_cum: np.ndarray  # [R*G, J] float64 cumulative rates per cell
-    error_total: np.ndarray  # [R*G] float64
+    error_scaled: np.ndarray  # [R*G, J] float64: each channel's rate per person-day x J (< 1)
 
     # scoring
     rule_points: np.ndarray  # [S, B] int32

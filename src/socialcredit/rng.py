@@ -26,7 +26,7 @@ MAX_PEOPLE = 2**40
 ACT = 1
 ACT_PICK = 2
 ERROR = 3
-ERROR_PICK = 4
+# 4 was ERROR_PICK, the error channel's own draw until each channel owned a slot of ERROR's
 HOUSEHOLD = 7
 TRAIT_A = 8
 TRAIT_B = 9

@@ -49,7 +49,9 @@ STRESS_FLOOR = {"driving-demerit-points": 0.03}
 @pytest.mark.parametrize("preset", preset_names())
 def test_stressed_presets_bit_identical(preset: str) -> None:
     raw = stressed(preset, rate_floor=STRESS_FLOOR.get(preset, 0.004))
-    ref, fast = _both(validate(raw, preset), people=5000, days=200, seed=5)
+    # seed 7: the demerit preset's disqualification is rare even stressed (0-71 listed
+    # person-days over seeds 5-7), and the stress must reach it
+    ref, fast = _both(validate(raw, preset), people=5000, days=200, seed=7)
     L = ref.layout
     total = ref.counts.sum(axis=(0, 1))
     # the stress reaches the paths it is meant to reach

@@ -85,8 +85,8 @@ class Rules(NamedTuple):
     mis_any: np.ndarray  # [S] bool: the source books some acts on look-alikes
     # 3. errors
     any_errors: bool
-    error_cum: np.ndarray
-    error_total: np.ndarray
+    error_scaled: np.ndarray  # [cells, J]: a channel's rate x J (Plan.error_scaled)
+    error_max: np.ndarray  # [cells]: the largest of a cell's, to pass over most draws at once
     error_kind: np.ndarray  # int64
     error_source: np.ndarray  # int64
     error_behaviour: np.ndarray  # int64
@@ -127,9 +127,9 @@ class Rules(NamedTuple):
             observe_prob=p.observe_prob,
             misattribution=p.misattribution,
             mis_any=np.asarray(p.misattribution.any(axis=1)),
-            any_errors=bool(p.error_total.max(initial=0.0) > 0.0),
-            error_cum=p.error_cum,
-            error_total=p.error_total,
+            any_errors=bool(p.error_scaled.any()),
+            error_scaled=p.error_scaled,
+            error_max=p.error_scaled.max(axis=1, initial=0.0),
             error_kind=p.error_kind.astype(np.int64),
             error_source=p.error_source.astype(np.int64),
             error_behaviour=p.error_behaviour.astype(np.int64),

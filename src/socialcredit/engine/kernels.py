@@ -225,16 +225,19 @@ def _observation(today, lane, cell, r, g, i, b, rules, tallies):
 
 
 @inline
-def _errors(today, lane, cell, i, rules, people, tallies):
-    """Stage 3, for a person whose error draw hit: which channel (kind, source, behaviour),
+def _error_slot(today, cell, i, rules):
+    """Stage 3's draw: the channel whose slot it falls in, or -1 where it records no error
+    (Plan.error_scaled; the same expressions as the reference engine's)."""
+    J = rules.error_scaled.shape[1]
+    x = uniform(today.key, rng.ERROR, i, today.t) * J
+    j = min(np.int64(x), J - 1)
+    return j if x - j < rules.error_scaled[cell, j] else -1
+
+
+@inline
+def _errors(j, lane, cell, i, rules, people, tallies):
+    """Stage 3, for a person whose error draw fell in channel ``j`` (kind, source, behaviour):
     its tally, its points and list, and the cause it leaves where it can harm."""
-    te = rules.error_total[cell]
-    xe = uniform(today.key, rng.ERROR_PICK, i, today.t) * te
-    j = 0
-    for jj in range(rules.error_cum.shape[1]):
-        if xe >= rules.error_cum[cell, jj]:
-            j += 1
-    j = min(j, rules.error_cum.shape[1] - 1)
     src = rules.error_source[j]
     beh = rules.error_behaviour[j]
     kind = rules.error_kind[j]
@@ -387,13 +390,14 @@ def _quiet_day(lane, cell, i, drift, tier_of, rules, people, tallies):
 @kernel(cache=True, _nrt=False)
 def _first_draws(
     today, a, z, lo, code, base, c2, c3, chill, te, floor, rest_quiet, freeze_all, rules, people
-):
+):  # te: the cell's largest error rate x J (Rules.error_max)
     """Pass 1 for people a..z-1 of one cell (see run_day); returns how many are at rest.
 
     Branch-free over unsigned indices, so that LLVM vectorises it. ``trait / 64.0`` and
     ``1.0 - deter / 255.0`` are the expressions of the reference (no lookup tables here: their
     indirect loads keep LLVM from vectorising)."""
     key, t, full, start = today.key, today.t, today.full, rules.start
+    n_slots = rules.error_scaled.shape[1]
     trait, deter, score, shadow = people.trait, people.deter, people.score, people.shadow
     n_rest = 0
     for i in range(a, z):
@@ -402,7 +406,9 @@ def _first_draws(
         c = code[i - lo]
         if uniform(key, rng.ACT, i, t) < total:
             c |= ACTS
-        if uniform(key, rng.ERROR, i, t) < te:
+        # an error is possible (Plan.error_scaled): within the first ``te`` of some slot
+        xe = uniform(key, rng.ERROR, i, t) * n_slots
+        if xe - np.int64(xe) < te:
             c |= ERRS
         v = np.int32(score[i])
         sv = np.int32(shadow[i])
@@ -601,7 +607,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
                 rules.class_rate[g, 2],
                 rules.class_rate[g, 3],
                 day.chill_region[cell // G],
-                rules.error_total[cell] if rules.any_errors else 0.0,
+                rules.error_max[cell] if rules.any_errors else 0.0,
                 day.floor,
                 day.rest_quiet,
                 day.freeze_all,
@@ -659,6 +665,10 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
                 recorded, act_points, act_list = _observation(
                     today, lane, cell, r, g, i, b, rules, T
                 )
+            # 3. errors, the draw: pass 1 marked whoever's draw fell where an error is
+            # possible; most of those record none (then their day is as if unmarked).
+            err_slot = _error_slot(today, cell, i, rules) if had_error else -1
+            had_error = err_slot >= 0
             # An act no source recorded, on a day with no error and nothing due, leaves the
             # rest of the day a quiet one (most acts: recycling nobody sees, bills paid outside
             # the records): the same stages as for quiet people, nothing else.
@@ -674,11 +684,11 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
                     n_starts += 1
                     T.starts[lane, cell] += 1
                 continue
-            # 3. errors
+            # 3. errors, what the record does
             err_points = 0
             err_list = -1
             if had_error:
-                err_points, err_list = _errors(today, lane, cell, i, rules, P, T)
+                err_points, err_list = _errors(err_slot, lane, cell, i, rules, P, T)
             # 4. scoring
             if recorded or had_error:
                 P.flags[i] |= HAS_RECORD

@@ -212,15 +212,17 @@ class ReferenceEngine(DayLoop):
     # --- 3. errors ---
 
     def errors(self, t: int, d: Day) -> None:
+        """One error draw per person: channel j owns the slot [j/J, (j + 1)/J) of it and
+        records an error in the first rate_j of the slot (Plan.error_scaled)."""
         p = self.plan
-        if p.error_total.max(initial=0.0) == 0.0:
+        if not p.error_scaled.any():
             return
-        total = p.error_total[self.cell]
-        hit = np.flatnonzero(self.draw(rng.ERROR, None, t) < total)
-        x = self.draw(rng.ERROR_PICK, hit, t) * total[hit]
-        channel = (x[:, None] >= p.error_cum[self.cell[hit]]).sum(axis=1)
+        J = p.error_scaled.shape[1]
+        x = self.draw(rng.ERROR, None, t) * J
+        slot = np.minimum(x.astype(np.int64), J - 1)
+        hit = np.flatnonzero((x - slot) < p.error_scaled[self.cell, slot])
         d.errors = hit
-        d.error_channel = np.minimum(channel, len(p.error_kind) - 1)
+        d.error_channel = slot[hit]
 
     # --- 4. scoring ---
 

@@ -147,7 +147,9 @@ def compile_plan(
             observe_prob[s, behaviours.index(name)] = coverage[s] * src.detection
         misattribution[s] = per_group(src.errors.misattribution)
 
-    # errors: channels (kind, source, behaviour) with per-cell rates
+    # errors: channels (kind, source, behaviour) with per-cell rates. Every channel the
+    # scenario's structure allows is kept, also at a zero rate: each channel owns a fixed slot of
+    # the day's one error draw (plan.py), so a change to one rate moves no other channel.
     channels: list[tuple[int, int, int]] = []
     rates: list[np.ndarray] = []  # each [R, G]
     for s, src in enumerate(sc.sources):
@@ -155,18 +157,17 @@ def compile_plan(
         targets = [b for b in watched if behaviour_class[b] >= DISFAVOURED]
         for k, kind in enumerate(ERROR_KINDS):
             rate_g = per_group(getattr(src.errors, kind))
-            if not rate_g.any():
-                continue
             if kind == "misattribution":
                 # A detected act booked on a look-alike or namesake in the same group and region
                 # (sensor_params.md: false matches land within the demographic group).
                 for b in watched:
                     inbound = base_rate[:, b][None, :] * observe_prob[s, b][:, None] * rate_g
-                    if inbound.any():
-                        channels.append((k, s, b))
-                        rates.append(inbound)
+                    channels.append((k, s, b))
+                    rates.append(inbound)
                 continue
             if not targets:
+                if not rate_g.any():
+                    continue
                 raise ConfigError(
                     f"source '{src.name}' has {kind} errors but observes no disfavoured behaviour "
                     "for them to invent",
@@ -189,17 +190,21 @@ def compile_plan(
     table = (  # [cells, J]
         np.stack([r.reshape(R * G) for r in rates], axis=1) if rates else np.zeros((R * G, 0))
     )
-    error_cum = np.cumsum(table, axis=1)
-    error_total = error_cum[:, -1].copy() if rates else np.zeros(R * G)
-    if error_total.max(initial=0.0) > 1.0:
+    J = table.shape[1]
+    if J and table.max() * J > 1.0:
+        worst = np.unravel_index(int(np.argmax(table)), table.shape)
+        c, j = int(worst[0]), int(worst[1])
         raise ConfigError(
-            "error rates add up to more than one error per person-day",
+            f"the error rate of source '{sc.sources[channels[j][1]].name}' "
+            f"({ERROR_KINDS[channels[j][0]]}, {behaviours[channels[j][2]]}) is "
+            f"{table[c, j]:.3g} per person-day in region '{regions[c // G]}', group "
+            f"'{groups[c % G]}', above 1/{J}: each of the {J} error channels owns 1/{J} of the "
+            "day's error draw",
             file=label,
             path="sources[*].errors",
-            expected="rates per person-day well below 1",
-            fix="error rates are per person-day, not per record",
+            expected=f"error rates per person-day below 1/{J} each",
+            fix="error rates are per person-day, not per record; real ones are far smaller",
         )
-
     # scoring rules
     rule_points = np.zeros((S, B), dtype=np.int32)
     rule_scores = np.zeros((S, B), dtype=bool)
@@ -275,8 +280,7 @@ def compile_plan(
         error_kind=np.array([c[0] for c in channels], dtype=np.int8),
         error_source=np.array([c[1] for c in channels], dtype=np.int8),
         error_behaviour=np.array([c[2] for c in channels], dtype=np.int8),
-        error_cum=error_cum,
-        error_total=error_total,
+        error_scaled=table * J,
         rule_points=rule_points,
         rule_scores=rule_scores,
         rule_list=rule_list,
