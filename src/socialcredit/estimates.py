@@ -45,7 +45,7 @@ class RunEstimate:
     seconds: float
     rate: float  # person-days per second assumed
     rate_source: str
-    checkpoint: int  # bytes of one checkpoint
+    checkpoint: int  # bytes of the largest checkpoint (the last)
     checkpoints_held: int  # at the peak: the last one stays until its successor is complete
     every: int
 
@@ -54,12 +54,14 @@ class RunEstimate:
         return self.checkpoint * self.checkpoints_held
 
 
-def checkpoint_bytes(plan: Plan) -> int:
-    """One checkpoint (``output/checkpoint.py``, uncompressed .npz): every state array, and the
-    whole preallocated counts and statistics arrays (days x cells x columns, 8 bytes each)."""
+def checkpoint_bytes(plan: Plan, day: int | None = None) -> int:
+    """The checkpoint of the end of ``day`` (``output/checkpoint.py``, uncompressed .npz): every
+    state array, and the counts and statistics of days 0..day (cells x columns, 8 bytes each);
+    by default the largest a run can save, near its last day."""
     state = plan.people * (state_bytes_per_person(plan) - TRAIT_BYTES)
     columns = len(layout_for(plan).counts) + len(SCORE_STATS)
-    return state + plan.days * plan.cells * columns * 8
+    days = plan.days if day is None else day + 1
+    return state + days * plan.cells * columns * 8
 
 
 def checkpoints_saved(days: int, every: int) -> int:
@@ -80,7 +82,8 @@ def estimate_run(plan: Plan, engine: str, every: int, scenario: str) -> RunEstim
         seconds=seconds,
         rate=rate,
         rate_source=source,
-        checkpoint=checkpoint_bytes(plan),
+        # the largest, the last: saved at the end of day (saved x every - 1)
+        checkpoint=checkpoint_bytes(plan, checkpoints_saved(plan.days, every) * every - 1),
         checkpoints_held=min(2, checkpoints_saved(plan.days, every)),
         every=every,
     )

@@ -94,6 +94,8 @@ class RunResult:
 def _whole(value: float | None, name: str) -> int | None:
     if value is None:
         return None
+    if isinstance(value, int):  # exact: 9007199254740993 would not survive float()
+        return value
     if float(value) != int(value):
         raise ConfigError(
             f"got {value!r}",

@@ -130,11 +130,6 @@ def test_trace_on_a_truncated_traces_file(tmp_path: Path) -> None:
 # Numbers, exactly
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner._whole checks float(value) == int(value), which refuses 2^53 + 1; it needs "
-    "`if isinstance(value, int): return value` first (runner.py is another engineer's)",
-)
 def test_a_seed_above_2_to_the_53_runs_as_that_integer(tmp_path: Path) -> None:
     out = tmp_path / "run"
     done = sc("run", *SMALL, "--seed", "9007199254740993", "--out", str(out))
