@@ -25,6 +25,7 @@ from socialcredit.plan import (
     Plan,
 )
 from socialcredit.rng import MAX_PEOPLE
+from socialcredit.scenario.limits import MAX_APPEAL_SLOTS
 from socialcredit.scenario.schema import Scenario
 from socialcredit.scenario.triggers import consequence_triggers, cross_context
 from socialcredit.state import LAST_DAY
@@ -253,6 +254,18 @@ def compile_plan(
     decay = 0.5 ** (1.0 / resp.deterrence_half_life_days)
 
     ap = sc.appeals
+    appeal_capacity_micro = round(ap.capacity_per_100k_per_day * n * 10)
+    # Decision slots are int64 (Plan.appeal_first_slot); the last day a decision can fall on
+    # times the capacity must fit.
+    if (LAST_DAY + ap.delay_days + 1) * appeal_capacity_micro >= MAX_APPEAL_SLOTS:
+        raise ConfigError(
+            f"{ap.capacity_per_100k_per_day:g} decisions per 100,000 people per day for {n:,} "
+            "people is more than the appeal queue can count",
+            file=label,
+            path="appeals.capacity_per_100k_per_day",
+            expected="a capacity below one decision per person per day",
+            fix="lower the capacity or the number of people",
+        )
     return Plan(
         name=sc.name,
         groups=tuple(groups),
@@ -316,7 +329,7 @@ def compile_plan(
         chill_exposure=chill_exposure,
         gaming=gaming,
         awareness_days=resp.awareness_days,
-        appeal_capacity_micro=round(ap.capacity_per_100k_per_day * n * 10),
+        appeal_capacity_micro=appeal_capacity_micro,
         appeal_delay=ap.delay_days,
         appeal_file=np.array([ap.file_probability_rightful, ap.file_probability_wrongful]),
         appeal_success=np.array([ap.success_rightful, ap.success_wrongful]),

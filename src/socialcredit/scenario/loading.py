@@ -13,29 +13,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from socialcredit.errors import ConfigError
+from socialcredit.scenario.files import check_extend_name, read_scenario_text, real_path
+from socialcredit.scenario.limits import MAX_EXTEND_CHAIN
 from socialcredit.scenario.references import check_references
 from socialcredit.scenario.schema import Scenario
+from socialcredit.scenario.shown import brief, brief_text
+from socialcredit.scenario.text import check_text
+from socialcredit.scenario.yaml_safe import parse_scenario_yaml
 
 PRESET_PACKAGE = "socialcredit.scenario.presets"
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML that refuses a key written twice instead of silently keeping the last."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key '{key}'", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def preset_names() -> list[str]:
@@ -49,11 +38,12 @@ def preset_text(name: str) -> str:
 
 def load_scenario(ref: str | Path) -> tuple[Scenario, dict[str, Any]]:
     """Load a preset name or a YAML file; return the validated scenario and its resolved dict."""
-    raw, label = _read(ref, seen=())
+    raw, label = _read(ref, chain=())
     return validate(raw, label), raw
 
 
 def validate(raw: dict[str, Any], label: str) -> Scenario:
+    check_text(raw, label)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -66,41 +56,42 @@ def validate(raw: dict[str, Any], label: str) -> Scenario:
 
 
 def _read(
-    ref: str | Path, seen: tuple[str, ...], written: str | None = None
+    ref: str | Path, chain: tuple[tuple[str, str], ...], written: str | None = None
 ) -> tuple[dict[str, Any], str]:
-    text, label, base_dir = _text_of(ref, seen, written)
-    if label in seen:
-        chain = " -> ".join((*seen, label))
+    """Read ``ref`` and what it extends. ``chain`` holds (label, real path) of the files that
+    extend this one, outermost first: cycles are found on real paths, messages use labels."""
+    seen = tuple(label for label, _ in chain)
+    if len(chain) > MAX_EXTEND_CHAIN:
         raise ConfigError(
-            f"forms a cycle ({chain})",
+            f"extends through more than {MAX_EXTEND_CHAIN} files ({' -> '.join(seen[:4])} ...)",
+            file=seen[0],
+            path="extend",
+            expected=f"a chain of at most {MAX_EXTEND_CHAIN} extends",
+            fix="extend a preset or a file nearer the base",
+        )
+    text, label, base_dir, real = _text_of(ref, chain, written)
+    if real in (key for _, key in chain):
+        cycle = " -> ".join((*seen, label))
+        raise ConfigError(
+            f"forms a cycle ({cycle})",
             file=seen[0],
             path="extend",
             expected="a chain of extends that ends at a scenario without extend",
             fix="remove one of the extend: keys",
         )
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(
-            f"is not valid YAML at {where}: {problem}",
-            file=label,
-            expected="a YAML mapping of scenario keys",
-            fix="check indentation and quoting near that line",
-        ) from None
+    where = _where(label, seen)
+    data = parse_scenario_yaml(text, where)
     if data is None:
         raise ConfigError(
             "is empty",
-            file=label,
+            file=where,
             expected="a YAML mapping with keys such as name, population, behaviours, regime",
             fix="start from `socialcredit presets --show NAME` and edit it",
         )
     if not isinstance(data, dict):
         raise ConfigError(
             f"holds a {type(data).__name__}, not a mapping",
-            file=label,
+            file=where,
             expected="a YAML mapping with keys such as name, population, behaviours, regime",
             fix="start from `socialcredit presets --show NAME` and edit it",
         )
@@ -109,8 +100,8 @@ def _read(
         return data, label
     if not isinstance(parent, str):
         raise ConfigError(
-            f"got {parent!r}",
-            file=label,
+            f"got {brief(parent)}",
+            file=where,
             path="extend",
             expected="a preset name or a path to a scenario file",
             fix=f"use one of: {', '.join(preset_names())}",
@@ -118,35 +109,37 @@ def _read(
     parent_ref: str | Path = parent
     if parent not in preset_names() and base_dir is not None:
         parent_ref = base_dir / parent
-    base, _ = _read(parent_ref, (*seen, label), written=parent)
-    merged = deep_merge(base, {k: v for k, v in data.items() if k != "extend"}, label=label)
+    base, _ = _read(parent_ref, (*chain, (label, real)), written=parent)
+    merged = deep_merge(base, {k: v for k, v in data.items() if k != "extend"}, label=where)
     merged["extend"] = parent
     return merged, label
 
 
+def _where(label: str, seen: tuple[str, ...]) -> str:
+    """How messages name a file: with the scenarios that extend it, nearest first."""
+    return "".join((label, *(f" (extended by {x}" for x in reversed(seen)), ")" * len(seen)))
+
+
 def _text_of(
-    ref: str | Path, seen: tuple[str, ...], written: str | None = None
-) -> tuple[str, str, Path | None]:
-    """Return (text, label for messages, folder for relative extends)."""
+    ref: str | Path, chain: tuple[tuple[str, str], ...], written: str | None = None
+) -> tuple[str, str, Path | None, str]:
+    """Return (text, label for messages, folder for relative extends, real path or preset key)."""
+    seen = tuple(label for label, _ in chain)
     name = str(ref)
     if isinstance(ref, str) and name in preset_names():
-        return preset_text(name), f"preset {name}", None
+        return preset_text(name), f"preset {name}", None, f"preset {name}"
     path = Path(ref)
-    if path.is_file():
-        try:
-            return path.read_text(encoding="utf-8"), str(path), path.parent
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(
-                f"cannot be read ({exc.__class__.__name__})",
-                file=str(path),
-                expected="a readable UTF-8 YAML file",
-                fix="check the file's permissions and encoding",
-            ) from None
-    close = difflib.get_close_matches(path.name.removesuffix(".yaml"), preset_names(), n=1)
+    real = real_path(path)
+    if real is not None:
+        if seen:
+            check_extend_name(written or name, file=_where(seen[-1], seen[:-1]))
+        return read_scenario_text(real, _where(str(path), seen)), str(path), path.parent, str(real)
+    shown = brief_text(written or name)
+    close = difflib.get_close_matches(path.name.removesuffix(".yaml")[:100], preset_names(), n=1)
     hint = f"did you mean the preset '{close[0]}'?" if close else ""
     raise ConfigError(
-        f"'{written or name}' is neither a file nor a preset",
-        file=seen[-1] if seen else None,
+        f"'{shown}' is neither a file nor a preset",
+        file=_where(seen[-1], seen[:-1]) if seen else None,
         path="extend" if seen else None,
         expected=f"a path to a YAML file or one of the presets: {', '.join(preset_names())}",
         fix=hint or "check the path, or run `socialcredit presets` for the names",
@@ -207,7 +200,8 @@ def key_path(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else str(part)
+            part = brief_text(str(part))
+            text += f".{part}" if text else part
     return text
 
 
@@ -229,9 +223,9 @@ def _config_error_from(exc: ValidationError, label: str) -> ConfigError:
         )
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        close = difflib.get_close_matches(str(loc[-1])[:100], allowed, n=1)
         return ConfigError(
-            f"unknown key '{loc[-1]}'{more}",
+            f"unknown key '{brief_text(str(loc[-1]))}'{more}",
             file=label,
             path=path,
             expected=f"one of: {', '.join(allowed)}" if allowed else None,
@@ -241,9 +235,9 @@ def _config_error_from(exc: ValidationError, label: str) -> ConfigError:
         choices = [str(c).strip("'") for c in first.get("ctx", {}).get("expected", "").split(", ")]
         choices = [c for part in choices for c in part.replace("' or '", "|").split("|")]
         got = first.get("input")
-        close = difflib.get_close_matches(str(got), [c.strip("'") for c in choices], n=1)
+        close = difflib.get_close_matches(brief(got), [c.strip("'") for c in choices], n=1)
         return ConfigError(
-            f"got {got!r}{more}",
+            f"got {brief(got)}{more}",
             file=label,
             path=path,
             expected=first["msg"].removeprefix("Input should be "),
@@ -253,7 +247,7 @@ def _config_error_from(exc: ValidationError, label: str) -> ConfigError:
         )
     if kind == "string_pattern_mismatch":
         return ConfigError(
-            f"got {first.get('input')!r}{more}",
+            f"got {brief(first.get('input'))}{more}",
             file=label,
             path=path,
             expected=_describe(loc) or "an identifier",
@@ -264,8 +258,12 @@ def _config_error_from(exc: ValidationError, label: str) -> ConfigError:
     described = _describe(loc)
     fix = f"set {path} to {described}" if described else f"give {path} {_article(expected)}"
     got = first.get("input")
-    shown = repr(got)
-    got_text = f"got {shown}" if len(shown) <= 60 else f"got a {type(got).__name__}"
+    shown = brief(got)
+    got_text = f"got {shown}" if "..." not in shown else f"got a {type(got).__name__}"
+    if message.startswith("got ") and "; expected " in message:
+        problem, wanted = message.split("; expected ", 1)
+        fix = f"set {path} to {described}" if described else f"give {path} {_article(wanted)}"
+        return ConfigError(f"{problem}{more}", file=label, path=path, expected=wanted, fix=fix)
     if message.startswith("expected") or " is " in message or message.startswith("got"):
         return ConfigError(f"{message}{more}", file=label, path=path, fix=fix)
     return ConfigError(f"{got_text}{more}", file=label, path=path, expected=expected, fix=fix)

@@ -9,9 +9,25 @@ consequence naming a tier) are checked in ``scenario.references`` so their error
 exact key path.
 """
 
-from typing import Annotated, Any, Literal
+import math
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from socialcredit.scenario.limits import (
+    MAX_APPEALS_PER_100K_PER_DAY,
+    SCORE_TYPE_MAX,
+    SCORE_TYPE_MIN,
+)
+from socialcredit.scenario.shown import brief, brief_text
 
 Name = Annotated[
     str,
@@ -51,24 +67,35 @@ def _probability_or_mapping(what: str) -> Any:
 
     def check(value: Any) -> float | dict[str, float]:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            if not 0.0 <= float(value) <= 1.0:
-                raise ValueError(f"probability {value} is outside 0..1")
+            if not 0.0 <= _as_float(value) <= 1.0:  # also false for nan
+                raise ValueError(f"probability {brief(value)} is outside 0..1")
             return float(value)
         if isinstance(value, dict):
             out: dict[str, float] = {}
             for key, item in value.items():
+                name = brief_text(str(key))
                 if isinstance(item, bool) or not isinstance(item, int | float):
-                    raise ValueError(f"value for {what} '{key}' is {item!r}, not a number")
-                if not 0.0 <= float(item) <= 1.0:
-                    raise ValueError(f"probability {item} for {what} '{key}' is outside 0..1")
+                    raise ValueError(f"value for {what} '{name}' is {brief(item)}, not a number")
+                if not 0.0 <= _as_float(item) <= 1.0:
+                    raise ValueError(
+                        f"probability {brief(item)} for {what} '{name}' is outside 0..1"
+                    )
                 out[str(key)] = float(item)
             return out
         raise ValueError(
-            f"got {value!r}; expected a probability between 0 and 1 "
+            f"got {brief(value)}; expected a probability between 0 and 1 "
             f"or a mapping {what} -> probability"
         )
 
     return check
+
+
+def _as_float(value: int | float) -> float:
+    """The number as a float; nan for an int too large for one (so range checks fail)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.nan
 
 
 def _probability_or_mapping_schema(what: str) -> dict[str, Any]:
@@ -92,7 +119,28 @@ PerRegion = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No inf or nan anywhere: no engine can represent them (a nan rate, an infinite capacity).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """pydantic reads true as 1 for a number; in a scenario that is a slip, not a number."""
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if _wants_number(annotation):
+                raise ValueError(f"got {str(value).lower()}, a boolean; expected a number")
+        return value
+
+
+def _wants_number(annotation: Any) -> bool:
+    """Whether a field's type takes a number and not a boolean (int, float, int | None, ...)."""
+    if annotation is bool:
+        return False
+    if annotation in (int, float):
+        return True
+    args = get_args(annotation)
+    return bool(args) and bool not in args and any(_wants_number(a) for a in args)
 
 
 # --- population -------------------------------------------------------------------------------
@@ -217,7 +265,11 @@ class Recovery(Strict):
 
 class Tier(Strict):
     name: Annotated[str, Field(min_length=1, max_length=16)]
-    min_score: int = Field(description="lowest score in this tier; tiers are listed best first")
+    min_score: int = Field(
+        ge=SCORE_TYPE_MIN,
+        le=SCORE_TYPE_MAX,
+        description="lowest score in this tier; tiers are listed best first",
+    )
     source: Source = None
 
 
@@ -228,7 +280,10 @@ class ListSpec(Strict):
         0.0, description="daily probability that a rightly listed person complies and is released"
     )
     enter_at_or_below: int | None = Field(
-        None, description="also list anyone whose score falls to this value or below"
+        None,
+        ge=SCORE_TYPE_MIN,
+        le=SCORE_TYPE_MAX,
+        description="also list anyone whose score falls to this value or below",
     )
     reset_score_on_entry: bool = Field(
         False, description="score returns to start on entry (points used up by the listing)"
@@ -286,7 +341,7 @@ class Response(Strict):
 
 
 class Appeals(Strict):
-    capacity_per_100k_per_day: float = Field(0.0, ge=0.0)
+    capacity_per_100k_per_day: float = Field(0.0, ge=0.0, le=MAX_APPEALS_PER_100K_PER_DAY)
     delay_days: int = Field(
         30,
         ge=0,
