@@ -28,6 +28,7 @@ from socialcredit.scenario.limits import (
     SCORE_TYPE_MIN,
 )
 from socialcredit.scenario.shown import brief, brief_text
+from socialcredit.state import LAST_DAY
 
 Name = Annotated[
     str,
@@ -357,7 +358,9 @@ class Appeals(Strict):
 
 
 class RunSettings(Strict):
-    days: int = Field(365, ge=1, le=20000)
+    # up to what the state's day fields hold (compile checks days plus the longest listing), so
+    # that a run folder's scenario.yaml of any run the CLI accepts validates again
+    days: int = Field(365, ge=1, le=LAST_DAY - 1)
     seed: int = Field(1, ge=0, le=2**63 - 1)
 
 
