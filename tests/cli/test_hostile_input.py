@@ -8,8 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,21 +163,6 @@ def test_a_run_prints_its_estimate_first_unless_quiet(tmp_path: Path) -> None:
     assert loud.returncode == 0 and "wall time" in loud.stderr
     quiet = sc("run", *SMALL, "--out", str(tmp_path / "b"))
     assert quiet.returncode == 0 and "wall time" not in quiet.stderr + quiet.stdout
-
-
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 300 KiB tmpfs (needs root; skipped otherwise)."""
-    mount = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mount)],
-                          capture_output=True)  # fmt: skip
-    if made.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_checkpoints_too_large_for_the_disk_are_refused_up_front(tiny_disk: Path) -> None:
