@@ -157,3 +157,14 @@ def test_appeal_capacity_that_overflows_the_slot_counter_is_a_config_error() -> 
     with pytest.raises(ConfigError, match=r"appeals\.capacity_per_100k_per_day"):
         compile_plan(sc, people=2**39, days=5, label="mine.yaml")
     compile_plan(sc, people=1000, days=5, label="mine.yaml")  # small: fits
+
+
+def test_appeal_capacity_is_checked_against_the_run_not_the_longest_possible_run() -> None:
+    # 300 per 100,000 a day for 1e11 people fits the slot counter over a short run (the cluster
+    # test refuses such a run for memory, which it must reach), not over 32,000 days
+    raw = yaml.safe_load(preset_text("us-credit-score"))
+    raw["appeals"]["capacity_per_100k_per_day"] = 300
+    sc = validate(raw, "mine.yaml")
+    compile_plan(sc, people=10**11, days=2, label="mine.yaml")
+    with pytest.raises(ConfigError, match="below .* per 100,000 people per day at this size"):
+        compile_plan(sc, people=10**11, days=30_000, label="mine.yaml")

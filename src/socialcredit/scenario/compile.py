@@ -256,15 +256,17 @@ def compile_plan(
     ap = sc.appeals
     appeal_capacity_micro = round(ap.capacity_per_100k_per_day * n * 10)
     # Decision slots are int64 (Plan.appeal_first_slot); the last day a decision can fall on
-    # times the capacity must fit.
-    if (LAST_DAY + ap.delay_days + 1) * appeal_capacity_micro >= MAX_APPEAL_SLOTS:
+    # (the run's last day plus the delay) times the capacity must fit.
+    last_decision_day = t_days + ap.delay_days + 1
+    if last_decision_day * appeal_capacity_micro >= MAX_APPEAL_SLOTS:
+        most = MAX_APPEAL_SLOTS / last_decision_day / n / 10
         raise ConfigError(
             f"{ap.capacity_per_100k_per_day:g} decisions per 100,000 people per day for {n:,} "
-            "people is more than the appeal queue can count",
+            f"people over {t_days:,} days is more than the appeal queue can count",
             file=label,
             path="appeals.capacity_per_100k_per_day",
-            expected="a capacity below one decision per person per day",
-            fix="lower the capacity or the number of people",
+            expected=f"a capacity below {most:.3g} per 100,000 people per day at this size",
+            fix="lower the capacity, the number of people or the days",
         )
     return Plan(
         name=sc.name,
