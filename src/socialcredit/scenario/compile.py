@@ -256,8 +256,8 @@ def compile_plan(
     ap = sc.appeals
     appeal_capacity_micro = round(ap.capacity_per_100k_per_day * n * 10)
     # Decision slots are int64 (Plan.appeal_first_slot); the last day a decision can fall on
-    # times the capacity must fit.
-    if (LAST_DAY + ap.delay_days + 1) * appeal_capacity_micro >= MAX_APPEAL_SLOTS:
+    # (the run's last day plus the delay; resume keeps the days) times the capacity must fit.
+    if (t_days + ap.delay_days + 1) * appeal_capacity_micro >= MAX_APPEAL_SLOTS:
         raise ConfigError(
             f"{ap.capacity_per_100k_per_day:g} decisions per 100,000 people per day for {n:,} "
             "people is more than the appeal queue can count",
