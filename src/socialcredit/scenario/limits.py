@@ -27,7 +27,7 @@ SHOWN_CHARS = 60
 # Scores are int16 in the state (state.py); tier thresholds and list thresholds compare with them.
 SCORE_TYPE_MIN, SCORE_TYPE_MAX = -(2**15), 2**15 - 1
 # Appeal decision slots are counted in int64 (Plan.appeal_first_slot): the capacity, in decisions
-# per million days, times the last day an appeal can be decided must stay below 2**63.
+# per million days, times the last day an appeal can be decided, must stay below 2**63.
 MAX_APPEAL_SLOTS = 2**62
 # More decisions per day than people is meaningless.
 MAX_APPEALS_PER_100K_PER_DAY = 100_000.0
