@@ -170,3 +170,12 @@ def test_appeal_capacity_is_checked_against_the_run_not_the_longest_possible_run
     compile_plan(sc, people=10**11, days=2, label="mine.yaml")
     with pytest.raises(ConfigError, match="below .* per 100,000 people per day at this size"):
         compile_plan(sc, people=10**11, days=30_000, label="mine.yaml")
+
+
+def test_a_key_that_is_not_a_plain_name_is_quoted_in_the_key_path() -> None:
+    # a stray space would otherwise read as no key at all: "behaviours[0].rate : unknown key"
+    raw = yaml.safe_load(preset_text("us-credit-score"))
+    raw["behaviours"][0]["rate "] = raw["behaviours"][0]["rate"]
+    with pytest.raises(ConfigError) as caught:
+        validate(raw, "mine.yaml")
+    assert "mine.yaml: behaviours[0]['rate ']: unknown key 'rate '" in str(caught.value)

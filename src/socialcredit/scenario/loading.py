@@ -9,6 +9,7 @@ policy variant is a short diff. An item with ``remove: true`` is dropped from th
 from __future__ import annotations
 
 import difflib
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -194,14 +195,20 @@ def _named(items: list[Any]) -> bool:
 # --- turning pydantic's errors into ours ---------------------------------------------------------
 
 
+PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
 def key_path(loc: tuple[Any, ...]) -> str:
+    """``regime.tiers[2].min_score``; a key that is not a plain name is quoted, so that a
+    stray space or dot shows: ``behaviours[4]['rate ']``."""
     text = ""
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif PLAIN_KEY.fullmatch(str(part)):
+            text += f".{part}" if text else str(part)
         else:
-            part = brief_text(str(part))
-            text += f".{part}" if text else part
+            text += f"[{brief_text(str(part))!r}]"
     return text
 
 
