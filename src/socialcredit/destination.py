@@ -16,19 +16,10 @@ from pathlib import Path
 
 from socialcredit.errors import OutputError, ResourceError
 from socialcredit.estimates import RunEstimate, size
-from socialcredit.output.run_folder import check_destination, staging_path
+from socialcredit.output.run_folder import check_destination, nearest_existing, staging_path
 
 DEFAULT_NAME_MAX = 255  # bytes per name on Linux file systems, where pathconf cannot tell
 DEFAULT_PATH_MAX = 4096
-
-
-def nearest_existing(path: Path) -> Path:
-    """The closest folder (or file) above ``path`` that exists; os.path.exists, unlike
-    Path.exists, answers False for a name too long instead of raising."""
-    probe = Path(os.path.abspath(path))
-    while not os.path.exists(probe) and probe != probe.parent:
-        probe = probe.parent
-    return probe
 
 
 def check_out(out: Path) -> Path:

@@ -27,7 +27,6 @@ LAST_DAY = 2**15 - 1
 ENTERED = np.uint16(1 << 15)
 
 # ``cause``: the last harmful error record on a person, 0 for none.
-NO_CAUSE = 0
 CAUSES_PER_SOURCE = len(ERROR_KINDS)
 
 

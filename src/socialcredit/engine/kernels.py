@@ -248,7 +248,7 @@ def _errors(j, lane, cell, i, rules, people, tallies):
         err_points = rules.rule_points[src, beh]
         err_list = rules.rule_list[src, beh]
     if err_points < 0 or err_list != -1:
-        people.cause[i] = 1 + src * CAUSES_PER_SOURCE + kind
+        people.cause[i] = 1 + src * CAUSES_PER_SOURCE + kind  # state.cause_code, compiled
     return err_points, err_list
 
 

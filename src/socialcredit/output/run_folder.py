@@ -25,6 +25,15 @@ def staging_path(out: Path) -> Path:
     return out.parent / f".{out.name}.partial"
 
 
+def nearest_existing(path: Path) -> Path:
+    """The closest folder (or file) at or above ``path`` that exists; os.path.exists, unlike
+    Path.exists, answers False for a name too long instead of raising."""
+    probe = Path(os.path.abspath(path))
+    while not os.path.exists(probe) and probe != probe.parent:
+        probe = probe.parent
+    return probe
+
+
 def check_destination(out: Path) -> None:
     """Refuse up front (before any computing) if the folder exists or cannot be created."""
     if out.exists():
@@ -39,10 +48,7 @@ def check_destination(out: Path) -> None:
             f"{out}: an interrupted run is waiting in {staging_path(out)}. "
             f"Fix: continue it with `socialcredit resume {out}`, or delete that folder."
         )
-    parent = out.resolve().parent
-    probe = parent
-    while not probe.exists():
-        probe = probe.parent
+    probe = nearest_existing(out.resolve().parent)
     if not probe.is_dir():
         raise OutputError(
             f"{out}: cannot create the output folder ({probe} is a file, not a folder). "
