@@ -411,7 +411,7 @@ def _print_wrongful(folder: Path, sanction: str | None, cause: str | None, limit
     out_console.print(table)
     out_console.print(
         f"`socialcredit trace {folder} --person ID` tells one person's story.",
-        markup=False, highlight=False, soft_wrap=True,
+        markup=False, highlight=False,
     )  # fmt: skip
 
 
