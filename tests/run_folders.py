@@ -1,4 +1,5 @@
-"""Comparing run folders in tests: two runs agree when their metrics, appeals and summary do."""
+"""Comparing run folders in tests: two runs agree when their metrics, appeals, summary and index
+of wrongly sanctioned people do."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ import pyarrow.parquet as pq
 
 
 def same(a: Path, b: Path) -> bool:
-    """The same metrics.parquet, appeals.parquet and summary.json in both run folders."""
+    """The same metrics.parquet, appeals.parquet, summary.json and wrongful.parquet (with its
+    metadata: the run's count) in both run folders."""
     metrics = pq.read_table(a / "metrics.parquet").equals(pq.read_table(b / "metrics.parquet"))
     appeals = pq.read_table(a / "appeals.parquet").equals(pq.read_table(b / "appeals.parquet"))
     summary = json.loads((a / "summary.json").read_text()) == json.loads(
         (b / "summary.json").read_text()
     )
-    return metrics and appeals and summary
+    wrongful = pq.read_table(a / "wrongful.parquet").equals(
+        pq.read_table(b / "wrongful.parquet"), check_metadata=True
+    )
+    return metrics and appeals and summary and wrongful

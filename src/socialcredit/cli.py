@@ -304,47 +304,115 @@ def verify(folder: Annotated[Path, typer.Argument(help="A run folder.")]) -> Non
 @friendly_errors
 def trace(
     folder: Annotated[Path, typer.Argument(help="A run folder.")],
-    person: Annotated[str, typer.Option(help="The person's index (0 .. people - 1).")],
+    person: Annotated[
+        str | None, typer.Option(help="The person's index (0 .. people - 1).")
+    ] = None,
+    wrongful: Annotated[
+        bool, typer.Option("--wrongful", help="List people who were wrongly sanctioned.")
+    ] = False,
+    sanction: Annotated[
+        str | None, typer.Option(help="With --wrongful: only those wrongly under this sanction.")
+    ] = None,
+    cause: Annotated[
+        str | None,
+        typer.Option(
+            help="With --wrongful: only those wrongly sanctioned through an error of "
+            "this data source."
+        ),
+    ] = None,
+    limit: Annotated[
+        str, typer.Option(help="With --wrongful: list at most this many people.")
+    ] = "10",
 ) -> None:
-    """Tell one person's story: acts, records and errors, score, sanctions, appeals."""
-    from socialcredit.stories import story
-    from socialcredit.traces import eventful_days
-
+    """Tell one person's story (--person ID), or find wrongly sanctioned people (--wrongful)."""
+    if wrongful and person is None:
+        _print_wrongful(folder, sanction, cause, _count(limit, "--limit", 1, 1000) or 10)
+        return
+    if person is None or wrongful or sanction is not None or cause is not None:
+        raise ConfigError(
+            "trace needs --person ID, or --wrongful (with --sanction and --cause as filters)",
+            path="--person" if person is None else "--wrongful",
+            expected="one of the two",
+            fix=f"list wrongly sanctioned people with `socialcredit trace {folder} --wrongful`, "
+            f"then tell one's story with `socialcredit trace {folder} --person ID`",
+        )
     who = _count(person, "--person", 0, 2**40)
-    assert who is not None  # --person is required
+    assert who is not None
+    _print_story(folder, who)
+
+
+def _print_story(folder: Path, who: int) -> None:
+    from socialcredit.stories import story
+    from socialcredit.traces import (
+        appeals_sentence,
+        eventful_days,
+        harm_of,
+        harm_sentence,
+        sanction_lists,
+        standing,
+        what_happened,
+    )
+
     days = story(folder, who)
     rows = days.to_pylist()
     last = rows[-1]
+    harm = harm_of(days)
+    # Names come from the scenario file: printed without markup, as rich reads '[...]' as markup.
+    out_console.print(f"Person {who}, {len(rows)} days.", style="bold", markup=False)
+    out_console.print(harm_sentence(harm), markup=False, highlight=False)
+    if harm.appeals:
+        out_console.print(appeals_sentence(harm), markup=False, highlight=False)
     out_console.print(
-        f"[bold]Person {who}[/bold], {len(rows)} days. Ends in tier {escape(last['tier'])} with "
-        f"{last['score']} points (from true records alone: {last['shadow_score']}, tier "
-        f"{escape(last['shadow_tier'])})."
-    )
+        f"Ends in tier {last['tier']} with {last['score']} points (from true records alone: "
+        f"{last['shadow_score']}, tier {last['shadow_tier']}).",
+        markup=False, highlight=False,
+    )  # fmt: skip
+    carried = sanction_lists(days)
     table = Table(show_header=True, title_justify="left")
-    for name in ("day", "what happened", "recorded by", "score", "standing"):
-        table.add_column(name, overflow="fold")
+    table.add_column("day", justify="right")
+    table.add_column("what happened", overflow="fold", ratio=3)
+    table.add_column("score", justify="right")
+    table.add_column("standing (WRONGLY: not from true records)", overflow="fold", ratio=2)
     for row in eventful_days(days):
-        what = "; ".join(
-            part
-            for part in (
-                row["act"] and f"did: {escape(row['act'])}",
-                row["error"] and f"[red]error: {escape(row['error'])}[/red]",
-                row["appeal_filed"] and "filed an appeal",
-            )
-            if part
-        )
-        # Names come from the scenario file: escaped, as rich reads '[...]' in cells as markup.
-        standing = escape(row["tier"]) + (
-            f"; listed: {escape(row['lists'])}" if row["lists"] else ""
-        )
-        if row["sanctions"]:
-            standing += f"; sanctions: {escape(row['sanctions'])}"
-        if row["wrongful_sanctions"]:
-            standing += f" [red](wrongful: {escape(row['wrongful_sanctions'])})[/red]"
         change = f" ({row['score_change']:+d})" if row["score_change"] else ""
-        table.add_row(str(row["day"]), what or "-", escape(row["recorded_by"] or "-"),
-                      f"{row['score']}{change}", standing)  # fmt: skip
+        table.add_row(
+            str(row["day"]), escape(what_happened(row) or "-"), f"{row['score']}{change}",
+            escape(standing(row, carried)),
+        )  # fmt: skip
     out_console.print(table)
+
+
+def _print_wrongful(folder: Path, sanction: str | None, cause: str | None, limit: int) -> None:
+    from socialcredit.stories import listing_row, wrongly_sanctioned
+
+    found = wrongly_sanctioned(folder, sanction=sanction, cause=cause, limit=limit)
+    which = " ".join(
+        part for part in (sanction and f"under {sanction}", cause and f"through {cause} errors")
+        if part
+    )  # fmt: skip
+    kept = "" if found.kept == found.total else f" ({found.kept:,} kept in wrongful.parquet)"
+    out_console.print(
+        f"{found.total:,} people were wrongly sanctioned in this run{kept}. "
+        f"Found {len(found.shown)}{' wrongly ' + which if which else ''} by replaying "
+        f"{found.replayed} of them:",
+        markup=False, highlight=False,
+    )  # fmt: skip
+    if not found.shown:
+        out_console.print("nobody found.", markup=False)
+        return
+    table = Table(show_header=True)
+    for name, ratio in (("person", None), ("days", None), ("wrongly under", 3),
+                        ("error behind it", 2), ("appeals", 2)):  # fmt: skip
+        table.add_column(name, overflow="fold", ratio=ratio)
+    for w in found.shown:
+        r = listing_row(w)
+        table.add_row(str(r["person"]), f"{r['days']:,}", escape(r["under"]),
+                      escape(r["cause"]), escape(r["appeals"]))  # fmt: skip
+    out_console.print(table)
+    out_console.print(
+        f"`socialcredit trace {folder} --person ID` tells one person's story.",
+        markup=False, highlight=False,
+    )  # fmt: skip
 
 
 def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[str, float]) -> None:

@@ -30,6 +30,7 @@ ERROR = 3
 HOUSEHOLD = 7
 TRAIT_A = 8
 TRAIT_B = 9
+KEEP_WRONGFUL = 10  # which wrongly sanctioned people a large run's index keeps
 OBSERVE = 32  # + source index (< 16)
 MISATTRIBUTE = 48  # + source index (< 16)
 COMPLY = 64  # + list index (< 8)

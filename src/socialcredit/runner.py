@@ -22,6 +22,7 @@ from socialcredit.engine.replay import replay
 from socialcredit.errors import BackendError, ConfigError, OutputError, WorkerLostError
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
+from socialcredit.metrics.wrongful_people import WRONGFUL_FILE, keep_share, wrongful_table
 from socialcredit.output.checkpoint import (
     CHECKPOINT,
     load_checkpoint,
@@ -46,13 +47,13 @@ from socialcredit.scenario.loading import load_scenario
 from socialcredit.scenario.resolve import resolved_scenario_text
 from socialcredit.scenario.schema import Scenario
 from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL
+from socialcredit.stories import traced_people
 from socialcredit.version import __version__
 
 DEFAULT_SCENARIO = "china-national-score-2018"
 ENGINES = ("fast", "reference")
 DEFAULT_CHECKPOINT_DAYS = 30
-DEFAULT_TRACES = 3  # life stories kept per run, plus up to WRONGFUL_TRACES wrongly sanctioned
-WRONGFUL_TRACES = 3
+DEFAULT_TRACES = 3  # life stories kept per run, plus wrongly sanctioned ones (stories.py)
 # --cluster values `resume` may take from a run's folder: they reach no address (tests, and a
 # private Ray on this machine). Any other is used only where the user passes it again.
 RESUMABLE_CLUSTERS = (IN_PROCESS, "local")
@@ -455,17 +456,6 @@ def appeal_table(plan: Plan, log: np.ndarray) -> pa.Table:
     )
 
 
-def trace_people(plan: Plan, sim: Engine, k: int) -> list[int]:
-    """``k`` people drawn with the run's seed, and up to a few who were wrongly sanctioned."""
-    chooser = np.random.default_rng(plan.seed)
-    chosen = chooser.choice(plan.people, size=min(k, plan.people), replace=False).tolist()
-    wrongly = sim.first_flagged(EVER_WRONGFUL, 1000)
-    if wrongly:
-        pick = chooser.choice(len(wrongly), size=min(WRONGFUL_TRACES, len(wrongly)), replace=False)
-        chosen += [wrongly[i] for i in pick]
-    return sorted(set(chosen))
-
-
 def _finish(
     staging: Path,
     folder: Path,
@@ -488,7 +478,11 @@ def _finish(
     write_json(staging / "summary.json", result.summary)
     log = sim.queue.log_table()
     pq.write_table(appeal_table(plan, log), staging / "appeals.parquet")
-    traced = trace_people(plan, sim, request.get("trace", DEFAULT_TRACES))
+    total = result.summary["people_ever_wrongfully_sanctioned"]
+    wrongful = sim.wrongful_people(keep_share(total))
+    pq.write_table(wrongful_table(plan, wrongful, total), staging / WRONGFUL_FILE)
+    causes = result.summary["wrongful_causes"]
+    traced = traced_people(plan, request.get("trace", DEFAULT_TRACES), wrongful, causes)
     pq.write_table(replay(plan, traced, log), staging / "traces.parquet")
     write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
     remove_checkpoint(staging)

@@ -1,4 +1,5 @@
-"""One person's story from a run folder: kept in traces.parquet, or replayed on demand.
+"""People's stories from a run folder: kept in traces.parquet, or replayed on demand; which
+people a run keeps; and the wrongly sanctioned people ``socialcredit trace --wrongful`` finds.
 
 Any person of any run can be replayed (engine/replay.py needs only the resolved scenario and the
 run's appeal log), so `socialcredit trace RUN --person ID` works for everyone, not only for the
@@ -7,7 +8,11 @@ people whose stories the run kept.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -15,11 +20,38 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from socialcredit.engine.replay import replay
-from socialcredit.errors import OutputError
+from socialcredit.errors import ConfigError, OutputError
+from socialcredit.metrics.wrongful_people import WRONGFUL_FILE, WrongfulPeople
+from socialcredit.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
+from socialcredit.state import cause_code
+from socialcredit.traces import Harm, harm_of
 
 EVENT_COLUMNS = ("act", "error", "lists", "sanctions", "wrongful_sanctions")
+TOP_CAUSES = 3  # the report tells one story per top cause of wrongful sanction-days
+PER_CAUSE = 2  # people kept per top cause: the cause on record at the end of the run may have
+# moved on from the one behind the wrongful sanction, and the replay shows which it was
+REPLAYS_PER_SHOWN = 3  # trace --wrongful replays at most this many candidates per line shown
+
+
+def traced_people(plan: Plan, k: int, wrongful: WrongfulPeople, causes: list[dict]) -> list[int]:
+    """The people whose stories a run keeps: ``k`` drawn with the run's seed (ordinary lives),
+    and for each of the top causes of wrongful sanction-days (summary.json's
+    ``wrongful_causes``, largest first) a few people wrongly sanctioned with that cause on
+    record, so that the report can show every main path to a wrongful sanction."""
+    chooser = np.random.default_rng(plan.seed)
+    chosen = chooser.choice(plan.people, size=min(k, plan.people), replace=False).tolist()
+    for cause in causes[:TOP_CAUSES]:
+        if cause["source"] not in plan.sources or cause["error_kind"] not in ERROR_KINDS:
+            continue  # "none": no error on record
+        source, kind = plan.sources.index(cause["source"]), ERROR_KINDS.index(cause["error_kind"])
+        code = cause_code(source, kind)
+        pool = wrongful.person[wrongful.cause == code]
+        if len(pool):
+            picked = chooser.choice(len(pool), size=min(PER_CAUSE, len(pool)), replace=False)
+            chosen += pool[np.sort(picked)].tolist()
+    return sorted(set(chosen))
 
 
 def _read(path: Path, folder: Path) -> pa.Table:
@@ -34,28 +66,31 @@ def _read(path: Path, folder: Path) -> pa.Table:
         ) from None
 
 
-def story(folder: Path, person: int) -> pa.Table:
-    """Every day of ``person`` in the run at ``folder``."""
-    traces = folder / "traces.parquet"
-    if traces.is_file():
-        kept = _read(traces, folder)
-        mine = kept.filter(pc.equal(kept["person"], person))
-        if mine.num_rows:
-            return mine
-    needed = [folder / "scenario.yaml", folder / "appeals.parquet"]
-    missing = [p for p in needed if not p.is_file()]
-    if missing:
-        raise OutputError(
-            f"{missing[0]}: missing, so person {person} cannot be replayed. "
-            "Fix: pass a run folder written by `socialcredit run`."
-        )
-    scenario, _ = load_scenario(folder / "scenario.yaml")
-    plan = compile_plan(scenario, label=str(folder / "scenario.yaml"))
-    log = _read(folder / "appeals.parquet", folder)
-    lists = {name: i for i, name in enumerate(plan.lists)}
+class RunStories:
+    """The stories of one run folder's people (the scenario is compiled once, when needed)."""
 
-    rows = (
-        np.stack(
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @cached_property
+    def kept(self) -> pa.Table | None:
+        traces = self.folder / "traces.parquet"
+        return _read(traces, self.folder) if traces.is_file() else None
+
+    @cached_property
+    def plan(self) -> Plan:
+        self._need("scenario.yaml", "its people cannot be replayed")
+        scenario, _ = load_scenario(self.folder / "scenario.yaml")
+        return compile_plan(scenario, label=str(self.folder / "scenario.yaml"))
+
+    @cached_property
+    def appeal_log(self) -> np.ndarray:
+        self._need("appeals.parquet", "its people cannot be replayed")
+        log = _read(self.folder / "appeals.parquet", self.folder)
+        if not log.num_rows:
+            return np.zeros((0, 6), np.int64)
+        lists = {name: i for i, name in enumerate(self.plan.lists)}
+        return np.stack(
             [
                 log["day"].to_numpy(),
                 np.array([lists[x] for x in log["list"].to_pylist()], dtype=np.int64),
@@ -66,7 +101,133 @@ def story(folder: Path, person: int) -> pa.Table:
             ],
             axis=1,
         ).astype(np.int64)
-        if log.num_rows
-        else np.zeros((0, 6), np.int64)
-    )
-    return replay(plan, [person], rows)
+
+    def _need(self, name: str, why: str) -> None:
+        if not (self.folder / name).is_file():
+            raise OutputError(
+                f"{self.folder / name}: missing, so {why}. "
+                "Fix: pass a run folder written by `socialcredit run`."
+            )
+
+    def story(self, person: int) -> pa.Table:
+        """Every day of ``person`` in the run."""
+        if self.kept is not None:
+            mine = self.kept.filter(pc.equal(self.kept["person"], person))
+            # kept by an earlier version without the appeal outcomes: replay instead
+            if mine.num_rows and "appeal_decision" in mine.column_names:
+                return mine
+        return replay(self.plan, [person], self.appeal_log)
+
+
+def story(folder: Path, person: int) -> pa.Table:
+    """Every day of ``person`` in the run at ``folder``."""
+    return RunStories(folder).story(person)
+
+
+@dataclass(frozen=True)
+class Wronged:
+    person: int
+    harm: Harm
+
+
+@dataclass(frozen=True)
+class WrongfulListing:
+    total: int  # people wrongly sanctioned in the run
+    kept: int  # of them in wrongful.parquet
+    candidates: int  # kept people matching the filters by what was on record at the end
+    shown: list[Wronged]  # replayed and confirmed
+    replayed: int
+
+
+def sanction_names(plan: Plan) -> list[str]:
+    return [c for i, c in enumerate(plan.consequences) if plan.consequence_kind[i] == SANCTION]
+
+
+def _check_names(plan: Plan, sanction: str | None, cause: str | None) -> None:
+    if sanction is not None and sanction not in sanction_names(plan):
+        raise ConfigError(
+            f"'{sanction}' is not a sanction of this run's scenario",
+            path="--sanction",
+            expected=f"one of: {', '.join(sanction_names(plan))}",
+            fix="pass one of those names, or leave --sanction out",
+        )
+    if cause is not None and cause not in plan.sources:
+        raise ConfigError(
+            f"'{cause}' is not a data source of this run's scenario",
+            path="--cause",
+            expected=f"one of: {', '.join(plan.sources)}",
+            fix="pass one of those names, or leave --cause out",
+        )
+
+
+def _confirmed(harm: Harm, sanction: str | None, carrier: str | None, cause: str | None) -> bool:
+    """The replayed story shows a wrongful sanction of the kind asked for."""
+    if not harm.wrongful_days:
+        return False
+    if cause is not None and not any(c.startswith(f"{cause} ") for c, _ in harm.causes):
+        return False
+    if sanction is None:
+        return True
+    if carrier is not None:
+        return any(name == carrier for name, *_ in harm.wrongly_listed)
+    return any(sanction in names and wrong for names, wrong, _ in harm.tier_sanctions)
+
+
+def wrongly_sanctioned(
+    folder: Path, *, sanction: str | None = None, cause: str | None = None, limit: int = 10
+) -> WrongfulListing:
+    """Up to ``limit`` people wrongly sanctioned in the run (under ``sanction``, with an error
+    of the data source ``cause`` behind it), each replayed to say how long and under what."""
+    run = RunStories(folder)
+    plan = run.plan
+    _check_names(plan, sanction, cause)
+    run._need(WRONGFUL_FILE, "the wrongly sanctioned people cannot be listed (a run made "
+              "before this file existed)")  # fmt: skip
+    index = _read(folder / WRONGFUL_FILE, folder)
+    meta = index.schema.metadata or {}
+    total = int(meta.get(b"wrongly_sanctioned", index.num_rows))
+    carrier = None
+    if sanction is not None:
+        x = int(plan.consequence_list[plan.consequences.index(sanction)])
+        carrier = None if x == NO_LIST else plan.lists[x]
+    people = index["person"].to_numpy()
+    # the likeliest first: by what was on record at the end; the rest in a seeded order, so a
+    # listing samples every region rather than the lowest indices
+    likely = np.ones(len(people), bool)
+    if cause is not None:
+        same = pc.fill_null(pc.equal(index["cause_source"], cause), False)
+        likely &= same.to_numpy(zero_copy_only=False)
+    listed = index["wrongly_listed"]
+    if carrier is not None:
+        on = pc.match_substring_regex(listed, f"(^|, ){re.escape(carrier)}(,|$)")
+        likely &= pc.fill_null(on, False).to_numpy(zero_copy_only=False)
+    elif sanction is not None:  # a tier's sanction: likeliest where no list explains it
+        likely &= pc.is_null(listed).to_numpy(zero_copy_only=False)
+    order = np.random.default_rng(plan.seed).permutation(len(people))
+    order = np.concatenate([order[likely[order]], order[~likely[order]]])
+    shown: list[Wronged] = []
+    replayed = 0
+    for i in order[: max(limit, 1) * REPLAYS_PER_SHOWN]:
+        if len(shown) >= limit:
+            break
+        harm = harm_of(run.story(int(people[i])))
+        replayed += 1
+        if _confirmed(harm, sanction, carrier, cause):
+            shown.append(Wronged(int(people[i]), harm))
+    shown.sort(key=lambda w: w.person)
+    return WrongfulListing(total, len(people), int(likely.sum()), shown, replayed)
+
+
+def listing_row(w: Wronged) -> dict[str, Any]:
+    """One line of ``trace --wrongful``: how long, under what, why, and the appeals."""
+    h = w.harm
+    under = [f"{name} list" for name, *_ in h.wrongly_listed]
+    under += [", ".join(names) for names, wrong, _ in h.tier_sanctions if wrong]
+    appeals = "; ".join(f"day {a.filed}: " + (a.outcome or "pending") for a in h.appeals)
+    return {
+        "person": w.person,
+        "days": h.wrongful_days,
+        "under": "; ".join(under),
+        "cause": ", ".join(c for c, _ in h.causes) or "-",
+        "appeals": appeals or "none",
+    }

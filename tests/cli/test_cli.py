@@ -32,6 +32,7 @@ def test_run_writes_a_complete_verifiable_folder(tmp_path: Path) -> None:
         "scenario.yaml",
         "summary.json",
         "traces.parquet",
+        "wrongful.parquet",
     ]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["people"] == 5000 and manifest["days"] == 20

@@ -41,6 +41,7 @@ def test_report_rebuilds_the_same_page_and_updates_the_manifest(
         "scenario.yaml",
         "summary.json",
         "traces.parquet",
+        "wrongful.parquet",
     ], "a temporary file was left behind"
 
 

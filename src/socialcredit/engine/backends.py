@@ -22,6 +22,7 @@ from typing import NamedTuple, Protocol, runtime_checkable
 import numpy as np
 
 from socialcredit.errors import OutputError
+from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.plan import Plan
 
 Wins = list[tuple[int, np.ndarray, np.ndarray]]  # (list, people, decision day), see appeals.py
@@ -69,6 +70,11 @@ class ShardWorkerHandle(Protocol):
         """Up to about ``limit`` people (global indices) with a flag bit set, lowest first."""
         ...
 
+    def wrongful_people(self, keep: float) -> WrongfulPeople:
+        """The shard's wrongly sanctioned people (global indices), each kept with
+        probability ``keep``."""
+        ...
+
 
 @runtime_checkable
 class ShardBackend(Protocol):
@@ -111,6 +117,10 @@ class ShardBackend(Protocol):
 
     def first_flagged(self, shard: int, bit: int, limit: int) -> list[int]:
         """One shard's ``ShardWorkerHandle.first_flagged``."""
+        ...
+
+    def wrongful_people(self, keep: float) -> list[WrongfulPeople]:
+        """Per shard, its ``ShardWorkerHandle.wrongful_people``."""
         ...
 
     def replace_lost(self) -> list[int]:

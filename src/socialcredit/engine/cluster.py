@@ -31,6 +31,7 @@ from socialcredit.engine.shards import shard_bounds
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.errors import BackendError
 from socialcredit.metrics.layout import MetricLayout, layout_for
+from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.plan import Plan
 from socialcredit.population.synthesis import Population, cell_starts
 
@@ -141,6 +142,9 @@ class ClusterEngine(DayLoop):
             if len(found) >= limit:
                 break
         return found
+
+    def wrongful_people(self, keep: float) -> WrongfulPeople:
+        return WrongfulPeople.merge(self.backend.wrongful_people(keep))
 
     def close(self) -> None:
         self.backend.close()

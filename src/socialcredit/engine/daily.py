@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 
 from socialcredit.engine.standing import fresh_counts_row
+from socialcredit.metrics import wrongful_people
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout
+from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.resources import count_flag, first_flagged
 from socialcredit.state import State
 
@@ -71,6 +73,10 @@ class DayLoop:
     def first_flagged(self, bit: np.uint8, limit: int) -> list[int]:
         """Up to about ``limit`` people with a flag bit set, lowest indices first."""
         return first_flagged(self.state.flags, bit, limit)
+
+    def wrongful_people(self, keep: float) -> WrongfulPeople:
+        """The wrongly sanctioned people, each kept with probability ``keep``."""
+        return wrongful_people.collect(self.plan, self.state, keep)
 
     def close(self) -> None:
         """Release what the engine holds outside this process (nothing, here)."""

@@ -23,6 +23,7 @@ from socialcredit.engine.backends import (
 )
 from socialcredit.engine.shard_worker import ShardWorker
 from socialcredit.errors import WorkerLostError
+from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.plan import Plan
 from socialcredit.resources import check_memory
 
@@ -84,6 +85,9 @@ class InProcessBackend:
 
     def first_flagged(self, shard: int, bit: int, limit: int) -> list[int]:
         return self._worker(shard, None).first_flagged(bit, limit)
+
+    def wrongful_people(self, keep: float) -> list[WrongfulPeople]:
+        return [self._worker(k, None).wrongful_people(keep) for k in range(len(self.workers))]
 
     def replace_lost(self) -> list[int]:
         replaced = [k for k, worker in enumerate(self.workers) if worker is None]

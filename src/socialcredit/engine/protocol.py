@@ -3,8 +3,8 @@
 The reference, fast and sharded engines hold their state in this process (``DayLoop`` answers the
 state questions from it); the cluster driver holds none and asks its shards' workers. So the
 protocol names no state arrays: checkpoints go through ``save_state``/``load_state``, and the
-end of a run asks ``count_flag`` and ``first_flagged``. tests/unit/test_engine_protocol.py holds
-every engine to it.
+end of a run asks ``count_flag``, ``first_flagged`` and ``wrongful_people``.
+tests/unit/test_engine_protocol.py holds every engine to it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.metrics.layout import MetricLayout
+from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.plan import Plan
 
 
@@ -60,6 +61,11 @@ class Engine(Protocol):
 
     def first_flagged(self, bit: np.uint8, limit: int) -> list[int]:
         """Up to about ``limit`` people with a flag bit set, lowest indices first."""
+        ...
+
+    def wrongful_people(self, keep: float) -> WrongfulPeople:
+        """The wrongly sanctioned people, each kept with probability ``keep``
+        (metrics/wrongful_people.py)."""
         ...
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from socialcredit.engine.backends import Bounds, ShardDay, Wins, unwritable
 from socialcredit.engine.shard_worker import ShardWorker
 from socialcredit.errors import BackendError, ResourceError, WorkerLostError
+from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.plan import Plan
 from socialcredit.resources import state_bytes_per_person
 from socialcredit.version import __version__
@@ -202,6 +203,9 @@ class RayBackend:
     def first_flagged(self, shard: int, bit: int, limit: int) -> list[int]:
         ref = self.workers[shard].first_flagged.remote(bit, limit)
         return self._get([ref], None, first=shard)[0]
+
+    def wrongful_people(self, keep: float) -> list[WrongfulPeople]:
+        return self._get([w.wrongful_people.remote(keep) for w in self.workers], None)
 
     def replace_lost(self) -> list[int]:
         replaced = []

@@ -9,6 +9,7 @@ sources recorded them, errors, score and shadow score, tier, lists, sanctions, a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from socialcredit.engine.reference import STAGES, Day, ReferenceEngine
 from socialcredit.errors import ConfigError
 from socialcredit.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
 from socialcredit.population.synthesis import Population, synthesize
+from socialcredit.state import CAUSES_PER_SOURCE
 
 
 def household_of(plan: Plan, person: int) -> tuple[Population, int, int]:
@@ -47,6 +49,9 @@ class TracingEngine(ReferenceEngine):
                  appeal_log: np.ndarray, traced: list[int]) -> None:  # fmt: skip
         super().__init__(plan, window, people=people, queue=ReplayQueue(plan, appeal_log))
         self.traced = {int(np.searchsorted(self.ids, p)): p for p in traced}
+        # (person, decision day) -> won, for the days an appeal of a traced person is decided
+        mine = appeal_log[np.isin(appeal_log[:, 2], traced) & (appeal_log[:, 4] >= 0)]
+        self.decided = {(int(r[2]), int(r[4])): bool(r[5]) for r in mine}
         self.rows: list[dict[str, Any]] = []
         sanction = plan.consequence_kind == SANCTION
         self.sanctions = [c for c in range(len(plan.consequences)) if sanction[c]]
@@ -71,8 +76,8 @@ class TracingEngine(ReferenceEngine):
         hit = np.flatnonzero(d.errors == j)
         if len(hit):
             ch = d.error_channel[hit[0]]
-            kind = ERROR_KINDS[p.error_kind[ch]].replace("_", " ")
-            error = f"{p.sources[p.error_source[ch]]} {kind}: {p.behaviours[p.error_behaviour[ch]]}"
+            error = f"{cause_label(p, p.error_source[ch], p.error_kind[ch])}: "
+            error += p.behaviours[p.error_behaviour[ch]]
         tier, shadow_tier = int(d.tier[j]), int(d.shadow_tier[j])
         lists = [p.lists[x] for x in range(len(p.lists)) if d.listed[x, j]]
         shadow_lists = {p.lists[x] for x in range(len(p.lists)) if d.shadow_listed[x, j]}
@@ -89,6 +94,12 @@ class TracingEngine(ReferenceEngine):
             for c in self.sanctions
             if applies(c, tier, lists) and not applies(c, shadow_tier, shadow_lists)
         ]
+        wrongful_lists = [x for x in lists if x not in shadow_lists]
+        cause = None
+        if wrongful and s.cause[j]:  # the byte the run's wrongful_cause__* columns read
+            source, kind = divmod(int(s.cause[j]) - 1, CAUSES_PER_SOURCE)
+            cause = cause_label(p, source, kind)
+        decided = self.decided.get((person, t))
         return {
             "person": person,
             "day": t,
@@ -103,20 +114,40 @@ class TracingEngine(ReferenceEngine):
             "lists": ", ".join(lists) or None,
             "sanctions": ", ".join(sanctions) or None,
             "wrongful_sanctions": ", ".join(wrongful) or None,
+            "wrongful_lists": ", ".join(wrongful_lists) or None,
+            "wrongful_cause": cause,
             "deterrence": int(s.deterrence[j]),
             "appeal_filed": bool(np.any(d.filed == j)),
+            "appeal_decision": None if decided is None else ("won" if decided else "lost"),
         }
 
 
+def cause_label(plan: Plan, source: int, kind: int) -> str:
+    """How a story names an error's source and kind: "court-records bookkeeping"."""
+    return f"{plan.sources[source]} {ERROR_KINDS[kind].replace('_', ' ')}"
+
+
 def replay(plan: Plan, people: list[int], appeal_log: np.ndarray) -> pa.Table:
-    """Day-by-day histories of ``people`` (one row per person and day)."""
+    """Day-by-day histories of ``people`` (one row per person and day).
+
+    The table's metadata ``sanction_lists`` maps each sanction to the list that carries it
+    (null: a tier carries it), so a story can say what a wrongful listing brought with it."""
     rows: list[dict[str, Any]] = []
     for person in sorted(set(people)):
         window, first, end = household_of(plan, person)
         engine = TracingEngine(plan, window, np.arange(first, end), appeal_log, [person])
         engine.run()
         rows += engine.rows
-    return pa.Table.from_pylist(rows, schema=TRACE_SCHEMA)
+    carried = {
+        plan.consequences[c]: None if x == NO_LIST else plan.lists[x]
+        for c, x in enumerate(plan.consequence_list.tolist())
+        if plan.consequence_kind[c] == SANCTION
+    }
+    schema = TRACE_SCHEMA.with_metadata({SANCTION_LISTS: json.dumps(carried)})
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+SANCTION_LISTS = "sanction_lists"
 
 
 TRACE_SCHEMA = pa.schema(
@@ -134,7 +165,10 @@ TRACE_SCHEMA = pa.schema(
         ("lists", pa.string()),
         ("sanctions", pa.string()),
         ("wrongful_sanctions", pa.string()),
+        ("wrongful_lists", pa.string()),  # lists the person is on but would not be from truth
+        ("wrongful_cause", pa.string()),  # on wrongful days: the last harmful error's "SOURCE KIND"
         ("deterrence", pa.int32()),
         ("appeal_filed", pa.bool_()),
+        ("appeal_decision", pa.string()),  # "won" or "lost" on the day an appeal is decided
     ]
 )

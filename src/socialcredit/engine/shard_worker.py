@@ -15,6 +15,7 @@ import numpy as np
 
 from socialcredit.engine.appeals import apply_wins
 from socialcredit.engine.backends import ShardDay, Wins
+from socialcredit.metrics.wrongful_people import WrongfulPeople, collect
 from socialcredit.output.checkpoint import save_atomically
 from socialcredit.plan import Plan
 from socialcredit.version import __version__
@@ -73,3 +74,6 @@ class ShardWorker:
 
     def first_flagged(self, bit: int, limit: int) -> list[int]:
         return [self.lo + i for i in self.engine.first_flagged(np.uint8(bit), limit)]
+
+    def wrongful_people(self, keep: float) -> WrongfulPeople:
+        return collect(self.plan, self.engine.state, keep, offset=self.lo)
