@@ -125,3 +125,41 @@ def check_calendar(sc: Scenario, label: str) -> None:
                 expected=f"a first entry from {start.isoformat()} or earlier",
                 fix="move the first entry's from: to the run's start, or start the run later",
             )
+
+
+def days_until(sc: Scenario, until: str | date, *, days_given: bool, label: str) -> int:
+    """The days of a run from the scenario's start to ``until``, both days included."""
+    if days_given:
+        raise ConfigError(
+            "both --days and --until are given",
+            path="--until",
+            expected="one of them: --days N counts days, --until DATE names the last day",
+            fix="drop --days or --until",
+        )
+    if isinstance(until, str):
+        try:
+            until = date.fromisoformat(until.strip())
+        except ValueError:
+            raise ConfigError(
+                f"got {until[:40]!r}, not a date",
+                path="--until",
+                expected="a date written YYYY-MM-DD, e.g. 2018-12-31",
+                fix="write the last day to simulate as YYYY-MM-DD",
+            ) from None
+    start = sc.run.start
+    if start is None:
+        raise ConfigError(
+            f"--until {until.isoformat()} needs a start date, and the scenario has none",
+            file=label,
+            path="run.start",
+            expected="run.start: DATE, the calendar date of day 0",
+            fix="add `start: YYYY-MM-DD` under run: in the scenario, or pass --days N instead",
+        )
+    if until < start:
+        raise ConfigError(
+            f"--until {until.isoformat()} is before the run's start {start.isoformat()}",
+            path="--until",
+            expected=f"a last day on or after {start.isoformat()}",
+            fix="pass a later --until, or move run.start",
+        )
+    return (until - start).days + 1
