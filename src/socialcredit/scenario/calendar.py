@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel
 
 from socialcredit.errors import ConfigError
 from socialcredit.scenario.schema import Dated, Scenario, Step
+
+T = TypeVar("T")
 
 
 def is_schedule(value: Any) -> bool:
@@ -35,6 +37,20 @@ def value_on(value: Any, day: date) -> Any:
         if step.from_ <= day:
             current = step
     return current.value
+
+
+PerCell = float | dict[str, float]  # a number per group or region, or one for all
+
+
+@overload
+def now(value: PerCell | list[Step[PerCell]]) -> PerCell: ...
+@overload
+def now(value: T | list[Step[T]]) -> T: ...
+def now(value: Any) -> Any:
+    """A value of a scenario resolved to one day (``on``), which holds no schedule."""
+    if is_schedule(value):
+        raise TypeError("a schedule where a resolved value was expected: resolve with on()")
+    return value
 
 
 def values_of(value: Any) -> list[Any]:
@@ -137,11 +153,12 @@ def days_until(sc: Scenario, until: str | date, *, days_given: bool, label: str)
             fix="drop --days or --until",
         )
     if isinstance(until, str):
+        text = until
         try:
-            until = date.fromisoformat(until.strip())
+            until = date.fromisoformat(text.strip())
         except ValueError:
             raise ConfigError(
-                f"got {until[:40]!r}, not a date",
+                f"got {text[:40]!r}, not a date",
                 path="--until",
                 expected="a date written YYYY-MM-DD, e.g. 2018-12-31",
                 fix="write the last day to simulate as YYYY-MM-DD",

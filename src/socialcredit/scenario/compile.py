@@ -27,7 +27,7 @@ from socialcredit.plan import (
     Plan,
 )
 from socialcredit.rng import MAX_PEOPLE
-from socialcredit.scenario.calendar import epoch_days, in_force, on
+from socialcredit.scenario.calendar import epoch_days, in_force, now, on
 from socialcredit.scenario.limits import MAX_APPEAL_SLOTS
 from socialcredit.scenario.schema import Dated, Scenario
 from socialcredit.scenario.triggers import consequence_triggers, cross_context
@@ -124,7 +124,7 @@ def _compile_epoch(
     cell_people = split_people(n, shares)
 
     # acts
-    base_rate = np.stack([per_group(b.rate) for b in sc.behaviours], axis=1)  # [G, B]
+    base_rate = np.stack([per_group(now(b.rate)) for b in sc.behaviours], axis=1)  # [G, B]
     classes = {"favoured": FAVOURED, "neutral": NEUTRAL}
     behaviour_class = np.array(
         [
@@ -141,7 +141,7 @@ def _compile_epoch(
     class_last = np.where(
         positive.any(axis=2), len(behaviours) - 1 - positive[:, :, ::-1].argmax(axis=2), 0
     )
-    gaming = sc.response.gaming
+    gaming = now(sc.response.gaming)
     peak = np.where(
         behaviour_class >= DISFAVOURED,
         MAX_TRAIT,
@@ -167,21 +167,21 @@ def _compile_epoch(
     for s, src in enumerate(sc.sources):
         if src.coverage_per_camera_per_1000 is not None:
             coverage[s] = np.minimum(1.0, cams * src.coverage_per_camera_per_1000)
-        elif isinstance(src.coverage, dict):
-            coverage[s] = [src.coverage[r] for r in regions]
+        elif isinstance(cover := now(src.coverage), dict):
+            coverage[s] = [cover[r] for r in regions]
         else:
-            if not 0.0 <= src.coverage <= 1.0:
+            if not 0.0 <= cover <= 1.0:
                 raise ConfigError(
-                    f"coverage {src.coverage} is outside 0..1",
+                    f"coverage {cover} is outside 0..1",
                     file=label,
                     path=f"sources[{s}].coverage",
                     expected="a share of acts",
                     fix="give a number between 0 and 1",
                 )
-            coverage[s] = src.coverage
+            coverage[s] = cover
         for name in src.observes:
-            observe_prob[s, behaviours.index(name)] = coverage[s] * src.detection
-        misattribution[s] = per_group(src.errors.misattribution)
+            observe_prob[s, behaviours.index(name)] = coverage[s] * now(src.detection)
+        misattribution[s] = per_group(now(src.errors.misattribution))
         if not live(src):  # out of service: records nothing, errs never, watches no one
             coverage[s] = 0.0
             observe_prob[s] = 0.0
@@ -257,7 +257,7 @@ def _compile_epoch(
         targets_s = [sources.index(rule.recorded_by)] if rule.recorded_by else range(S)
         for s in targets_s:
             if observe_prob[s, b].any() or behaviours[b] in sc.sources[s].observes:
-                rule_points[s, b] = rule.points
+                rule_points[s, b] = now(rule.points)
                 rule_scores[s, b] = True
                 x = lists.index(rule.list) if rule.list else NO_LIST
                 rule_list[s, b] = x if x == NO_LIST or lists_live[x] else NO_LIST
@@ -266,7 +266,7 @@ def _compile_epoch(
     rec = sc.regime.recovery
     # Days are stored in 15 bits of a uint16 (list ends, record expiry; the fast engine uses the
     # top bit as a same-day mark): the latest one must fit.
-    longest = max([x.duration_days for x in sc.regime.lists] + [rec.expire_after_days or 0])
+    longest = max([now(x.duration_days) for x in sc.regime.lists] + [rec.expire_after_days or 0])
     if t_days + longest >= LAST_DAY:
         raise ConfigError(
             f"{t_days} days plus the longest listing or expiry ({longest} days) reach day "
@@ -349,13 +349,11 @@ def _compile_epoch(
         expire_days=rec.expire_after_days or 0,
         slots=rec.slots,
         tier_min=tier_min,
-        list_duration=np.array([x.duration_days for x in regime_lists], dtype=np.int32),
-        list_comply=np.array([x.comply_per_day for x in regime_lists], dtype=np.float64),
+        list_duration=np.array([now(x.duration_days) for x in regime_lists], dtype=np.int32),
+        list_comply=np.array([now(x.comply_per_day) for x in regime_lists], dtype=np.float64),
         list_threshold=np.array(
             [
-                NO_THRESHOLD
-                if x.enter_at_or_below is None or not live(x)
-                else x.enter_at_or_below
+                NO_THRESHOLD if x.enter_at_or_below is None or not live(x) else x.enter_at_or_below
                 for x in regime_lists
             ],
             dtype=np.int32,
@@ -370,10 +368,10 @@ def _compile_epoch(
         consequence_triggers=triggers,
         consequence_on=np.array([live(c) for c in sc.consequences], dtype=bool),
         cross_context=cross_context(whole, triggers),
-        deter_own_step=round(255 * resp.deterrence_own),
-        deter_household_step=round(255 * resp.deterrence_household),
+        deter_own_step=round(255 * now(resp.deterrence_own)),
+        deter_household_step=round(255 * now(resp.deterrence_household)),
         deter_decay=min(255, max(0, math.floor(256 * decay))),
-        chilling=resp.chilling,
+        chilling=now(resp.chilling),
         chill_exposure=chill_exposure,
         gaming=gaming,
         awareness_days=resp.awareness_days,

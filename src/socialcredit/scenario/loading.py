@@ -17,10 +17,10 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from socialcredit.errors import ConfigError
+from socialcredit.scenario.calendar import check_calendar
 from socialcredit.scenario.files import check_extend_name, read_scenario_text, real_path
 from socialcredit.scenario.limits import MAX_EXTEND_CHAIN
 from socialcredit.scenario.references import check_references
-from socialcredit.scenario.calendar import check_calendar
 from socialcredit.scenario.schema import SCHEDULE_TAGS, Scenario
 from socialcredit.scenario.shown import brief, brief_text
 from socialcredit.scenario.text import check_text

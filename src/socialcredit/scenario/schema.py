@@ -147,8 +147,7 @@ class Strict(BaseModel):
                     "problem": "got a list (a schedule?), but this number cannot change during "
                     "a run",
                     "expected": "one number",
-                    "fix": "give one number; the README lists the parameters that may be "
-                    "schedules",
+                    "fix": "give one number; the README lists the parameters that may be schedules",
                 },
             )
         return value
@@ -222,7 +221,6 @@ def _in_date_order(steps: list[Step[Any]]) -> list[Step[Any]]:
 
 def _shape(value: Any) -> str:
     return "a schedule" if isinstance(value, list) else "a value"
-
 
 
 # The types of schedulable parameters, written out so that type checkers read them.
@@ -359,9 +357,7 @@ class DataSource(Dated):
         ge=0.0,
         description="if set, coverage in a region = min(1, this x its cameras_per_1000)",
     )
-    detection: DatedProbability = Field(
-        1.0, description="probability an act in view is recorded"
-    )
+    detection: DatedProbability = Field(1.0, description="probability an act in view is recorded")
     errors: ErrorRates = ErrorRates()
     source: Source = None
 
