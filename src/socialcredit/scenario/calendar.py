@@ -14,14 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any, TypeVar, overload
+from typing import Any, overload
 
 from pydantic import BaseModel
 
 from socialcredit.errors import ConfigError
-from socialcredit.scenario.schema import Dated, Scenario, Step
-
-T = TypeVar("T")
+from socialcredit.scenario.schema import (
+    Dated,
+    DaysStep,
+    PerGroupStep,
+    PerRegionStep,
+    PointsStep,
+    ProbabilityStep,
+    Scenario,
+    Step,
+)
 
 
 def is_schedule(value: Any) -> bool:
@@ -43,9 +50,11 @@ PerCell = float | dict[str, float]  # a number per group or region, or one for a
 
 
 @overload
-def now(value: PerCell | list[Step[PerCell]]) -> PerCell: ...
+def now(value: int | list[PointsStep] | list[DaysStep]) -> int: ...
 @overload
-def now(value: T | list[Step[T]]) -> T: ...
+def now(value: float | list[ProbabilityStep]) -> float: ...
+@overload
+def now(value: PerCell | list[PerGroupStep] | list[PerRegionStep]) -> PerCell: ...
 def now(value: Any) -> Any:
     """A value of a scenario resolved to one day (``on``), which holds no schedule."""
     if is_schedule(value):

@@ -223,33 +223,54 @@ def _shape(value: Any) -> str:
     return "a schedule" if isinstance(value, list) else "a value"
 
 
+# Named steps, so the JSON Schema names them plainly (ProbabilityStep, not Step_Annotated_...)
+class ProbabilityStep(Step[Probability]):
+    pass
+
+
+class PerGroupStep(Step[PerGroup]):
+    pass
+
+
+class PerRegionStep(Step[PerRegion]):
+    pass
+
+
+class PointsStep(Step[Annotated[int, Field(ge=-5000, le=5000)]]):
+    pass
+
+
+class DaysStep(Step[Annotated[int, Field(ge=1, le=20000)]]):
+    pass
+
+
 # The types of schedulable parameters, written out so that type checkers read them.
 SCHEDULE_TAGS = ("a value", "a schedule")  # the union's tags in pydantic's error locations
 Points = Annotated[int, Field(ge=-5000, le=5000)]
 Days = Annotated[int, Field(ge=1, le=20000)]
 DatedProbability = Annotated[
     Annotated[Probability, Tag("a value")]
-    | Annotated[list[Step[Probability]], AfterValidator(_in_date_order), Tag("a schedule")],
+    | Annotated[list[ProbabilityStep], AfterValidator(_in_date_order), Tag("a schedule")],
     Discriminator(_shape),
 ]
 DatedPerGroup = Annotated[
     Annotated[PerGroup, Tag("a value")]
-    | Annotated[list[Step[PerGroup]], AfterValidator(_in_date_order), Tag("a schedule")],
+    | Annotated[list[PerGroupStep], AfterValidator(_in_date_order), Tag("a schedule")],
     Discriminator(_shape),
 ]
 DatedPerRegion = Annotated[
     Annotated[PerRegion, Tag("a value")]
-    | Annotated[list[Step[PerRegion]], AfterValidator(_in_date_order), Tag("a schedule")],
+    | Annotated[list[PerRegionStep], AfterValidator(_in_date_order), Tag("a schedule")],
     Discriminator(_shape),
 ]
 DatedPoints = Annotated[
     Annotated[Points, Tag("a value")]
-    | Annotated[list[Step[Points]], AfterValidator(_in_date_order), Tag("a schedule")],
+    | Annotated[list[PointsStep], AfterValidator(_in_date_order), Tag("a schedule")],
     Discriminator(_shape),
 ]
 DatedDays = Annotated[
     Annotated[Days, Tag("a value")]
-    | Annotated[list[Step[Days]], AfterValidator(_in_date_order), Tag("a schedule")],
+    | Annotated[list[DaysStep], AfterValidator(_in_date_order), Tag("a schedule")],
     Discriminator(_shape),
 ]
 
