@@ -101,8 +101,8 @@ def dated_parts(model: Any, path: str = "") -> Iterator[tuple[str, Any]]:
             yield sub, value
         elif isinstance(value, BaseModel):
             yield from dated_parts(value, sub)
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            for i, item in enumerate(value):  # items of a list are all models, or none
                 yield from dated_parts(item, f"{sub}[{i}]")
 
 
