@@ -54,3 +54,34 @@ def stressed(name: str, rate_floor: float = 0.004) -> dict[str, Any]:
     raw = scaled(name, rate_scale=2.0, rate_floor=rate_floor, error_scale=30.0)
     raw["appeals"] = raw.get("appeals", {}) | BUSY_APPEALS
     return raw
+
+
+# A dated variant: from day 30 (2013-10-31) jaywalking is half again as common, the train ban exists
+# only from day 40 (2013-11-10), the online platform records nothing after day 59 (until
+# 2013-11-29), and late payments cost more points from day 50 (2013-11-20).
+DATED_START = "2013-10-01"
+DATED_CHANGES = {"jaywalking rate": 30, "train-ban from": 40, "late-payment points": 50,
+                 "online-platform until": 59}  # fmt: skip
+
+
+def dated(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` (the China preset, or a stressed copy) with the dated parameters above."""
+    raw = copy.deepcopy(raw)
+    raw["run"] = raw.get("run", {}) | {"start": DATED_START}
+    for b in raw["behaviours"]:
+        if b["name"] == "jaywalking":
+            b["rate"] = [
+                {"from": "2013-01-01", "value": b["rate"], "source": "assumption: test"},
+                {"from": "2013-10-31", "value": _scale(b["rate"], 1.5)},
+            ]
+    for c in raw["consequences"]:
+        if c["name"] == "train-ban":
+            c["from"] = "2013-11-10"
+    for s in raw["sources"]:
+        if s["name"] == "online-platform":
+            s["until"] = "2013-11-29"
+    for r in raw["regime"]["rules"]:
+        if r["behaviour"] == "late-payment":
+            r["points"] = [{"from": "2013-10-01", "value": r["points"]},
+                           {"from": "2013-11-20", "value": 3 * r["points"]}]  # fmt: skip
+    return raw

@@ -116,6 +116,13 @@ def run(
     days: Annotated[
         str | None, typer.Option(help="Days to simulate (default: the scenario's).")
     ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            help="Last day to simulate, YYYY-MM-DD (instead of --days; the scenario needs "
+            "run.start)."
+        ),
+    ] = None,
     seed: Annotated[str | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     out: Annotated[
         Path | None, typer.Option(help="Run folder to create (default: runs/NAME-TIMESTAMP).")
@@ -160,6 +167,12 @@ def run(
 
     n = _count(people, "--people", 1, 2**40 - 1)
     t = _count(days, "--days", 1, 32_000)
+    if until is not None:
+        from socialcredit.scenario.calendar import days_until
+        from socialcredit.scenario.loading import load_scenario
+
+        sc, _ = load_scenario(scenario)
+        t = days_until(sc, until, days_given=t is not None, label=scenario)
     s = _count(seed, "--seed", 0, 2**63 - 1)
     k = _count(shards, "--shards", 1, 4096)
     every = _count(checkpoint_every, "--checkpoint-every", 0, 32_000) or 0

@@ -8,7 +8,9 @@ from a person's index and need no bytes of state.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -91,6 +93,7 @@ class Plan:
     consequence_tiers: np.ndarray  # [C, T] bool
     consequence_list: np.ndarray  # [C] int8 list index or NO_LIST
     consequence_magnitude: np.ndarray  # [C] float64
+    consequence_on: np.ndarray  # [C] bool: in force in this epoch (from:/until:)
     # [C, B] bool: behaviours whose records can put a person under the consequence
     # (scenario/triggers.py); cross-context, the Art. 5 screen and the report read this
     consequence_triggers: np.ndarray
@@ -110,6 +113,28 @@ class Plan:
     appeal_delay: int
     appeal_file: np.ndarray  # [2] float64: index 1 wrongful, 0 rightful
     appeal_success: np.ndarray  # [2] float64
+
+    # calendar (scenario/calendar.py): a run with dated parameters is split into epochs; each
+    # has a Plan of its own with the same names, index sets and error channels, whose tables
+    # hold the parameters of that stretch of days. This plan is the first epoch's.
+    start: date | None = None  # calendar date of day 0
+    epoch_days: tuple[int, ...] = (0,)  # first day of each epoch, ascending
+    epochs: tuple[Plan, ...] = ()  # one plan per epoch; empty: one epoch, this plan
+
+    def on_day(self, day: int) -> Plan:
+        """The plan of the epoch ``day`` falls in (this plan where nothing is dated)."""
+        return self.epochs[self.epoch_of(day)] if self.epochs else self
+
+    def epoch_of(self, day: int) -> int:
+        """Index of the epoch ``day`` falls in (0 where nothing is dated)."""
+        return bisect_right(self.epoch_days, day) - 1
+
+    def new_epoch(self, day: int) -> bool:
+        """Whether the tables change on ``day`` (a new epoch begins after day 0)."""
+        return day > 0 and day in self.epoch_days
+
+    def date_of(self, day: int) -> date | None:
+        return None if self.start is None else date.fromordinal(self.start.toordinal() + day)
 
     @property
     def cells(self) -> int:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from socialcredit.plan import Plan
 from socialcredit.population.synthesis import Population, synthesize
 from socialcredit.report import write_report
 from socialcredit.resources import check_memory
+from socialcredit.scenario.calendar import days_until
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
 from socialcredit.scenario.resolve import resolved_scenario_text
@@ -268,6 +269,7 @@ def run(
     days: float | None = None,
     seed: float | None = None,
     out: str | Path | None = None,
+    until: str | date | None = None,
     engine: str = "fast",
     shards: int | None = None,
     cluster: str | ShardBackend | None = None,
@@ -281,6 +283,7 @@ def run(
     """Run a preset or scenario file; write the run folder unless ``write`` is false.
 
     ``people``, ``days`` and ``seed`` override the scenario's; ``people=1e6`` is accepted.
+    ``until`` (a date, or YYYY-MM-DD) sets the days instead, for a scenario with ``run.start``.
     ``shards`` splits the population by region; ``cluster`` (``"local"``, ``"auto"`` or
     ``"ray://HOST:PORT"``) runs the shards in Ray actors, or in any other ``ShardBackend``
     passed here (``InProcessBackend`` for tests). While it runs, the folder is staged
@@ -297,6 +300,8 @@ def run(
             fix="pass a whole number of days, or 0",
         )
     sc, _ = load_scenario(scenario)
+    if until is not None:
+        days = days_until(sc, until, days_given=days is not None, label=str(scenario))
     folder = Path(out) if out is not None else default_out(sc.name)
     if write:
         check_destination(folder)

@@ -100,5 +100,7 @@ def record(engine: Any, t: int, tallies: dict[str, np.ndarray], filed: np.ndarra
     """The day's metric columns from the merged tallies and the people who filed appeals."""
     start = time.perf_counter()
     tallies["filed"] = np.bincount(engine.pop.cell_of(filed), minlength=engine.plan.cells)
-    record_day(engine.plan, engine.layout, Tally(**tallies), engine.counts[t], engine.stats[t])
+    record_day(
+        engine.plan.on_day(t), engine.layout, Tally(**tallies), engine.counts[t], engine.stats[t]
+    )
     engine.timings["measurement"] += time.perf_counter() - start

@@ -75,9 +75,9 @@ class FastEngine(DayLoop):
         self.cell_start = population.cell_start - self.offset  # cell bounds in local indices
         self.timings = {"kernel": 0.0, "appeals": 0.0, "measurement": 0.0}
 
-        tables = SanctionTables.of(plan)
-        self.rules = Rules.of(plan, tables.tier_sanctioned, tables.wrong_tier,
-                              tables.list_sanctioned)  # fmt: skip
+        # The rules of each epoch (dated parameters: scenario/calendar.py), same shapes and
+        # types, so the kernels compile once and read today's.
+        self.epoch_rules = [self._rules_of(e) for e in (plan.epochs or (plan,))]
         self.kernel_layout = Layout(self.chunks, self.cell_start, len(plan.groups))
         self.counts, self.stats = metric_arrays(plan, self.layout)
         self.shapes = Tally.shapes(plan)
@@ -86,6 +86,11 @@ class FastEngine(DayLoop):
         # count, which the kernel cannot see; with no delay every day is counted in full.
         self.standing: dict[str, np.ndarray] | None = None
         self.keeps_standing = plan.appeal_delay > 0 or plan.appeal_capacity_micro == 0
+
+    @staticmethod
+    def _rules_of(plan: Plan) -> Rules:
+        tables = SanctionTables.of(plan)
+        return Rules.of(plan, tables.tier_sanctioned, tables.wrong_tier, tables.list_sanctioned)
 
     def step(self, t: int) -> None:
         close_day(self, t, *self.kernel_day(t))
@@ -113,9 +118,12 @@ class FastEngine(DayLoop):
             **{k: np.zeros((lanes, *self.shapes[k]), np.int64) for k in KERNEL_TALLIES},
             entered_count=np.zeros((len(self.chunks) - 1, len(p.lists)), np.int64),
         )
-        full = self.standing is None or not self.keeps_standing
-        today = Today(t, full, self.key, p.awareness(t), p.drift_on(t), lanes)
-        run_day(today, self.kernel_layout, self.rules, People.of(self.pop, self.state), tallies)
+        # A new epoch changes what standing means (tiers that sanction, lists in force), so
+        # yesterday's standing tallies cannot be carried over: count everybody afresh.
+        full = self.standing is None or not self.keeps_standing or p.new_epoch(t)
+        rules = self.epoch_rules[p.epoch_of(t)]
+        today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes)
+        run_day(today, self.kernel_layout, rules, People.of(self.pop, self.state), tallies)
         self.timings["kernel"] += time.perf_counter() - start
 
         start = time.perf_counter()

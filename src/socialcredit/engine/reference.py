@@ -121,16 +121,28 @@ class ReferenceEngine(DayLoop):
         self.state = State.initial(plan, flags)
         self.timings = dict.fromkeys(STAGES, 0.0)
 
-        tables = SanctionTables.of(plan)
-        self.tier_sanctioned = tables.tier_sanctioned
-        self.wrong_tier = tables.wrong_tier
-        self.list_sanctioned = tables.list_sanctioned
+        self.tables = plan  # today's epoch's plan (Plan.on_day): the stages read its tables
+        self._sanction_tables()
         self.queue = queue if queue is not None else AppealQueue(plan)
         self.counts, self.stats = metric_arrays(plan, self.layout)
 
     # --- driver ---
 
+    def begin_day(self, t: int) -> None:
+        """Take up the tables of day ``t``'s epoch (dated parameters: scenario/calendar.py)."""
+        tables = self.plan.on_day(t)
+        if tables is not self.tables:
+            self.tables = tables
+            self._sanction_tables()
+
+    def _sanction_tables(self) -> None:
+        tables = SanctionTables.of(self.tables)
+        self.tier_sanctioned = tables.tier_sanctioned
+        self.wrong_tier = tables.wrong_tier
+        self.list_sanctioned = tables.list_sanctioned
+
     def step(self, t: int) -> None:
+        self.begin_day(t)
         d = Day()
         for stage in STAGES:
             start = time.perf_counter()
@@ -146,7 +158,7 @@ class ReferenceEngine(DayLoop):
     def _multipliers(self, t: int) -> list[np.ndarray]:
         """Per class (neutral, favoured, disfavoured, legitimate-disfavoured), each person's
         multiplier of the base rates: propensity, deterrence, chilling and gaming."""
-        p, s = self.plan, self.state
+        p, s = self.tables, self.state
         aware = p.awareness(t)
         disfavoured = self.trait * (1.0 - s.deterrence / 255.0)
         chill = 1.0 - p.chilling * p.chill_exposure[self.region] * aware
@@ -154,7 +166,7 @@ class ReferenceEngine(DayLoop):
         return [ones, ones * (1.0 + p.gaming * aware), disfavoured, disfavoured * chill]
 
     def acts(self, t: int, d: Day) -> None:
-        p = self.plan
+        p = self.tables
         mult = self._multipliers(t)
         total = np.zeros(self.n)
         for c in range(CLASSES):
@@ -190,7 +202,7 @@ class ReferenceEngine(DayLoop):
     # --- 2. observation ---
 
     def observation(self, t: int, d: Day) -> None:
-        p = self.plan
+        p = self.tables
         who, acts = d.actors, d.acts
         group, region = self.group[who], self.region[who]
         d.act_points = np.zeros(len(who), dtype=np.int32)
@@ -214,7 +226,7 @@ class ReferenceEngine(DayLoop):
     def errors(self, t: int, d: Day) -> None:
         """One error draw per person: channel j owns the slot [j/J, (j + 1)/J) of it and
         records an error in the first rate_j of the slot (Plan.error_scaled)."""
-        p = self.plan
+        p = self.tables
         if not p.error_scaled.any():
             return
         J = p.error_scaled.shape[1]
@@ -227,7 +239,7 @@ class ReferenceEngine(DayLoop):
     # --- 4. scoring ---
 
     def scoring(self, t: int, d: Day) -> None:
-        p, s = self.plan, self.state
+        p, s = self.tables, self.state
         src = p.error_source[d.error_channel]
         beh = p.error_behaviour[d.error_channel]
         kind = p.error_kind[d.error_channel]
@@ -274,7 +286,7 @@ class ReferenceEngine(DayLoop):
         slot_until: np.ndarray,
         slot_points: np.ndarray,
     ) -> None:
-        p = self.plan
+        p = self.tables
         who = np.flatnonzero(delta)
         old = score[who].astype(np.int32)
         new = np.clip(old + delta[who], p.score_min, p.score_max)
@@ -301,7 +313,7 @@ class ReferenceEngine(DayLoop):
         has_free = free.any(axis=0)
         slot = np.where(has_free, free.argmax(axis=0), until.argmax(axis=0))
         slot_points[slot, who] = np.where(has_free, 0, slot_points[slot, who]) + change
-        slot_until[slot, who] = t + self.plan.expire_days
+        slot_until[slot, who] = t + self.tables.expire_days
 
     def _enter_below(
         self,
@@ -312,7 +324,7 @@ class ReferenceEngine(DayLoop):
         slot_until: np.ndarray,
         slot_points: np.ndarray,
     ) -> None:
-        p = self.plan
+        p = self.tables
         who = np.flatnonzero((score <= p.list_threshold[x]) & (until <= t))
         until[who] = t + int(p.list_duration[x])
         if p.list_reset[x]:
@@ -324,7 +336,7 @@ class ReferenceEngine(DayLoop):
     # --- 5. recovery ---
 
     def recovery(self, t: int, d: Day) -> None:
-        p, s = self.plan, self.state
+        p, s = self.tables, self.state
         drift = p.drift_on(t)
         if drift:
             for score in (s.score, s.shadow):
@@ -364,7 +376,7 @@ class ReferenceEngine(DayLoop):
 
     def _tier(self, score: np.ndarray) -> np.ndarray:
         tier = np.zeros(score.shape, dtype=np.uint8)
-        for threshold in self.plan.tier_min[:-1]:
+        for threshold in self.tables.tier_min[:-1]:
             tier += score < threshold
         return tier
 
@@ -373,7 +385,7 @@ class ReferenceEngine(DayLoop):
     def consequences(self, t: int, d: Day) -> None:
         sanctioned = self.tier_sanctioned[d.tier]
         wrongful = self.wrong_tier[d.tier, d.shadow_tier]
-        for x in range(len(self.plan.lists)):
+        for x in range(len(self.tables.lists)):
             if self.list_sanctioned[x]:
                 sanctioned |= d.listed[x]
                 wrongful |= d.listed[x] & ~d.shadow_listed[x]
@@ -382,7 +394,7 @@ class ReferenceEngine(DayLoop):
     # --- 8. response ---
 
     def response(self, t: int, d: Day) -> None:
-        p, s = self.plan, self.state
+        p, s = self.tables, self.state
         starts = d.sanctioned & ((s.flags & SANCTIONED_YESTERDAY) == 0)
         d.starts = starts
         bump = starts.astype(np.int32) * p.deter_own_step
@@ -415,7 +427,7 @@ class ReferenceEngine(DayLoop):
     # --- 10. measurement ---
 
     def measurement(self, t: int, d: Day) -> None:
-        p, s = self.plan, self.state
+        p, s = self.tables, self.state
         cells = p.cells
 
         def per_cell(who: np.ndarray) -> np.ndarray:

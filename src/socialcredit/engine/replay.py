@@ -57,6 +57,7 @@ class TracingEngine(ReferenceEngine):
         self.sanctions = [c for c in range(len(plan.consequences)) if sanction[c]]
 
     def step(self, t: int) -> None:
+        self.begin_day(t)
         before = {j: int(self.state.score[j]) for j in self.traced}
         d = Day()
         for stage in STAGES:
@@ -83,6 +84,8 @@ class TracingEngine(ReferenceEngine):
         shadow_lists = {p.lists[x] for x in range(len(p.lists)) if d.shadow_listed[x, j]}
 
         def applies(c: int, tier_index: int, listed: set[str] | list[str]) -> bool:
+            if not self.tables.consequence_on[c]:  # not in force today (from:/until:)
+                return False
             x = int(p.consequence_list[c])
             if x != NO_LIST:
                 return p.lists[x] in listed

@@ -18,7 +18,7 @@ class SanctionTables:
 
     @staticmethod
     def of(plan: Plan) -> SanctionTables:
-        sanction = plan.consequence_kind == SANCTION
+        sanction = (plan.consequence_kind == SANCTION) & plan.consequence_on
         tier_c = plan.consequence_tiers & sanction[:, None]  # [C, T]
         lists = [(sanction & (plan.consequence_list == x)).any() for x in range(len(plan.lists))]
         return SanctionTables(

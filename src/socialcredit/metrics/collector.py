@@ -71,7 +71,9 @@ def record_day(
         out[:, L.span("listed_wrongful", plan.lists)] = tally.listed_wrongful
     for c, name in enumerate(plan.consequences):
         x = int(plan.consequence_list[c])
-        if x != NO_LIST:
+        if not plan.consequence_on[c]:  # not in force in this epoch (from:/until:)
+            active = wrongful = np.zeros(plan.cells, np.int64)
+        elif x != NO_LIST:
             active, wrongful = tally.listed[:, x], tally.listed_wrongful[:, x]
         else:
             on = plan.consequence_tiers[c]

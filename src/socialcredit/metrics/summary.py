@@ -138,10 +138,14 @@ def summarize(
     score_mean = float((last_people[lived_cells] * cell_people[lived_cells]).sum() / plan.people)
     tiers_last = total[-1, layout.span("tier", plan.tiers)]
 
+    dated = {}
+    if plan.start is not None:  # the calendar of the run: its first and last day
+        dated = {"start": str(plan.date_of(0)), "end": str(plan.date_of(days - 1))}
     return {
         "scenario": plan.name,
         "people": plan.people,
         "days": days,
+        **dated,
         "seed": plan.seed,
         "person_days": int(person_days),
         "people_ever_sanctioned": ever_sanctioned,

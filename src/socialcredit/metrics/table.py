@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pyarrow as pa
 
@@ -17,6 +19,12 @@ def metrics_table(
     cell = np.tile(np.arange(cells), days)
     columns: dict[str, pa.Array] = {
         "day": pa.array(np.repeat(np.arange(days, dtype=np.int32), cells)),
+    }
+    if plan.start is not None:  # a calendar date per day: date32 counts days from 1970-01-01
+        epoch = (plan.start - date(1970, 1, 1)).days
+        since_1970 = np.arange(epoch, epoch + days, dtype=np.int32)
+        columns["date"] = pa.array(np.repeat(since_1970, cells), type=pa.date32())
+    columns |= {
         "region": pa.DictionaryArray.from_arrays(
             pa.array(cell // G, type=pa.int16()), pa.array(plan.regions)
         ),

@@ -75,6 +75,12 @@ def layout(title: str, *, height: int = 360, **extra: Any) -> dict[str, Any]:
     return base
 
 
+def time_axis(days: np.ndarray) -> str:
+    """The title of a time axis: calendar dates (ISO text, which plotly shows as dates) or
+    day numbers."""
+    return "date" if days.dtype.kind == "U" else "day"
+
+
 def gradient(n: int) -> list[str]:
     """Green (best tier) to red (worst), one colour per tier."""
     stops = np.array([[26, 152, 80], [254, 224, 139], [215, 48, 39]], dtype=float)
@@ -140,7 +146,7 @@ def score_over_time(days: np.ndarray, stats: dict[str, np.ndarray]) -> Figure:
         "layout": layout(
             "Score over time (all people)",
             hovermode="x unified",
-            xaxis={"title": {"text": "day"}},
+            xaxis={"title": {"text": time_axis(days)}},
             yaxis={"title": {"text": "score"}, "rangemode": "normal"},
         ),
     }
@@ -169,7 +175,7 @@ def tiers_over_time(days: np.ndarray, tiers: Sequence[str], shares: np.ndarray) 
         "layout": layout(
             title,
             hovermode="x unified",
-            xaxis={"title": {"text": "day"}},
+            xaxis={"title": {"text": time_axis(days)}},
             yaxis={"title": {"text": "% of people"}, "range": [low, 100]},
         ),
     }
@@ -312,7 +318,7 @@ def chilling(
             "gridcolor": "#eee",
             "matches": "x" if i else None,
             "showticklabels": i == n - 1,
-            "title": {"text": "day" if i == n - 1 else ""},
+            "title": {"text": time_axis(days) if i == n - 1 else ""},
         }
         data.append(
             {
@@ -394,7 +400,7 @@ def appeals_over_time(
         "layout": layout(
             "Appeals, cumulative (pending: filed but not yet decided)",
             hovermode="x unified",
-            xaxis={"title": {"text": "day"}},
+            xaxis={"title": {"text": time_axis(days)}},
             yaxis={"title": {"text": "appeals"}},
         ),
     }

@@ -39,6 +39,14 @@ class RunData:
     def days(self) -> int:
         return int(self.summary["days"])
 
+    def timeline(self) -> np.ndarray:
+        """The x values of the charts over time: calendar dates (ISO text) where the run has a
+        start date, else day numbers."""
+        if "start" not in self.summary:
+            return np.arange(self.days)
+        first = np.datetime64(self.summary["start"], "D")
+        return np.datetime_as_string(first + np.arange(self.days), unit="D")
+
     def column(self, name: str) -> np.ndarray:
         return self.metrics.column(name).to_numpy().astype(np.float64, copy=False)
 

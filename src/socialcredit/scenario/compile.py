@@ -6,6 +6,8 @@ All interpretation of names happens here, once; engines see only arrays.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -25,8 +27,9 @@ from socialcredit.plan import (
     Plan,
 )
 from socialcredit.rng import MAX_PEOPLE
+from socialcredit.scenario.calendar import epoch_days, in_force, now, on
 from socialcredit.scenario.limits import MAX_APPEAL_SLOTS
-from socialcredit.scenario.schema import Scenario
+from socialcredit.scenario.schema import Dated, Scenario
 from socialcredit.scenario.triggers import consequence_triggers, cross_context
 from socialcredit.state import LAST_DAY
 
@@ -68,6 +71,38 @@ def compile_plan(
             expected=f"1 .. {LAST_DAY - 1}",
             fix="simulate fewer days",
         )
+    start = sc.run.start
+    if start is None:
+        return _compile_epoch(sc, sc, None, n, t_days, seed_value, label)
+    # One plan per epoch, each from the scenario as it stands on the epoch's first day.
+    firsts = epoch_days(sc, t_days)
+    plans = []
+    for first in firsts:
+        day = start + timedelta(days=first)
+        plans.append(_compile_epoch(on(sc, day), sc, day, n, t_days, seed_value, label))
+    for plan in plans[1:]:  # the engines' structure must not change with the date
+        for name in ("error_kind", "error_source", "error_behaviour"):
+            assert np.array_equal(getattr(plan, name), getattr(plans[0], name)), name
+    return replace(
+        plans[0], epoch_days=tuple(firsts), epochs=tuple(plans) if len(plans) > 1 else ()
+    )
+
+
+def _compile_epoch(
+    sc: Scenario,
+    whole: Scenario,
+    day: date | None,
+    n: int,
+    t_days: int,
+    seed_value: int,
+    label: str,
+) -> Plan:
+    """The tables of ``sc`` (schedules resolved) on ``day``: items not in force on the day
+    are zeroed, not removed, so that every epoch has the same structure. ``whole`` is the
+    scenario with its schedules, for what describes the whole run (triggers)."""
+
+    def live(item: Dated) -> bool:
+        return day is None or in_force(item, day)
 
     groups = [g.name for g in sc.population.groups]
     regions = [r.name for r in sc.population.regions]
@@ -89,7 +124,7 @@ def compile_plan(
     cell_people = split_people(n, shares)
 
     # acts
-    base_rate = np.stack([per_group(b.rate) for b in sc.behaviours], axis=1)  # [G, B]
+    base_rate = np.stack([per_group(now(b.rate)) for b in sc.behaviours], axis=1)  # [G, B]
     classes = {"favoured": FAVOURED, "neutral": NEUTRAL}
     behaviour_class = np.array(
         [
@@ -106,7 +141,7 @@ def compile_plan(
     class_last = np.where(
         positive.any(axis=2), len(behaviours) - 1 - positive[:, :, ::-1].argmax(axis=2), 0
     )
-    gaming = sc.response.gaming
+    gaming = now(sc.response.gaming)
     peak = np.where(
         behaviour_class >= DISFAVOURED,
         MAX_TRAIT,
@@ -132,21 +167,25 @@ def compile_plan(
     for s, src in enumerate(sc.sources):
         if src.coverage_per_camera_per_1000 is not None:
             coverage[s] = np.minimum(1.0, cams * src.coverage_per_camera_per_1000)
-        elif isinstance(src.coverage, dict):
-            coverage[s] = [src.coverage[r] for r in regions]
+        elif isinstance(cover := now(src.coverage), dict):
+            coverage[s] = [cover[r] for r in regions]
         else:
-            if not 0.0 <= src.coverage <= 1.0:
+            if not 0.0 <= cover <= 1.0:
                 raise ConfigError(
-                    f"coverage {src.coverage} is outside 0..1",
+                    f"coverage {cover} is outside 0..1",
                     file=label,
                     path=f"sources[{s}].coverage",
                     expected="a share of acts",
                     fix="give a number between 0 and 1",
                 )
-            coverage[s] = src.coverage
+            coverage[s] = cover
         for name in src.observes:
-            observe_prob[s, behaviours.index(name)] = coverage[s] * src.detection
-        misattribution[s] = per_group(src.errors.misattribution)
+            observe_prob[s, behaviours.index(name)] = coverage[s] * now(src.detection)
+        misattribution[s] = per_group(now(src.errors.misattribution))
+        if not live(src):  # out of service: records nothing, errs never, watches no one
+            coverage[s] = 0.0
+            observe_prob[s] = 0.0
+            misattribution[s] = 0.0
 
     # errors: channels (kind, source, behaviour) with per-cell rates. Every channel the
     # scenario's structure allows is kept, also at a zero rate: each channel owns a fixed slot of
@@ -157,7 +196,7 @@ def compile_plan(
         watched = [behaviours.index(x) for x in src.observes]
         targets = [b for b in watched if behaviour_class[b] >= DISFAVOURED]
         for k, kind in enumerate(ERROR_KINDS):
-            rate_g = per_group(getattr(src.errors, kind))
+            rate_g = per_group(getattr(src.errors, kind)) * live(src)
             if kind == "misattribution":
                 # A detected act booked on a look-alike or namesake in the same group and region
                 # (sensor_params.md: false matches land within the demographic group).
@@ -210,20 +249,24 @@ def compile_plan(
     rule_points = np.zeros((S, B), dtype=np.int32)
     rule_scores = np.zeros((S, B), dtype=bool)
     rule_list = np.full((S, B), NO_LIST, dtype=np.int8)
+    lists_live = [live(x) for x in sc.regime.lists]
     for rule in sc.regime.rules:
+        if not live(rule):
+            continue
         b = behaviours.index(rule.behaviour)
         targets_s = [sources.index(rule.recorded_by)] if rule.recorded_by else range(S)
         for s in targets_s:
             if observe_prob[s, b].any() or behaviours[b] in sc.sources[s].observes:
-                rule_points[s, b] = rule.points
+                rule_points[s, b] = now(rule.points)
                 rule_scores[s, b] = True
-                rule_list[s, b] = lists.index(rule.list) if rule.list else NO_LIST
+                x = lists.index(rule.list) if rule.list else NO_LIST
+                rule_list[s, b] = x if x == NO_LIST or lists_live[x] else NO_LIST
 
     score = sc.regime.score
     rec = sc.regime.recovery
     # Days are stored in 15 bits of a uint16 (list ends, record expiry; the fast engine uses the
     # top bit as a same-day mark): the latest one must fit.
-    longest = max([x.duration_days for x in sc.regime.lists] + [rec.expire_after_days or 0])
+    longest = max([now(x.duration_days) for x in sc.regime.lists] + [rec.expire_after_days or 0])
     if t_days + longest >= LAST_DAY:
         raise ConfigError(
             f"{t_days} days plus the longest listing or expiry ({longest} days) reach day "
@@ -246,7 +289,7 @@ def compile_plan(
         else:
             for name in cons.tiers or []:
                 consequence_tiers[c, tiers.index(name)] = True
-    triggers = consequence_triggers(sc, tier_min)
+    triggers = consequence_triggers(whole, tier_min)
 
     resp = sc.response
     camera_coverage = [coverage[s] for s, src in enumerate(sc.sources) if src.kind == "camera"]
@@ -306,11 +349,11 @@ def compile_plan(
         expire_days=rec.expire_after_days or 0,
         slots=rec.slots,
         tier_min=tier_min,
-        list_duration=np.array([x.duration_days for x in regime_lists], dtype=np.int32),
-        list_comply=np.array([x.comply_per_day for x in regime_lists], dtype=np.float64),
+        list_duration=np.array([now(x.duration_days) for x in regime_lists], dtype=np.int32),
+        list_comply=np.array([now(x.comply_per_day) for x in regime_lists], dtype=np.float64),
         list_threshold=np.array(
             [
-                NO_THRESHOLD if x.enter_at_or_below is None else x.enter_at_or_below
+                NO_THRESHOLD if x.enter_at_or_below is None or not live(x) else x.enter_at_or_below
                 for x in regime_lists
             ],
             dtype=np.int32,
@@ -323,11 +366,12 @@ def compile_plan(
         consequence_list=consequence_list,
         consequence_magnitude=np.array([c.magnitude for c in sc.consequences]),
         consequence_triggers=triggers,
-        cross_context=cross_context(sc, triggers),
-        deter_own_step=round(255 * resp.deterrence_own),
-        deter_household_step=round(255 * resp.deterrence_household),
+        consequence_on=np.array([live(c) for c in sc.consequences], dtype=bool),
+        cross_context=cross_context(whole, triggers),
+        deter_own_step=round(255 * now(resp.deterrence_own)),
+        deter_household_step=round(255 * now(resp.deterrence_household)),
         deter_decay=min(255, max(0, math.floor(256 * decay))),
-        chilling=resp.chilling,
+        chilling=now(resp.chilling),
         chill_exposure=chill_exposure,
         gaming=gaming,
         awareness_days=resp.awareness_days,
@@ -335,4 +379,5 @@ def compile_plan(
         appeal_delay=ap.delay_days,
         appeal_file=np.array([ap.file_probability_rightful, ap.file_probability_wrongful]),
         appeal_success=np.array([ap.success_rightful, ap.success_wrongful]),
+        start=sc.run.start,
     )

@@ -17,10 +17,11 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from socialcredit.errors import ConfigError
+from socialcredit.scenario.calendar import check_calendar
 from socialcredit.scenario.files import check_extend_name, read_scenario_text, real_path
 from socialcredit.scenario.limits import MAX_EXTEND_CHAIN
 from socialcredit.scenario.references import check_references
-from socialcredit.scenario.schema import Scenario
+from socialcredit.scenario.schema import SCHEDULE_TAGS, Scenario
 from socialcredit.scenario.shown import brief, brief_text
 from socialcredit.scenario.text import check_text
 from socialcredit.scenario.yaml_safe import parse_scenario_yaml
@@ -50,6 +51,7 @@ def validate(raw: dict[str, Any], label: str) -> Scenario:
     except ValidationError as exc:
         raise _config_error_from(exc, label) from None
     check_references(scenario, label)
+    check_calendar(scenario, label)
     return scenario
 
 
@@ -215,10 +217,28 @@ def key_path(loc: tuple[Any, ...]) -> str:
 def _config_error_from(exc: ValidationError, label: str) -> ConfigError:
     errors = exc.errors(include_url=False)
     first = errors[0]
-    loc = tuple(first["loc"])
+    # a schedulable number is a union tagged 'value' or 'schedule': not keys of the file
+    loc = tuple(p for p in first["loc"] if p not in SCHEDULE_TAGS and p != "function-after")
     path = key_path(loc)
     kind = first["type"]
     more = f" ({len(errors) - 1} more problem(s) after this one)" if len(errors) > 1 else ""
+    if kind == "schedule":  # schema.py says what is wrong, what was expected and the fix
+        ctx = first.get("ctx", {})
+        return ConfigError(
+            f"{ctx['problem']}{more}",
+            file=label,
+            path=path,
+            expected=ctx["expected"],
+            fix=ctx["fix"],
+        )
+    if kind.startswith("date_"):
+        return ConfigError(
+            f"got {brief(first.get('input'))}, not a date{more}",
+            file=label,
+            path=path,
+            expected="a date written YYYY-MM-DD, e.g. 2013-10-01",
+            fix=f"write {path} as YYYY-MM-DD",
+        )
     if kind == "missing":
         parent, field = key_path(loc[:-1]) or "the top level", loc[-1]
         return ConfigError(

@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Iterable
 
 from socialcredit.errors import ConfigError
+from socialcredit.scenario.calendar import is_schedule, values_of
 from socialcredit.scenario.schema import Scenario
 
 SHARE_TOLERANCE = 1e-6
@@ -65,7 +66,12 @@ def check_references(sc: Scenario, label: str) -> None:
                 "scale the shares so they add up to 1",
             )
 
-    def per_group(value: float | dict[str, float], path: str) -> None:
+    def per_group(dated: object, path: str) -> None:
+        for k, value in enumerate(values_of(dated)):
+            where = f"{path}[{k}].value" if is_schedule(dated) else path
+            one_per_group(value, where)
+
+    def one_per_group(value: float | dict[str, float], path: str) -> None:
         if isinstance(value, dict):
             for key in value:
                 known(key, groups, f"{path}.{key}", "group")
@@ -84,13 +90,16 @@ def check_references(sc: Scenario, label: str) -> None:
     for i, s in enumerate(sc.sources):
         for j, name in enumerate(s.observes):
             known(name, behaviours, f"sources[{i}].observes[{j}]", "behaviour")
-        if isinstance(s.coverage, dict):
-            for key in s.coverage:
-                known(key, regions, f"sources[{i}].coverage.{key}", "region")
-            missing = [r for r in regions if r not in s.coverage]
+        for k, coverage in enumerate(values_of(s.coverage)):
+            where = f"sources[{i}].coverage" + (f"[{k}].value" if is_schedule(s.coverage) else "")
+            if not isinstance(coverage, dict):
+                continue
+            for key in coverage:
+                known(key, regions, f"{where}.{key}", "region")
+            missing = [r for r in regions if r not in coverage]
             if missing:
                 fail(
-                    f"sources[{i}].coverage",
+                    where,
                     f"no coverage for region(s) {', '.join(missing)}",
                     "a coverage for every region",
                     "add the regions or give one number",
@@ -121,7 +130,7 @@ def check_references(sc: Scenario, label: str) -> None:
                 )
         if rule.list is not None:
             known(rule.list, lists, f"regime.rules[{i}].list", "list")
-        if rule.points == 0 and rule.list is None:
+        if not any(values_of(rule.points)) and rule.list is None:
             fail(
                 f"regime.rules[{i}]",
                 "the rule neither changes points nor lists anyone",

@@ -18,10 +18,13 @@ from socialcredit.scenario.schema import Scenario
 
 def resolved_scenario(scenario: Scenario, plan: Plan) -> dict[str, Any]:
     """The scenario as the run used it: merged, with its size and seed, without ``extend``."""
-    resolved = scenario.model_dump(mode="json", exclude_none=True)
+    # by alias: a schedule entry's and a dated item's `from:` is `from_` in Python
+    resolved = scenario.model_dump(mode="json", exclude_none=True, by_alias=True)
     resolved.pop("extend", None)  # already merged in: merging it again would change the run
     resolved["population"]["people"] = plan.people
     resolved["run"] = {"days": plan.days, "seed": plan.seed}
+    if plan.start is not None:
+        resolved["run"]["start"] = plan.start.isoformat()
     return resolved
 
 

@@ -10,17 +10,23 @@ exact key path.
 """
 
 import math
-from typing import Annotated, Any, Literal, get_args
+from datetime import date
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PlainValidator,
+    Tag,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from socialcredit.scenario.limits import (
     MAX_APPEALS_PER_100K_PER_DAY,
@@ -126,11 +132,24 @@ class Strict(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_boolean_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
-        """pydantic reads true as 1 for a number; in a scenario that is a slip, not a number."""
-        if isinstance(value, bool) and info.field_name is not None:
-            annotation = cls.model_fields[info.field_name].annotation
-            if _wants_number(annotation):
-                raise ValueError(f"got {str(value).lower()}, a boolean; expected a number")
+        """pydantic reads true as 1 for a number; in a scenario that is a slip, not a number.
+        And a schedule where the number cannot change during a run says so."""
+        if info.field_name is None:
+            return value
+        annotation = cls.model_fields[info.field_name].annotation
+        if isinstance(value, bool) and _wants_number(annotation):
+            raise ValueError(f"got {str(value).lower()}, a boolean; expected a number")
+        if isinstance(value, list) and _wants_number(annotation) and not _takes_list(annotation):
+            raise PydanticCustomError(
+                "schedule",
+                "{problem}",
+                {
+                    "problem": "got a list (a schedule?), but this number cannot change during "
+                    "a run",
+                    "expected": "one number",
+                    "fix": "give one number; the README lists the parameters that may be schedules",
+                },
+            )
         return value
 
 
@@ -142,6 +161,135 @@ def _wants_number(annotation: Any) -> bool:
         return True
     args = get_args(annotation)
     return bool(args) and bool not in args and any(_wants_number(a) for a in args)
+
+
+def _takes_list(annotation: Any) -> bool:
+    """Whether a field's type accepts a list (a schedule, or a list of names)."""
+    if get_origin(annotation) is list:
+        return True
+    return any(_takes_list(a) for a in get_args(annotation))
+
+
+# --- dates and schedules -----------------------------------------------------------------------
+# A schedulable number is either the number itself or a step function of dates, in the manner
+# of OpenFisca's dated parameters: ``[{from: 2013-10-01, value: 4.0e-6}, {from: 2016-01-20,
+# value: 6.0e-6}]``; each value holds from its date until the next entry's. A value takes the
+# same form as the plain field (one number, or a mapping per group or region: the whole mapping
+# per entry). scenario/calendar.py resolves schedules to the epochs of a run.
+
+V = TypeVar("V")
+
+
+class Step(Strict, Generic[V]):
+    """One entry of a schedule: the value from this date on, until the next entry's date."""
+
+    from_: date = Field(alias="from", description="first day on which the value holds")
+    value: V
+    source: Source = None
+
+
+def _schedule_problem(problem: str, expected: str, fix: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "schedule", "{problem}", {"problem": problem, "expected": expected, "fix": fix}
+    )
+
+
+def _in_date_order(steps: list[Step[Any]]) -> list[Step[Any]]:
+    if not steps:
+        raise _schedule_problem(
+            "got an empty schedule",
+            "at least one entry {from: DATE, value: NUMBER}",
+            "give one entry, or a plain number",
+        )
+    for k in range(1, len(steps)):
+        before, here = steps[k - 1].from_, steps[k].from_
+        if here == before:
+            raise _schedule_problem(
+                f"entries [{k - 1}] and [{k}] both start on {here.isoformat()}",
+                "each date once: a schedule is a step function",
+                "merge the two entries or move one of them",
+            )
+        if here < before:
+            raise _schedule_problem(
+                f"entry [{k}] from {here.isoformat()} comes after entry [{k - 1}] from "
+                f"{before.isoformat()}, so the entries overlap out of order",
+                "entries in rising date order",
+                "sort the entries by their from: date",
+            )
+    return steps
+
+
+def _shape(value: Any) -> str:
+    return "a schedule" if isinstance(value, list) else "a value"
+
+
+# Named steps, so the JSON Schema names them plainly (ProbabilityStep, not Step_Annotated_...)
+class ProbabilityStep(Step[Probability]):
+    pass
+
+
+class PerGroupStep(Step[PerGroup]):
+    pass
+
+
+class PerRegionStep(Step[PerRegion]):
+    pass
+
+
+class PointsStep(Step[Annotated[int, Field(ge=-5000, le=5000)]]):
+    pass
+
+
+class DaysStep(Step[Annotated[int, Field(ge=1, le=20000)]]):
+    pass
+
+
+# The types of schedulable parameters, written out so that type checkers read them.
+SCHEDULE_TAGS = ("a value", "a schedule")  # the union's tags in pydantic's error locations
+Points = Annotated[int, Field(ge=-5000, le=5000)]
+Days = Annotated[int, Field(ge=1, le=20000)]
+DatedProbability = Annotated[
+    Annotated[Probability, Tag("a value")]
+    | Annotated[list[ProbabilityStep], AfterValidator(_in_date_order), Tag("a schedule")],
+    Discriminator(_shape),
+]
+DatedPerGroup = Annotated[
+    Annotated[PerGroup, Tag("a value")]
+    | Annotated[list[PerGroupStep], AfterValidator(_in_date_order), Tag("a schedule")],
+    Discriminator(_shape),
+]
+DatedPerRegion = Annotated[
+    Annotated[PerRegion, Tag("a value")]
+    | Annotated[list[PerRegionStep], AfterValidator(_in_date_order), Tag("a schedule")],
+    Discriminator(_shape),
+]
+DatedPoints = Annotated[
+    Annotated[Points, Tag("a value")]
+    | Annotated[list[PointsStep], AfterValidator(_in_date_order), Tag("a schedule")],
+    Discriminator(_shape),
+]
+DatedDays = Annotated[
+    Annotated[Days, Tag("a value")]
+    | Annotated[list[DaysStep], AfterValidator(_in_date_order), Tag("a schedule")],
+    Discriminator(_shape),
+]
+
+
+class Dated(Strict):
+    """An item that may be in force only between two dates (both days included)."""
+
+    from_: date | None = Field(None, alias="from", description="first day in force")
+    until: date | None = Field(None, description="last day in force")
+
+    @model_validator(mode="after")
+    def _until_not_before_from(self) -> "Dated":
+        if self.from_ is not None and self.until is not None and self.until < self.from_:
+            raise _schedule_problem(
+                f"until {self.until.isoformat()} is before from {self.from_.isoformat()}",
+                "until: on or after from: (both days are included)",
+                "swap the dates or correct one of them",
+            )
+        return self
 
 
 # --- population -------------------------------------------------------------------------------
@@ -189,7 +337,9 @@ class Population(Strict):
 class Behaviour(Strict):
     name: Name
     domain: Domain
-    rate: PerGroup = Field(description="probability per person-day, for all groups or per group")
+    rate: DatedPerGroup = Field(
+        description="probability per person-day, for all groups or per group (may be a schedule)"
+    )
     stance: Literal["favoured", "disfavoured", "neutral"] = Field(
         description="whether the regime rewards, punishes or ignores the act"
     )
@@ -203,24 +353,24 @@ class Behaviour(Strict):
 
 
 class ErrorRates(Strict):
-    false_match: PerGroup = Field(
+    false_match: DatedPerGroup = Field(
         0.0,
         description="per person-day at full coverage: an act attributed to an innocent person",
     )
-    misattribution: PerGroup = Field(
+    misattribution: DatedPerGroup = Field(
         0.0, description="share of detected acts booked on someone else instead of the actor"
     )
-    bookkeeping: PerGroup = Field(
+    bookkeeping: DatedPerGroup = Field(
         0.0, description="per person-day: a record of an act that did not happen"
     )
     source: Source = None
 
 
-class DataSource(Strict):
+class DataSource(Dated):
     name: Name
     kind: Literal["camera", "records", "informant", "platform"] = "records"
     observes: list[Name] = Field(min_length=1, description="behaviours this source records")
-    coverage: PerRegion = Field(
+    coverage: DatedPerRegion = Field(
         1.0, description="share of acts in view: one number, or one per region name"
     )
     coverage_per_camera_per_1000: float | None = Field(
@@ -228,7 +378,7 @@ class DataSource(Strict):
         ge=0.0,
         description="if set, coverage in a region = min(1, this x its cameras_per_1000)",
     )
-    detection: Probability = Field(1.0, description="probability an act in view is recorded")
+    detection: DatedProbability = Field(1.0, description="probability an act in view is recorded")
     errors: ErrorRates = ErrorRates()
     source: Source = None
 
@@ -243,10 +393,10 @@ class Score(Strict):
     source: Source = None
 
 
-class Rule(Strict):
+class Rule(Dated):
     behaviour: Name
     recorded_by: Name | None = Field(None, description="data source; omit for any source")
-    points: int = Field(0, ge=-5000, le=5000, description="score change per record")
+    points: DatedPoints = Field(0, description="score change per record, -5000..5000")
     list: Name | None = Field(None, description="list the record puts the person on")
     source: Source = None
 
@@ -274,10 +424,10 @@ class Tier(Strict):
     source: Source = None
 
 
-class ListSpec(Strict):
+class ListSpec(Dated):
     name: Name
-    duration_days: int = Field(ge=1, le=20000)
-    comply_per_day: Probability = Field(
+    duration_days: DatedDays = Field(description="days a listing lasts, 1..20000")
+    comply_per_day: DatedProbability = Field(
         0.0, description="daily probability that a rightly listed person complies and is released"
     )
     enter_at_or_below: int | None = Field(
@@ -306,7 +456,7 @@ class Regime(Strict):
     source: Source = None
 
 
-class Consequence(Strict):
+class Consequence(Dated):
     name: Name
     kind: Literal["perk", "sanction"]
     domain: Domain
@@ -319,19 +469,19 @@ class Consequence(Strict):
 
 
 class Response(Strict):
-    deterrence_own: Probability = Field(
+    deterrence_own: DatedProbability = Field(
         0.0, description="reduction of disfavoured acts right after one's own sanction starts"
     )
-    deterrence_household: Probability = Field(
+    deterrence_household: DatedProbability = Field(
         0.0, description="reduction after a household member's sanction starts"
     )
     deterrence_half_life_days: float = Field(
         180.0, gt=0.0, le=36500.0, description="how fast deterrence fades (default: assumption)"
     )
-    chilling: Probability = Field(
+    chilling: DatedProbability = Field(
         0.0, description="reduction of legitimate disfavoured acts at full camera coverage"
     )
-    gaming: float = Field(0.0, ge=0.0, le=1.0, description="uplift of favoured acts")
+    gaming: DatedProbability = Field(0.0, description="uplift of favoured acts, 0..1")
     awareness_days: float = Field(
         90.0,
         gt=0.0,
@@ -362,6 +512,11 @@ class RunSettings(Strict):
     # that a run folder's scenario.yaml of any run the CLI accepts validates again
     days: int = Field(365, ge=1, le=LAST_DAY - 1)
     seed: int = Field(1, ge=0, le=2**63 - 1)
+    start: date | None = Field(
+        None,
+        description="calendar date of day 0; needed for schedules and from:/until: dates "
+        "(then --until DATE can set the days)",
+    )
 
 
 class Scenario(Strict):

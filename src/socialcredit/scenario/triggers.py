@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from socialcredit.scenario.calendar import values_of
 from socialcredit.scenario.schema import Scenario
 
 
@@ -31,8 +32,9 @@ def consequence_triggers(sc: Scenario, tier_min: np.ndarray) -> np.ndarray:
     raising = np.zeros(len(behaviours), dtype=bool)
     for rule in sc.regime.rules:
         b = behaviours.index(rule.behaviour)
-        lowering[b] |= rule.points < 0
-        raising[b] |= rule.points > 0
+        # over the whole run: a rule that lowers the score at some date can trigger
+        lowering[b] |= any(v < 0 for v in values_of(rule.points))
+        raising[b] |= any(v > 0 for v in values_of(rule.points))
     by_score = {x.name: x.enter_at_or_below is not None for x in sc.regime.lists}
     at_start = start_tier(tier_min, sc.regime.score.start)
 

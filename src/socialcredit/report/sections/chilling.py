@@ -62,5 +62,5 @@ def build(data: RunData, page: Page) -> Chilling:
         change=chill.get("change"),
         day0_acts=day0,
         uncertainty=100 / day0**0.5 if 0 < day0 < FEW_ACTS else None,
-        chart=page.chart(charts.chilling(np.arange(data.days), panels)),
+        chart=page.chart(charts.chilling(data.timeline(), panels)),
     )

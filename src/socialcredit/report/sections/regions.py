@@ -95,7 +95,7 @@ def appeals(data: RunData, page: Page) -> Appeals:
     if a["filed"]:
         chart = page.chart(
             charts.appeals_over_time(
-                np.arange(data.days),
+                data.timeline(),
                 data.per_day("appeals_filed"),
                 data.per_day("appeals_decided"),
                 data.per_day("appeals_won"),

@@ -33,7 +33,7 @@ class Scores:
 
 
 def build(data: RunData, page: Page) -> Scores:
-    days = np.arange(data.days)
+    days = data.timeline()
     stats = {name: data.weighted_per_day(name) for name in SCORE_STATS}
     score = data.scenario["regime"]["score"]
     tiers = [t["name"] for t in data.scenario["regime"]["tiers"]]
