@@ -43,8 +43,10 @@ from socialcredit.report import write_report
 from socialcredit.resources import check_memory
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
+from socialcredit.scenario.overrides import Given, overrides_from
 from socialcredit.scenario.resolve import resolved_scenario_text
 from socialcredit.scenario.schema import Scenario
+from socialcredit.scenario.variant import load_variant
 from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL
 from socialcredit.version import __version__
 
@@ -273,6 +275,7 @@ def run(
     write: bool = True,
     checkpoint_every: int = DEFAULT_CHECKPOINT_DAYS,
     trace: int = DEFAULT_TRACES,
+    overrides: Given = None,
     on_start: Callable[[Plan, int], None] | None = None,
     on_day: Callable[[int], None] | None = None,
     argv: list[str] | None = None,
@@ -284,7 +287,9 @@ def run(
     ``"ray://HOST:PORT"``) runs the shards in Ray actors, or in any other ``ShardBackend``
     passed here (``InProcessBackend`` for tests). While it runs, the folder is staged
     under a hidden name with a checkpoint every ``checkpoint_every`` days (0: none), so an
-    interrupted run can be resumed.
+    interrupted run can be resumed. ``overrides`` sets values of the scenario without a patch
+    file, as ``--set`` does: ``{"regime.lists[dishonest-debtors].duration_days": 365}``
+    (``scenario/overrides.py``); the run's scenario.yaml records what they changed.
     """
     began = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -295,7 +300,7 @@ def run(
             expected="0 (no checkpoints) or a number of days",
             fix="pass a whole number of days, or 0",
         )
-    sc, _ = load_scenario(scenario)
+    sc = load_variant(scenario, overrides_from(overrides)).scenario
     folder = Path(out) if out is not None else default_out(sc.name)
     if write:
         check_destination(folder)
