@@ -472,9 +472,11 @@ def presets(
                 expected=f"one of: {', '.join(preset_names())}",
                 fix="run `socialcredit presets` for the list",
             )
-        # soft_wrap: rich would otherwise wrap long lines at the terminal's width, and the
-        # YAML, piped into a file as the README suggests, would no longer parse
-        out_console.print(preset_text(show), markup=False, highlight=False, soft_wrap=True)
+        # The file as it is, past rich: a console wraps at the terminal's width (80 columns
+        # when piped) and reads ':name:' as an emoji, and the YAML, piped into a file as the
+        # README suggests, would no longer parse.
+        text = preset_text(show)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     table = Table(show_header=True, box=None)
     table.add_column("preset", style="bold")
