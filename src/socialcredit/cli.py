@@ -479,7 +479,7 @@ def presets(
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     table = Table(show_header=True, box=None)
-    table.add_column("preset", style="bold")
+    table.add_column("preset", style="bold", no_wrap=True)  # a name to type: never broken
     table.add_column("what it models")
     for name in preset_names():
         sc, _ = load_scenario(name)
