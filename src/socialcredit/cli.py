@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -85,6 +86,20 @@ def interrupted_hint(out: Path | None) -> str:
         f"interrupted: no finished run folder was written and no checkpoint had been saved, "
         f"so nothing was kept. Fix: run it again (--out {shlex.quote(str(out))})."
     )
+
+
+# Repeatable; parsed and applied by scenario/overrides.py, so every command that loads a
+# scenario reads --set the same way.
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Set one value of the scenario (repeatable), e.g. --set "
+        "regime.lists[dishonest-debtors].duration_days=365; VALUE is YAML (a number, a word, "
+        "[a, b], {key: value}). The run's scenario.yaml and report mark what it changed.",
+    ),
+]
 
 
 def _count(value: str | None, option: str, low: int, high: int) -> int | None:
@@ -161,23 +176,27 @@ def run(
             "stop (nothing is written).",
         ),
     ] = False,
+    set_values: SetOption = None,
 ) -> None:
     """Run a scenario and write its run folder (scenario, manifest, metrics, summary, report)."""
     from socialcredit.runner import run as run_scenario
+    from socialcredit.scenario.overrides import parse_set
+
+    overrides = [parse_set(text) for text in set_values or []]
 
     n = _count(people, "--people", 1, 2**40 - 1)
     t = _count(days, "--days", 1, 32_000)
     if until is not None:
         from socialcredit.scenario.calendar import days_until
-        from socialcredit.scenario.loading import load_scenario
+        from socialcredit.scenario.variant import load_variant
 
-        sc, _ = load_scenario(scenario)
+        sc = load_variant(scenario, overrides).scenario
         t = days_until(sc, until, days_given=t is not None, label=scenario)
     s = _count(seed, "--seed", 0, 2**63 - 1)
     k = _count(shards, "--shards", 1, 4096)
     every = _count(checkpoint_every, "--checkpoint-every", 0, 32_000) or 0
     stories = _count(trace, "--trace", 0, 10_000) or 0
-    folder = _preflight(scenario, n, t, s, out, engine, cluster, every, quiet, dry_run)
+    folder = _preflight(scenario, n, t, s, out, engine, cluster, every, quiet, dry_run, overrides)
     if dry_run:
         out_console.print(
             f"Dry run: the checks passed and nothing was written; without --dry-run the run "
@@ -198,6 +217,7 @@ def run(
                 cluster=cluster,
                 checkpoint_every=every,
                 trace=stories,
+                overrides=overrides,
                 on_start=on_start,
                 on_day=on_day,
                 argv=sys.argv,
@@ -210,7 +230,7 @@ def run(
 
 def _preflight(scenario: str, people: int | None, days: int | None, seed: int | None,
                out: Path | None, engine: str, cluster: str | None, every: int, quiet: bool,
-               dry_run: bool) -> Path:  # fmt: skip
+               dry_run: bool, overrides: list[Any]) -> Path:  # fmt: skip
     """Before any work: compile the plan, check --out, print the estimate (to stdout for
     --dry-run, stderr otherwise, nothing with --quiet), and refuse a run that cannot fit in
     memory or whose checkpoints cannot fit on the disk. Returns the run folder."""
@@ -219,7 +239,7 @@ def _preflight(scenario: str, people: int | None, days: int | None, seed: int | 
     from socialcredit.resources import check_memory
     from socialcredit.runner import ENGINES, default_out
     from socialcredit.scenario.compile import compile_plan
-    from socialcredit.scenario.loading import load_scenario
+    from socialcredit.scenario.variant import load_variant
 
     if engine not in ENGINES:  # as the runner says it, but before the estimate needs a rate
         raise ConfigError(
@@ -228,7 +248,7 @@ def _preflight(scenario: str, people: int | None, days: int | None, seed: int | 
             expected=f"one of: {', '.join(ENGINES)}",
             fix="use --engine fast (compiled) or --engine reference (plain NumPy)",
         )
-    sc, _ = load_scenario(scenario)
+    sc = load_variant(scenario, overrides).scenario
     plan = compile_plan(sc, people=people, days=days, seed=seed, label=scenario)
     folder = out if out is not None else default_out(sc.name)
     probe = check_out(folder)
@@ -435,7 +455,7 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
         show_header=False,
         title_justify="left",
     )
-    head.add_column(style="bold")
+    head.add_column(style="bold", no_wrap=True)  # labels whole; a long value wraps instead
     head.add_column(justify="right")
     head.add_row("people ever sanctioned", f"{summary['people_ever_sanctioned']:,}")
     head.add_row(
@@ -462,29 +482,12 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
     )
     out_console.print(head)
 
-    table = Table(title="sanctions in force on the last day", title_justify="left")
-    for name in ("sanction", "domain", "in force", "wrongful", "wrong %", "DI max"):
-        table.add_column(
-            name, justify="left" if name in ("sanction", "domain") else "right", overflow="fold"
-        )
-    for name, s in summary["sanctions"].items():
-        ratios = [r for r in s["disparate_impact"].values() if r is not None]
-        di = f"{max(ratios):.2f}" if ratios else "-"
-        if s["disparate_impact_flagged"]:
-            di += " !"
-        table.add_row(
-            escape(name),
-            escape(s["domain"]) + ("*" if s["cross_context"] else ""),
-            f"{s['in_force_last_day']:,}",
-            f"{s['wrongful_last_day']:,}",
-            pct(s["wrongful_share"]),
-            di,
-        )
-    out_console.print(table)
+    out_console.print(sanctions_table(summary))
     out_console.print(
-        "* cross-context: the domain differs from that of every record that can "
-        "trigger it.  DI: disparate impact, group rate / least-affected group's "
-        "rate; ! = outside 0.8-1.25"
+        "Sanctions carried by one list or set of tiers share a row: they fall on the same "
+        "people.  % wrongly: of those under it on the last day.  * cross-context: the domain "
+        "differs from that of every record that can trigger it.  DI: disparate impact, group "
+        "rate / least-affected group's rate; ! = outside 0.8-1.25"
     )
     causes = summary["wrongful_causes"][:3]
     if causes:
@@ -496,6 +499,42 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
         )
     if folder is not None:
         out_console.print(f"Run folder: [bold]{escape(str(folder))}[/bold]", soft_wrap=True)
+
+
+def sanctions_table(summary: dict[str, Any]) -> Table:
+    """The last day's sanctions, one row per carrier (metrics/sanction_rows.py, as the report).
+    Names wrap between names, never inside one, whatever the terminal's width."""
+    from socialcredit.metrics.sanction_rows import sanction_rows
+
+    rows = sanction_rows(summary["sanctions"])
+    # No outer edge and one space between columns: six columns then fit 80 characters, the
+    # name columns as wide as their longest name (+1 for the comma after it), so that rich,
+    # which wraps at spaces, wraps between names and never inside one.
+    table = Table(
+        title="sanctions in force on the last day",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    longest = max((len(n) + 1 for r in rows for n in r.names), default=8)
+    widest = max((len(d) + 1 for r in rows for d in r.domains), default=6)
+    table.add_column("sanctions", width=longest, overflow="fold")
+    table.add_column("domain", width=widest, overflow="fold")
+    for name in ("in force", "wrongly", "% wrongly", "DI max"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for r in rows:
+        di = "-" if r.disparate_impact_max is None else f"{r.disparate_impact_max:.2f}"
+        table.add_row(
+            escape(r.label),
+            escape(", ".join(r.domains)) + ("*" if r.cross_context else ""),
+            f"{r.in_force_last_day:,}",
+            f"{r.wrongful_last_day:,}",
+            pct(r.last_day_wrongful_share),
+            di + (" !" if r.flagged else ""),
+        )
+    return table
 
 
 @app.command()
@@ -514,12 +553,14 @@ def presets(
                 expected=f"one of: {', '.join(preset_names())}",
                 fix="run `socialcredit presets` for the list",
             )
-        # soft_wrap: rich would otherwise wrap long lines at the terminal's width, and the
-        # YAML, piped into a file as the README suggests, would no longer parse
-        out_console.print(preset_text(show), markup=False, highlight=False, soft_wrap=True)
+        # The file as it is, past rich: a console wraps at the terminal's width (80 columns
+        # when piped) and reads ':name:' as an emoji, and the YAML, piped into a file as the
+        # README suggests, would no longer parse.
+        text = preset_text(show)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     table = Table(show_header=True, box=None)
-    table.add_column("preset", style="bold")
+    table.add_column("preset", style="bold", no_wrap=True)  # a name to type: never broken
     table.add_column("what it models")
     for name in preset_names():
         sc, _ = load_scenario(name)
@@ -576,12 +617,16 @@ def write_schema(out: Path, text: str, *, force: bool) -> None:
 
 @app.command()
 @friendly_errors
-def validate(scenario: Annotated[str, typer.Argument(help="A preset name or YAML file.")]) -> None:
+def validate(
+    scenario: Annotated[str, typer.Argument(help="A preset name or YAML file.")],
+    set_values: SetOption = None,
+) -> None:
     """Check a scenario file and compile it, without running it."""
     from socialcredit.scenario.compile import compile_plan
-    from socialcredit.scenario.loading import load_scenario
+    from socialcredit.scenario.overrides import parse_set
+    from socialcredit.scenario.variant import load_variant
 
-    sc, _ = load_scenario(scenario)
+    sc = load_variant(scenario, [parse_set(text) for text in set_values or []]).scenario
     plan = compile_plan(sc, label=scenario)
     out_console.print(
         f"{scenario}: valid ({len(plan.behaviours)} behaviours, "

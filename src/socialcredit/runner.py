@@ -45,8 +45,10 @@ from socialcredit.resources import check_memory
 from socialcredit.scenario.calendar import days_until
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
+from socialcredit.scenario.overrides import Given, overrides_from
 from socialcredit.scenario.resolve import resolved_scenario_text
 from socialcredit.scenario.schema import Scenario
+from socialcredit.scenario.variant import load_variant
 from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL
 from socialcredit.stories import traced_people
 from socialcredit.version import __version__
@@ -276,6 +278,7 @@ def run(
     write: bool = True,
     checkpoint_every: int = DEFAULT_CHECKPOINT_DAYS,
     trace: int = DEFAULT_TRACES,
+    overrides: Given = None,
     on_start: Callable[[Plan, int], None] | None = None,
     on_day: Callable[[int], None] | None = None,
     argv: list[str] | None = None,
@@ -288,7 +291,9 @@ def run(
     ``"ray://HOST:PORT"``) runs the shards in Ray actors, or in any other ``ShardBackend``
     passed here (``InProcessBackend`` for tests). While it runs, the folder is staged
     under a hidden name with a checkpoint every ``checkpoint_every`` days (0: none), so an
-    interrupted run can be resumed.
+    interrupted run can be resumed. ``overrides`` sets values of the scenario without a patch
+    file, as ``--set`` does: ``{"regime.lists[dishonest-debtors].duration_days": 365}``
+    (``scenario/overrides.py``); the run's scenario.yaml records what they changed.
     """
     began = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -299,7 +304,7 @@ def run(
             expected="0 (no checkpoints) or a number of days",
             fix="pass a whole number of days, or 0",
         )
-    sc, _ = load_scenario(scenario)
+    sc = load_variant(scenario, overrides_from(overrides)).scenario
     if until is not None:
         days = days_until(sc, until, days_given=days is not None, label=str(scenario))
     folder = Path(out) if out is not None else default_out(sc.name)

@@ -13,6 +13,7 @@ from socialcredit.output.run_folder import sha256_of
 from socialcredit.report.build import SCENARIO_HEADING, SECTIONS
 from socialcredit.report.fmt import num, pct
 from socialcredit.report.sections.headline import cause_phrase
+from socialcredit.report.sections.sanctions import shown_together
 
 RunFolder = Callable[[str], Path]
 
@@ -81,7 +82,10 @@ def test_disparate_impact_flags_exactly_the_flagged_ratios(
     html = section((folder / "report.html").read_text(encoding="utf-8"), "sanctions")
     table = html[html.index("<h3>Disparate impact</h3>") :]
     table = table[table.index("<table") : table.index("</table>")]
-    flagged = sum(len(x["disparate_impact_flagged"]) for x in s["sanctions"].values())
+    # one row per carrier: sanctions of one list with equal numbers share a row
+    rows = shown_together(s["sanctions"]).values()
+    flagged = sum(len(x["disparate_impact_flagged"]) for x in rows)
+    assert len(rows) < len(s["sanctions"]) or case != STRESSED
     assert table.count('class="flag"') == flagged
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -47,3 +48,34 @@ def test_every_preset_compiles(preset: str) -> None:
     plan = compile_plan(scenario, people=1000, days=5)
     assert plan.cell_people.sum() == 1000
     assert scenario.name == preset
+
+
+# A file path in a source: a research-note file name, a relative or absolute folder path.
+# (Folders are lower-case names of 3 or more characters, so "A/AA/AAA" and "0.23/30" are not.)
+PATH = re.compile(
+    r"\.\./|~/|\b[a-z_][\w.-]{2,}/[a-z_][\w.-]{2,}/|\b[\w-]+\.(md|ya?ml|csv|json|txt|py)\b"
+)
+
+
+def _sources(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        own = [value["source"]] if isinstance(value.get("source"), str) else []
+        return own + [s for k, v in value.items() if k != "source" for s in _sources(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _sources(v)]
+    return []
+
+
+def test_no_source_names_a_file_path(preset: str) -> None:
+    """Sources cite publications a reader can find, not notes at a path they do not have."""
+    scenario, _ = load_scenario(preset)
+    texts = _sources(scenario.model_dump()) + [scenario.description]
+    assert len(texts) > 20
+    assert [t for t in texts if PATH.search(t)] == []
+
+
+def test_the_path_check_can_fail() -> None:
+    for text in ("via scs_facts.md 4a", "../shared/research/x", "see shared/research/notes"):
+        assert PATH.search(text), text
+    for text in ("NISTIR 8280 (2019)", "civilhelp.co.uk, 'Penalty points'", "5.2% of consumers"):
+        assert not PATH.search(text), text

@@ -18,13 +18,21 @@ from typing import Any
 import numpy as np
 
 from socialcredit.metrics.layout import MetricLayout, cause_labels
-from socialcredit.plan import DISFAVOURED_LEGITIMATE, ERROR_KINDS, PERK, Plan
+from socialcredit.plan import DISFAVOURED_LEGITIMATE, ERROR_KINDS, NO_LIST, PERK, Plan
 
 FOUR_FIFTHS = (0.8, 1.25)  # the US EEOC "four-fifths rule" band (29 CFR 1607.4(D), 1978)
 
 
 def _ratio(a: float, b: float) -> float | None:
     return float(a / b) if b else None
+
+
+def carrier(plan: Plan, c: int) -> str:
+    """What puts a person under consequence ``c``: 'list NAME' or 'tiers A, B'."""
+    if plan.consequence_list[c] != NO_LIST:
+        return f"list {plan.lists[plan.consequence_list[c]]}"
+    tiers = [t for t, on in zip(plan.tiers, plan.consequence_tiers[c], strict=True) if on]
+    return f"tiers {', '.join(tiers)}"
 
 
 def summarize(
@@ -70,6 +78,7 @@ def summarize(
         ]
         sanctions[name] = {
             "domain": plan.consequence_domains[c],
+            "carried_by": carrier(plan, c),
             "magnitude": float(plan.consequence_magnitude[c]),
             "cross_context": bool(plan.cross_context[c]),
             "triggers": [

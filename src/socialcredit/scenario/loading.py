@@ -40,8 +40,15 @@ def preset_text(name: str) -> str:
 
 def load_scenario(ref: str | Path) -> tuple[Scenario, dict[str, Any]]:
     """Load a preset name or a YAML file; return the validated scenario and its resolved dict."""
-    raw, label = _read(ref, chain=())
+    raw, label, _ = _read(ref, chain=())
     return validate(raw, label), raw
+
+
+def read_chain(ref: str | Path) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """Read ``ref`` with every ``extend:`` merged, unvalidated: (the merged dict, the label
+    messages name it by, the dict of the base at the end of its chain). Without ``extend:``
+    the base is the merged dict itself."""
+    return _read(ref, chain=())
 
 
 def validate(raw: dict[str, Any], label: str) -> Scenario:
@@ -60,7 +67,7 @@ def validate(raw: dict[str, Any], label: str) -> Scenario:
 
 def _read(
     ref: str | Path, chain: tuple[tuple[str, str], ...], written: str | None = None
-) -> tuple[dict[str, Any], str]:
+) -> tuple[dict[str, Any], str, dict[str, Any]]:
     """Read ``ref`` and what it extends. ``chain`` holds (label, real path) of the files that
     extend this one, outermost first: cycles are found on real paths, messages use labels."""
     seen = tuple(label for label, _ in chain)
@@ -100,7 +107,7 @@ def _read(
         )
     parent = data.get("extend")
     if parent is None:
-        return data, label
+        return data, label, data
     if not isinstance(parent, str):
         raise ConfigError(
             f"got {brief(parent)}",
@@ -112,10 +119,10 @@ def _read(
     parent_ref: str | Path = parent
     if parent not in preset_names() and base_dir is not None:
         parent_ref = base_dir / parent
-    base, _ = _read(parent_ref, (*chain, (label, real)), written=parent)
+    base, _, root = _read(parent_ref, (*chain, (label, real)), written=parent)
     merged = deep_merge(base, {k: v for k, v in data.items() if k != "extend"}, label=where)
     merged["extend"] = parent
-    return merged, label
+    return merged, label, root
 
 
 def _where(label: str, seen: tuple[str, ...]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from socialcredit.plan import Plan
+from socialcredit.scenario.changes import shown
 from socialcredit.scenario.schema import Scenario
 
 
@@ -36,9 +37,25 @@ def resolved_scenario_text(scenario: Scenario, plan: Plan, ref: str) -> str:
     header = (
         f"# The resolved scenario of this run (from {source}): nothing is left to merge,\n"
         "# so it re-runs to the same results with `socialcredit run scenario.yaml`.\n"
-    )
+    ) + _changes_comment(scenario)
     body = yaml.safe_dump(resolved_scenario(scenario, plan), sort_keys=False, allow_unicode=True)
     return header + body
+
+
+def _changes_comment(scenario: Scenario) -> str:
+    """The values a patch or --set changed, one comment line each (``changed:`` at the end
+    holds the same, for the report)."""
+    if not scenario.changed:
+        return ""
+    lines = [
+        f"#   {_one_line(c.path)}: {_one_line(shown(c.was))} -> {_one_line(shown(c.now))}"
+        f" (by {_one_line(c.by)})"
+        for c in scenario.changed
+    ]
+    return (
+        "# Changed from its base scenario (their sources say so, and changed: at the end lists\n"
+        "# them):\n" + "\n".join(lines) + "\n"
+    )
 
 
 def _one_line(text: str) -> str:

@@ -519,6 +519,17 @@ class RunSettings(Strict):
     )
 
 
+class Change(Strict):
+    """A value that differs from the scenario's base (the preset or file it extends), recorded
+    by the run in its scenario.yaml so that every page showing the scenario can mark it. It
+    changes nothing in the simulation (scenario/changes.py)."""
+
+    path: str = Field(description="key path, list items by name: regime.lists[x].duration_days")
+    was: Any = Field(None, description="the base's value (absent: the item was added)")
+    now: Any = Field(None, description="the value run (absent: the item was removed)")
+    by: str = Field(description="what changed it: --set on the command line, or a patch file")
+
+
 class Scenario(Strict):
     """A whole scenario: population, behaviours, data sources, regime, consequences."""
 
@@ -533,6 +544,10 @@ class Scenario(Strict):
     response: Response = Response()
     appeals: Appeals = Appeals()
     run: RunSettings = RunSettings()
+    changed: list[Change] = Field(
+        default_factory=list,
+        description="written by a run: the values that differ from the base scenario",
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from socialcredit.metrics.sanction_rows import sanction_rows
 from socialcredit.report import charts
 from socialcredit.report.data import RunData
 from socialcredit.report.fmt import words
@@ -35,6 +36,7 @@ class Carrier:
     names: list[str]
     in_force: int
     wrongly: int
+    share: float | None  # of those in force on the last day (sanction_rows, as the terminal)
 
 
 @dataclass(frozen=True)
@@ -61,28 +63,19 @@ class Headline:
     chart: Chart | None
 
 
-def per_carrier(s: dict[str, Any], scenario: dict[str, Any], limit: int = 3) -> list[Carrier]:
+def per_carrier(s: dict[str, Any], limit: int = 3) -> list[Carrier]:
     """Last-day counts of the sanctions most in force, one entry per list or tier set.
 
     Sanctions carried by the same list (or the same tiers) fall on the same people, so their
-    counts are equal; one sentence names them together instead of repeating the numbers.
+    counts are equal; one sentence names them together (metrics/sanction_rows.py, as the
+    terminal's table does) instead of repeating the numbers.
     """
-    carrier = {
-        c["name"]: c.get("list") or tuple(c.get("tiers") or ())
-        for c in scenario.get("consequences", [])
-    }
-    grouped: dict[Any, list[str]] = {}
-    for name in s["sanctions"]:
-        grouped.setdefault(carrier.get(name, name), []).append(name)
-    ranked = sorted(
-        grouped.values(), key=lambda names: -s["sanctions"][names[0]]["in_force_last_day"]
-    )
-    out = []
-    for names in ranked[:limit]:
-        x = s["sanctions"][names[0]]
-        if x["in_force_last_day"]:
-            out.append(Carrier(names, x["in_force_last_day"], x["wrongful_last_day"]))
-    return out
+    rows = sorted(sanction_rows(s["sanctions"]), key=lambda r: -r.in_force_last_day)
+    return [
+        Carrier(r.names, r.in_force_last_day, r.wrongful_last_day, r.last_day_wrongful_share)
+        for r in rows[:limit]
+        if r.in_force_last_day
+    ]
 
 
 def build(data: RunData, page: Page, limit: int = 3) -> Headline:
@@ -104,7 +97,7 @@ def build(data: RunData, page: Page, limit: int = 3) -> Headline:
         person_days_wrongly=s["wrongfully_sanctioned_person_days"],
         last_day=s["sanctioned_last_day"],
         last_day_wrongly=s["wrongfully_sanctioned_last_day"],
-        carriers=per_carrier(s, data.scenario) if s["people_ever_sanctioned"] else [],
+        carriers=per_carrier(s) if s["people_ever_sanctioned"] else [],
         causes=[Cause(c["share"], cause_phrase(c)) for c in causes[:limit]],
         chart=chart,
     )

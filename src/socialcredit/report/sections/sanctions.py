@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from socialcredit.metrics.sanction_rows import sanction_rows
 from socialcredit.metrics.summary import FOUR_FIFTHS
 from socialcredit.report import charts
 from socialcredit.report.data import RunData
@@ -68,14 +69,22 @@ class Sanctions:
     per: int = PER
 
 
+def shown_together(sanctions: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """summary.json's sanctions with those of one carrier and equal numbers merged into one
+    entry, labelled with all their names (metrics/sanction_rows.py, as the terminal's table):
+    five list sanctions are one bar and one row, not five identical ones."""
+    return {", ".join(row.names): sanctions[row.names[0]] for row in sanction_rows(sanctions)}
+
+
 def by_kind(data: RunData, page: Page) -> ByKind:
     s = data.summary
-    names = list(s["sanctions"])
+    together = shown_together(s["sanctions"])
+    names = list(together)
     if not names or not s["sanctioned_person_days"]:
         return ByKind(declared=bool(names), average=0.0)
     days = s["days"]
-    total = [s["sanctions"][n]["person_days"] / days for n in names]
-    wrong = [s["sanctions"][n]["wrongful_person_days"] / days for n in names]
+    total = [together[n]["person_days"] / days for n in names]
+    wrong = [together[n]["wrongful_person_days"] / days for n in names]
     top = int(np.argmax(total))
     return ByKind(
         declared=True,
@@ -165,5 +174,5 @@ def build(data: RunData, page: Page) -> Sanctions:
     return Sanctions(
         by_kind=by_kind(data, page),
         by_group=by_group(data, page),
-        impact=impact(sanctions, data.groups) if sanctions else None,
+        impact=impact(shown_together(sanctions), data.groups) if sanctions else None,
     )
