@@ -1,14 +1,14 @@
-"""Hostile scenario files are refused quickly, in one ConfigError that names the file, without
+"""Hostile scenario files are refused in one ConfigError that names the file, without
 reading what a scenario must not read and without echoing it (issue 14).
 
 The small hostile cases live in broken/ with the rest of the corpus; these need a temporary
-folder (links, a FIFO, files too large to keep in the repository) or a bound on time and memory.
+folder (links, a FIFO, files too large to keep in the repository) or a bound on memory. How fast
+they are refused is measured in benchmarks/hostile_input.py (no timed assertions in tests).
 """
 
 from __future__ import annotations
 
 import os
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -21,17 +21,13 @@ from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.limits import MAX_EXTEND_CHAIN, MAX_FILE_BYTES
 from socialcredit.scenario.loading import load_scenario, preset_text, validate
 
-SECONDS = 2.0  # the issue's bound for any hostile file, generous for a loaded CI machine
 PEAK_BYTES = 500 * 2**20
 
 
-def refused(ref: str | Path, *, timed: bool = True) -> str:
-    """The message of the ConfigError that loading ``ref`` raises, within the time bound."""
-    start = time.monotonic()
+def refused(ref: str | Path) -> str:
+    """The message of the ConfigError that loading ``ref`` raises."""
     with pytest.raises(ConfigError) as caught:
         load_scenario(ref)
-    if timed:
-        assert time.monotonic() - start < SECONDS
     message = str(caught.value)
     assert "\n" not in message
     assert len(message) < 2000, "a message must not quote a large value"
@@ -71,7 +67,7 @@ def test_expanding_or_deep_files_fail_fast(tmp_path: Path, body: Callable[[], st
     message = refused(path)
     tracemalloc.start()  # a second time for memory: tracing slows Python's allocations
     try:
-        refused(path, timed=False)
+        refused(path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

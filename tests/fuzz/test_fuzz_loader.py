@@ -3,7 +3,8 @@
 The mutators and hostile files are those of the project's fuzzer (fuzz_scenarios.py, a copy of
 ../shared/tools/fuzz_scenarios.py), with a fixed seed so CI sees the same files every run. For
 each file: loading raises nothing but ConfigError, every message is one paragraph that names the
-file, each file is decided within the time bound, and every file that validates also compiles.
+file, and every file that validates also compiles. How fast each file is decided is measured in
+benchmarks/hostile_input.py, not asserted here (speed goals live in benchmarks/).
 The 50 MB files are left to the full fuzzer run; test_hostile_files.py covers the size limit.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 import copy
 import os
 import random
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from socialcredit.scenario.loading import load_scenario, preset_names, preset_te
 
 SEED = 20240601
 MUTATED = 300
-SECONDS = 2.0
 
 
 def _write(path: Path, content: str | bytes) -> None:
@@ -98,7 +97,6 @@ def test_fuzzed_scenarios_fail_cleanly_or_compile(
     valid = refused = 0
     for path, info in make_cases(cases, MUTATED, SEED):
         label = os.path.relpath(path, work)
-        start = time.monotonic()
         try:
             sc, _ = load_scenario(label)
             compile_plan(sc, people=2000, days=5, label=label)
@@ -114,9 +112,6 @@ def test_fuzzed_scenarios_fail_cleanly_or_compile(
                 problems.append(f"{path.name} ({info['kind']}): not one short paragraph")
         except Exception as exc:  # noqa: BLE001 - any other exception is what this test finds
             problems.append(f"{path.name} ({info['kind']} {info['detail']}): {exc!r}"[:300])
-        seconds = time.monotonic() - start
-        if seconds > SECONDS:
-            problems.append(f"{path.name} ({info['kind']}): took {seconds:.1f} s")
     assert not problems, "\n".join(problems)
     assert not list((tmp_path / "markers").iterdir()), "a YAML tag ran code"
     assert not list(work.iterdir()), "loading wrote files"
