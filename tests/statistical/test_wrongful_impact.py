@@ -23,10 +23,13 @@ error at most the root sum of squares of theirs. The check allows Z = 4 of those
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 
+from scenarios import RAISED_ERROR as SCENARIO
+from scenarios import RAISED_ERROR_SETTINGS
 from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.metrics.summary import FOUR_FIFTHS, summarize
 from socialcredit.population.synthesis import synthesize
@@ -35,47 +38,10 @@ from socialcredit.scenario.loading import validate
 from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL
 
 Z = 4.0
-PEOPLE, DAYS, D, SEED = 40_000, 120, 20, 7
-ACT = {"a": 0.006, "b": 0.001}  # per person-day
-ERROR = {"a": 0.0002, "b": 0.002}  # invented records per person-day: b ten times a
 
-SCENARIO = {
-    "name": "raised-error-for-one-group",
-    "population": {
-        "people": PEOPLE,
-        "household_size": 1.0,
-        "trait_spread": 0.0,
-        "groups": [{"name": "a", "share": 0.5}, {"name": "b", "share": 0.5}],
-        "regions": [{"name": "everywhere", "share": 1.0}],
-    },
-    "behaviours": [
-        {
-            "name": "default",
-            "domain": "credit",
-            "rate": ACT,
-            "stance": "disfavoured",
-            "legitimate": False,
-        },
-    ],  # fmt: skip
-    "sources": [
-        {
-            "name": "court",
-            "kind": "records",
-            "observes": ["default"],
-            "detection": 1.0,
-            "errors": {"bookkeeping": ERROR},
-        },
-    ],  # fmt: skip
-    "regime": {
-        "score": {"start": 0, "min": -30000, "max": 30000},
-        "rules": [{"behaviour": "default", "points": 0, "list": "debtors"}],
-        "tiers": [{"name": "all", "min_score": -30000}],
-        "lists": [{"name": "debtors", "duration_days": D}],
-    },
-    "consequences": [
-        {"name": "loan-refusal", "kind": "sanction", "domain": "credit", "list": "debtors"},
-    ],
-}
+
+PEOPLE, DAYS, SEED = 40_000, 120, 7
+D, ACT, ERROR = (RAISED_ERROR_SETTINGS[k] for k in ("listing_days", "act", "error"))
 
 
 def expected_days(a: float, e: float) -> tuple[float, float]:
@@ -93,7 +59,7 @@ def relative_error_bound(g: str, people: int) -> float:
 
 
 def test_raised_error_rate_flags_that_group_though_least_sanctioned() -> None:
-    plan = compile_plan(validate(SCENARIO, "test"), people=PEOPLE, days=DAYS, seed=SEED)
+    plan = compile_plan(validate(copy.deepcopy(SCENARIO), "test"), people=PEOPLE, days=DAYS, seed=SEED)
     engine = ReferenceEngine(plan, synthesize(plan))
     engine.run()
     s = summarize(
