@@ -59,7 +59,9 @@ def relative_error_bound(g: str, people: int) -> float:
 
 
 def test_raised_error_rate_flags_that_group_though_least_sanctioned() -> None:
-    plan = compile_plan(validate(copy.deepcopy(SCENARIO), "test"), people=PEOPLE, days=DAYS, seed=SEED)
+    plan = compile_plan(
+        validate(copy.deepcopy(SCENARIO), "test"), people=PEOPLE, days=DAYS, seed=SEED
+    )
     engine = ReferenceEngine(plan, synthesize(plan))
     engine.run()
     s = summarize(
