@@ -27,4 +27,12 @@ def golden_numbers(preset: str) -> dict[str, Any]:
         "sanction_person_days": {k: v["person_days"] for k, v in s["sanctions"].items()},
         "perk_person_days": {k: v["person_days"] for k, v in s["perks"].items()},
         "appeals": s["appeals"],
+        "carriers": {
+            k: {
+                "people_ever_under": v["people_ever_under"],
+                "people_ever_wrongly_under": v["people_ever_wrongly_under"],
+                "wrongful_person_days": v["wrongful_person_days"],
+            }
+            for k, v in s["carriers"].items()
+        },
     }

@@ -85,3 +85,51 @@ def dated(raw: dict[str, Any]) -> dict[str, Any]:
             r["points"] = [{"from": "2013-10-01", "value": r["points"]},
                            {"from": "2013-11-20", "value": 3 * r["points"]}]  # fmt: skip
     return raw
+
+
+# Two groups; b acts a sixth as often as a, but its records are invented ten times as often
+# (tests/statistical/test_wrongful_impact.py derives what a run of it must show).
+RAISED_ERROR_SETTINGS = {
+    "act": {"a": 0.006, "b": 0.001},  # per person-day
+    "error": {"a": 0.0002, "b": 0.002},  # invented records per person-day
+    "listing_days": 20,
+}
+ACT, ERROR, D = (RAISED_ERROR_SETTINGS[k] for k in ("act", "error", "listing_days"))
+
+RAISED_ERROR = {
+    "name": "raised-error-for-one-group",
+    "population": {
+        "people": 40_000,
+        "household_size": 1.0,
+        "trait_spread": 0.0,
+        "groups": [{"name": "a", "share": 0.5}, {"name": "b", "share": 0.5}],
+        "regions": [{"name": "everywhere", "share": 1.0}],
+    },
+    "behaviours": [
+        {
+            "name": "default",
+            "domain": "credit",
+            "rate": ACT,
+            "stance": "disfavoured",
+            "legitimate": False,
+        },
+    ],
+    "sources": [
+        {
+            "name": "court",
+            "kind": "records",
+            "observes": ["default"],
+            "detection": 1.0,
+            "errors": {"bookkeeping": ERROR},
+        },
+    ],
+    "regime": {
+        "score": {"start": 0, "min": -30000, "max": 30000},
+        "rules": [{"behaviour": "default", "points": 0, "list": "debtors"}],
+        "tiers": [{"name": "all", "min_score": -30000}],
+        "lists": [{"name": "debtors", "duration_days": D}],
+    },
+    "consequences": [
+        {"name": "loan-refusal", "kind": "sanction", "domain": "credit", "list": "debtors"},
+    ],
+}

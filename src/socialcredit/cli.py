@@ -26,8 +26,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from socialcredit.errors import ConfigError, OutputError, SocialCreditError
+from socialcredit.fmt import amount, pct
 from socialcredit.fmt import change as relative_change  # numbers read as on the pages
-from socialcredit.fmt import pct
 from socialcredit.version import __version__
 from socialcredit.whole_numbers import parse_whole
 
@@ -489,6 +489,8 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
         "differs from that of every record that can trigger it.  DI: disparate impact, group "
         "rate / least-affected group's rate; ! = outside 0.8-1.25"
     )
+    _print_carriers(summary)
+    _print_groups(summary)
     causes = summary["wrongful_causes"][:3]
     if causes:
         text = "; ".join(
@@ -535,6 +537,56 @@ def sanctions_table(summary: dict[str, Any]) -> Table:
             di + (" !" if r.flagged else ""),
         )
     return table
+
+
+def _print_carriers(summary: dict[str, Any]) -> None:
+    """People ever under each group of sanctions switched on together (one list, or one set of
+    score tiers), how many of them wrongly, and the top cause of the group's wrongful days."""
+    carriers = summary.get("carriers") or {}
+    if not carriers:
+        return
+    table = Table(title="people ever under each sanction group", title_justify="left")
+    for name in ("sanctions (carried by)", "ever", "wrongly", "top cause of wrongful days"):
+        table.add_column(name, justify="left" if name[0] in "st" else "right", overflow="fold")
+    for k in carriers.values():
+        top = k["wrongful_causes"][:1]
+        cause = "-"
+        if top:
+            c = top[0]
+            cause = f"{c['source'] or ''} {c['error_kind'].replace('_', ' ')} {pct(c['share'])}"
+        table.add_row(
+            escape(", ".join(k["sanctions"]) + f" ({k['kind']} {k['name']})"),
+            f"{k['people_ever_under']:,}",
+            f"{k['people_ever_wrongly_under']:,}",
+            escape(cause.strip()),
+        )
+    out_console.print(table)
+
+
+def _print_groups(summary: dict[str, Any]) -> None:
+    """Per group: sanctioned and wrongly sanctioned person-days per 100,000 lived, and the
+    disparate impact of each rate (! outside the four-fifths band)."""
+    groups = summary.get("groups") or {}
+    if not groups or not summary["sanctioned_person_days"]:
+        return
+    flagged = summary["groups_flagged"]
+    table = Table(title="by group, per 100,000 person-days", title_justify="left")
+    for name in ("group", "sanctioned", "DI", "wrongly", "DI", "ever wrongly /100k people"):
+        table.add_column(name, justify="left" if name == "group" else "right", overflow="fold")
+
+    def di(x: float | None, flag: bool) -> str:
+        return ("-" if x is None else f"{x:.2f}") + (" !" if flag else "")
+
+    for g, x in groups.items():
+        table.add_row(
+            escape(g),
+            amount(x["sanctioned_per_100k"]),
+            di(x["sanction_disparate_impact"], g in flagged["sanctioned"]),
+            amount(x["wrongfully_sanctioned_per_100k"]),
+            di(x["wrongful_disparate_impact"], g in flagged["wrongful"]),
+            amount(x["ever_wrongfully_sanctioned_per_100k"]),
+        )
+    out_console.print(table)
 
 
 @app.command()

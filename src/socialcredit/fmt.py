@@ -13,6 +13,17 @@ def num(n: float) -> str:
     return f"{round(n):,}"
 
 
+def amount(x: float) -> str:
+    """A rate or an average (per 100,000, people on an average day): decimals only where small."""
+    if x == 0:
+        return "0"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
 def pct(x: float | None) -> str:
     """A share (0.123) as a percentage with as many decimals as the share needs to be seen:
     whole percent from 10% ('12%'), one decimal from 1% ('3.4%'), two below ('0.27%'),

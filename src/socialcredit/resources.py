@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from socialcredit.carriers import carriers_of
 from socialcredit.errors import ResourceError
 from socialcredit.plan import Plan
 
@@ -31,10 +32,11 @@ def available_memory() -> int:
 
 def state_bytes_per_person(plan: Plan) -> int:
     """score, shadow (int16), list ends (2 x uint16 per list), deterrence, flags, cause (uint8),
-    expiry slots (2 x (uint16 + int16) each, only with expiry), and the trait byte."""
+    the ever-under bits (one byte per four sanction carriers), expiry slots (2 x (uint16 +
+    int16) each, only with expiry), and the trait byte."""
     lists = len(plan.lists)
     slots = plan.slots if plan.expire_days else 0
-    return 2 + 2 + 4 * lists + 1 + 1 + 1 + 8 * slots + 1
+    return 2 + 2 + 4 * lists + 1 + 1 + 1 + carriers_of(plan).ever_bytes + 8 * slots + 1
 
 
 def estimate_bytes(plan: Plan, engine: str = "fast") -> int:

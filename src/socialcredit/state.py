@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from socialcredit.carriers import carriers_of
 from socialcredit.plan import ERROR_KINDS, Plan
 
 # Bits of the flags byte.
@@ -28,6 +29,17 @@ ENTERED = np.uint16(1 << 15)
 
 # ``cause``: the last harmful error record on a person, 0 for none.
 CAUSES_PER_SOURCE = len(ERROR_KINDS)
+
+
+# ``ever``: two bits per sanction carrier k (carriers.py), in byte k // 4: ever under it (bit
+# 2 * (k % 4)) and ever wrongly under it (the next bit). One byte for up to four carriers.
+CARRIERS_PER_BYTE = 4
+
+
+def ever_bits(k: int) -> tuple[int, int, int]:
+    """Carrier ``k``'s byte of ``ever``, its ever-under bit and its ever-wrongly bit."""
+    shift = 2 * (k % CARRIERS_PER_BYTE)
+    return k // CARRIERS_PER_BYTE, 1 << shift, 2 << shift
 
 
 def cause_code(source: Any, kind: Any) -> Any:
@@ -47,6 +59,7 @@ class State:
     deterrence: np.ndarray  # uint8, 255 = no disfavoured acts at all
     flags: np.ndarray  # uint8: the bits above
     cause: np.ndarray  # uint8, last harmful error record: cause_code(source, kind)
+    ever: np.ndarray  # [W, N] uint8: ever (wrongly) under each sanction carrier (ever_bits)
     slot_until: np.ndarray  # [K, N] uint16 expiry day of remembered daily changes (expiry mode)
     slot_points: np.ndarray  # [K, N] int16
     shadow_slot_until: np.ndarray
@@ -65,6 +78,7 @@ class State:
             deterrence=np.zeros(n, dtype=np.uint8),
             flags=flags.copy(),
             cause=np.zeros(n, dtype=np.uint8),
+            ever=np.zeros((carriers_of(plan).ever_bytes, n), dtype=np.uint8),
             slot_until=np.zeros((slots, n), dtype=np.uint16),
             slot_points=np.zeros((slots, n), dtype=np.int16),
             shadow_slot_until=np.zeros((slots, n), dtype=np.uint16),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.kernel_records import Layout, People, Rules, Tallies, Today
@@ -27,7 +28,7 @@ from socialcredit.state import HOUSEHOLD_START, State
 
 # Tallies of what the state is (not of what happened today): kept from day to day (kernels.py)
 STANDING = ("tier_pairs", "listed", "listed_wrongful", "sanctioned", "wrongful", "causes",
-            "score_hist", "shadow_sum")  # fmt: skip
+            "carrier_causes", "score_hist", "shadow_sum")  # fmt: skip
 # The day's tallies the kernel counts per lane (the appeals filed are counted after it)
 KERNEL_TALLIES = tuple(k for k in Tallies._fields if k != "entered_count")
 CHUNK_PEOPLE = 16_384  # about this many people per chunk (rounded to a household boundary)
@@ -90,7 +91,8 @@ class FastEngine(DayLoop):
     @staticmethod
     def _rules_of(plan: Plan) -> Rules:
         tables = SanctionTables.of(plan)
-        return Rules.of(plan, tables.tier_sanctioned, tables.wrong_tier, tables.list_sanctioned)
+        return Rules.of(plan, tables.tier_sanctioned, tables.wrong_tier, tables.list_sanctioned,
+                        carriers_of(plan))  # fmt: skip
 
     def step(self, t: int) -> None:
         close_day(self, t, *self.kernel_day(t))

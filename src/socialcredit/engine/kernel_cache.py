@@ -32,6 +32,7 @@ DEPENDENCIES = (
     "engine/kernel_cache.py",
     "rng.py",
     "state.py",
+    "carriers.py",
     "plan.py",
 )
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 if TYPE_CHECKING:  # the kernels' cache is keyed on what this module imports (kernel_cache.py)
+    from socialcredit.carriers import Carriers
     from socialcredit.plan import Plan
     from socialcredit.population.synthesis import Population
     from socialcredit.state import State
@@ -57,6 +58,7 @@ class People(NamedTuple):
     shadow_until: np.ndarray
     deter: np.ndarray
     cause: np.ndarray
+    ever: np.ndarray
     slot_until: np.ndarray
     slot_points: np.ndarray
     shadow_slot_until: np.ndarray
@@ -66,7 +68,7 @@ class People(NamedTuple):
     def of(population: Population, s: State) -> People:
         return People(
             population.trait, s.flags, s.score, s.shadow, s.list_until, s.shadow_until,
-            s.deterrence, s.cause, s.slot_until, s.slot_points, s.shadow_slot_until,
+            s.deterrence, s.cause, s.ever, s.slot_until, s.slot_points, s.shadow_slot_until,
             s.shadow_slot_points,
         )  # fmt: skip
 
@@ -108,6 +110,8 @@ class Rules(NamedTuple):
     tier_sanctioned: np.ndarray
     wrong_tier: np.ndarray
     list_sanctioned: np.ndarray
+    carrier_list: np.ndarray  # [K] int64: carriers.Carriers.list_of
+    carrier_tiers: np.ndarray  # [K, T] bool: carriers.Carriers.tiers_on
     # 8. response
     own_step: int
     hh_step: int
@@ -118,7 +122,7 @@ class Rules(NamedTuple):
 
     @staticmethod
     def of(p: Plan, tier_sanctioned: np.ndarray, wrong_tier: np.ndarray,
-           list_sanctioned: np.ndarray) -> Rules:  # fmt: skip
+           list_sanctioned: np.ndarray, carriers: Carriers) -> Rules:  # fmt: skip
         return Rules(
             class_rate=p.class_rate,
             class_cum=p.class_cum,
@@ -148,6 +152,8 @@ class Rules(NamedTuple):
             tier_sanctioned=tier_sanctioned,
             wrong_tier=wrong_tier,
             list_sanctioned=list_sanctioned,
+            carrier_list=carriers.list_of,
+            carrier_tiers=carriers.tiers_on,
             own_step=p.deter_own_step,
             hh_step=p.deter_household_step,
             decay=p.deter_decay,
@@ -171,6 +177,11 @@ class Tallies(NamedTuple):
     wrongful: np.ndarray
     starts: np.ndarray
     causes: np.ndarray
+    carrier_causes: np.ndarray
+    first_sanctioned: np.ndarray
+    first_wrongful: np.ndarray
+    first_under: np.ndarray
+    first_wrongly_under: np.ndarray
     score_hist: np.ndarray
     shadow_sum: np.ndarray
     entered_count: np.ndarray  # [chunks, L]

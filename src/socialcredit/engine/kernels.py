@@ -42,6 +42,7 @@ from socialcredit.engine.kernel_records import DayTables
 from socialcredit.plan import CLASSES, NO_THRESHOLD
 from socialcredit.rng import GOLDEN, MIX1, MIX2, TO_UNIT
 from socialcredit.state import (
+    CARRIERS_PER_BYTE,
     CAUSES_PER_SOURCE,
     ENTERED,
     EVER_SANCTIONED,
@@ -337,7 +338,47 @@ def _tally_standing(sign, lane, cell, i, day, tier_of, rules, people, tallies):
     if wrongful:
         T.wrongful[lane, cell] += sign
         T.causes[lane, cell, P.cause[i]] += sign
+    _tally_carriers(sign, lane, cell, i, day, tier, stier, sanctioned, wrongful, rules, P, T)
     return sanctioned, wrongful
+
+
+@inline
+def _tally_carriers(sign, lane, cell, i, day, tier, stier, sanctioned, wrongful, rules, people,
+                    tallies):  # fmt: skip
+    """Stages 7 and 10 per sanction carrier (carriers.py): the wrongful person-days under each
+    by cause (``sign`` as in ``_tally_standing``) and, when counting forward, who is under a
+    sanction, or a carrier's sanctions, (wrongly) for the first time (the ``ever`` bits are
+    set here; the flags' EVER bits by ``_response``, after this)."""
+    P, T = people, tallies
+    if sign > 0:
+        f = P.flags[i]
+        if sanctioned and (f & EVER_SANCTIONED) == 0:
+            T.first_sanctioned[lane, cell] += 1
+        if wrongful and (f & EVER_WRONGFUL) == 0:
+            T.first_wrongful[lane, cell] += 1
+    if not sanctioned:  # under no carrier's sanctions
+        return
+    for k in range(rules.carrier_list.shape[0]):
+        xl = rules.carrier_list[k]
+        if xl >= 0:
+            on = P.list_until[xl, i] > day
+            wrong = on and not P.shadow_until[xl, i] > day
+        else:
+            on = rules.carrier_tiers[k, tier]
+            wrong = on and not rules.carrier_tiers[k, stier]
+        if wrong:
+            T.carrier_causes[lane, cell, k, P.cause[i]] += sign
+        if sign > 0 and on:
+            byte = k // CARRIERS_PER_BYTE
+            under = np.uint8(1 << (2 * (k % CARRIERS_PER_BYTE)))  # state.ever_bits, compiled
+            wrongly = np.uint8(under << 1)
+            e = P.ever[byte, i]
+            if (e & under) == 0:
+                T.first_under[lane, cell, k] += 1
+            if wrong and (e & wrongly) == 0:
+                T.first_wrongly_under[lane, cell, k] += 1
+                e |= wrongly
+            P.ever[byte, i] = e | under
 
 
 @inline
@@ -359,7 +400,7 @@ def _response(i, sanctioned, wrongful, rules, people):
 
 
 @inline
-def _quiet_day(lane, cell, i, drift, tier_of, rules, people, tallies):
+def _quiet_day(lane, cell, i, t, drift, tier_of, rules, people, tallies):
     """Stages 5-8 and 10 of a day in which nothing can change but drift (no record, not listed,
     nothing due): drift, tallies, and the response without the household bump. Returns whether
     a sanction starts."""
@@ -381,6 +422,7 @@ def _quiet_day(lane, cell, i, drift, tier_of, rules, people, tallies):
     if wrongful:
         T.wrongful[lane, cell] += 1
         T.causes[lane, cell, P.cause[i]] += 1
+    _tally_carriers(1, lane, cell, i, t, tier, stier, sanctioned, wrongful, rules, P, T)
     return _response(i, sanctioned, wrongful, rules, people)
 
 
@@ -633,7 +675,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
                 cell += 1
             if not full:
                 _tally_standing(-1, lane, cell, i, counted_on, tier_of, rules, P, T)
-            if _quiet_day(lane, cell, i, drift, tier_of, rules, P, T):
+            if _quiet_day(lane, cell, i, t, drift, tier_of, rules, P, T):
                 starts[n_starts] = i
                 n_starts += 1
                 T.starts[lane, cell] += 1
@@ -679,7 +721,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
             if not full:  # stages 1-2 change nothing of the state: take it back now
                 _tally_standing(-1, lane, cell, i, counted_on, tier_of, rules, P, T)
             if quiet_act:
-                if _quiet_day(lane, cell, i, drift, tier_of, rules, P, T):
+                if _quiet_day(lane, cell, i, t, drift, tier_of, rules, P, T):
                     starts[n_starts] = i
                     n_starts += 1
                     T.starts[lane, cell] += 1

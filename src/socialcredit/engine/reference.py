@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from socialcredit import rng
+from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
 from socialcredit.engine.standing import SanctionTables, metric_arrays
@@ -46,6 +47,7 @@ from socialcredit.state import (
     SANCTIONED_YESTERDAY,
     State,
     cause_code,
+    ever_bits,
 )
 
 STAGES = (
@@ -83,6 +85,14 @@ class Day:
     sanctioned: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
     wrongful: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
     starts: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    # per sanction carrier (carriers.py): under its sanctions today, wrongly, and for the first
+    # time ever (set by stages 7-8)
+    under: np.ndarray = field(default_factory=lambda: np.empty((0, 0), bool))  # [K, N]
+    wrongly: np.ndarray = field(default_factory=lambda: np.empty((0, 0), bool))
+    first_under: np.ndarray = field(default_factory=lambda: np.empty((0, 0), bool))
+    first_wrongly: np.ndarray = field(default_factory=lambda: np.empty((0, 0), bool))
+    first_sanctioned: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    first_wrongful: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
     filed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
@@ -140,6 +150,7 @@ class ReferenceEngine(DayLoop):
         self.tier_sanctioned = tables.tier_sanctioned
         self.wrong_tier = tables.wrong_tier
         self.list_sanctioned = tables.list_sanctioned
+        self.carriers = carriers_of(self.tables)
 
     def step(self, t: int) -> None:
         self.begin_day(t)
@@ -390,6 +401,19 @@ class ReferenceEngine(DayLoop):
                 sanctioned |= d.listed[x]
                 wrongful |= d.listed[x] & ~d.shadow_listed[x]
         d.sanctioned, d.wrongful = sanctioned, wrongful
+        # the same, per carrier: a carrier's sanctions are in force (wrongly) together
+        k = self.carriers
+        under = np.zeros((len(k), self.n), dtype=bool)
+        wrongly = np.zeros((len(k), self.n), dtype=bool)
+        for c in range(len(k)):
+            x = int(k.list_of[c])
+            if x != NO_LIST:
+                under[c] = d.listed[x]
+                wrongly[c] = d.listed[x] & ~d.shadow_listed[x]
+            else:
+                under[c] = k.tiers_on[c][d.tier]
+                wrongly[c] = under[c] & ~k.tiers_on[c][d.shadow_tier]
+        d.under, d.wrongly = under, wrongly
 
     # --- 8. response ---
 
@@ -404,6 +428,17 @@ class ReferenceEngine(DayLoop):
             bump += (in_house - starts > 0) * p.deter_household_step
         deter = (s.deterrence.astype(np.int32) * p.deter_decay) >> 8
         s.deterrence[:] = np.minimum(255, deter + bump)
+        d.first_sanctioned = d.sanctioned & ((s.flags & EVER_SANCTIONED) == 0)
+        d.first_wrongful = d.wrongful & ((s.flags & EVER_WRONGFUL) == 0)
+        d.first_under = np.zeros_like(d.under)
+        d.first_wrongly = np.zeros_like(d.wrongly)
+        for c in range(len(self.carriers)):
+            byte, under, wrongly = ever_bits(c)
+            ever = s.ever[byte]
+            d.first_under[c] = d.under[c] & ((ever & under) == 0)
+            d.first_wrongly[c] = d.wrongly[c] & ((ever & wrongly) == 0)
+            ever |= (d.under[c] * under).astype(np.uint8)
+            ever |= (d.wrongly[c] * wrongly).astype(np.uint8)
         s.flags &= ~SANCTIONED_YESTERDAY
         s.flags |= d.sanctioned * SANCTIONED_YESTERDAY
         s.flags |= d.sanctioned * EVER_SANCTIONED
@@ -442,6 +477,16 @@ class ReferenceEngine(DayLoop):
             return np.stack(columns, axis=1) if columns else np.zeros((cells, 0), np.int64)
 
         B, S, K, T = len(p.behaviours), len(p.sources), len(ERROR_KINDS), len(p.tiers)
+        W = len(self.carriers)
+
+        def per_carrier(masks: np.ndarray) -> np.ndarray:  # [W, N] bool -> [cells, W]
+            columns = [per_cell(np.flatnonzero(m)) for m in masks]
+            return np.stack(columns, axis=1) if columns else np.zeros((cells, 0), np.int64)
+
+        carrier_causes = np.zeros((cells, W, 1 + S * K), dtype=np.int64)
+        for c in range(W):
+            who = np.flatnonzero(d.wrongly[c])
+            carrier_causes[:, c] = per_cell_by(who, s.cause[who].astype(np.int64), 1 + S * K)
         channel = d.error_channel
         error_code = p.error_kind[channel].astype(np.int64) * S + p.error_source[channel]
         wrong = np.flatnonzero(d.wrongful)
@@ -459,6 +504,11 @@ class ReferenceEngine(DayLoop):
             wrongful=per_cell(wrong),
             starts=per_cell(np.flatnonzero(d.starts)),
             causes=per_cell_by(wrong, s.cause[wrong].astype(np.int64), 1 + S * K),
+            carrier_causes=carrier_causes,
+            first_sanctioned=per_cell(np.flatnonzero(d.first_sanctioned)),
+            first_wrongful=per_cell(np.flatnonzero(d.first_wrongful)),
+            first_under=per_carrier(d.first_under),
+            first_wrongly_under=per_carrier(d.first_wrongly),
             filed=per_cell(d.filed),
             score_hist=per_cell_by(
                 np.arange(self.n), s.score.astype(np.int64) - p.score_min, width

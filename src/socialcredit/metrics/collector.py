@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from socialcredit.metrics.layout import MetricLayout
+from socialcredit.carriers import carriers_of
+from socialcredit.metrics.layout import MetricLayout, carrier_cause_labels
 from socialcredit.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
 
 
@@ -30,6 +31,14 @@ class Tally:
     wrongful: np.ndarray  # [cells]
     starts: np.ndarray  # [cells]
     causes: np.ndarray  # [cells, 1 + S * K]
+    # the wrongful person-days under each sanction carrier (carriers.py), by cause
+    carrier_causes: np.ndarray  # [cells, carriers, 1 + S * K]
+    # people under a sanction (wrongly) for the first time today: summed over days, the people
+    # ever (wrongly) sanctioned, by cell
+    first_sanctioned: np.ndarray  # [cells]
+    first_wrongful: np.ndarray  # [cells]
+    first_under: np.ndarray  # [cells, carriers]: first time under the carrier's sanctions
+    first_wrongly_under: np.ndarray  # [cells, carriers]
     filed: np.ndarray  # [cells]
     score_hist: np.ndarray  # [cells, score range]
     shadow_sum: np.ndarray  # [cells]
@@ -37,7 +46,7 @@ class Tally:
     @staticmethod
     def shapes(plan: Plan) -> dict[str, tuple[int, ...]]:
         c, B, S, K = plan.cells, len(plan.behaviours), len(plan.sources), len(ERROR_KINDS)
-        T, L = len(plan.tiers), len(plan.lists)
+        T, L, W = len(plan.tiers), len(plan.lists), len(carriers_of(plan))
         return {
             "acts": (c, B),
             "records_true": (c, S),
@@ -49,6 +58,11 @@ class Tally:
             "wrongful": (c,),
             "starts": (c,),
             "causes": (c, 1 + S * K),
+            "carrier_causes": (c, W, 1 + S * K),
+            "first_sanctioned": (c,),
+            "first_wrongful": (c,),
+            "first_under": (c, W),
+            "first_wrongly_under": (c, W),
             "filed": (c,),
             "score_hist": (c, plan.score_max - plan.score_min + 1),
             "shadow_sum": (c,),
@@ -89,6 +103,16 @@ def record_day(
     out[:, L.at("sanction_starts")] = tally.starts
     first = L.at("wrongful_cause__none")
     out[:, first : first + tally.causes.shape[1]] = tally.causes
+    out[:, L.at("first_sanctioned")] = tally.first_sanctioned
+    out[:, L.at("first_wrongfully_sanctioned")] = tally.first_wrongful
+    keys = carriers_of(plan).keys
+    if keys:
+        out[:, L.span("first_under", keys)] = tally.first_under
+        out[:, L.span("first_wrongly_under", keys)] = tally.first_wrongly_under
+        first = L.at(carrier_cause_labels(plan)[0])
+        out[:, first : first + tally.carrier_causes[0].size] = tally.carrier_causes.reshape(
+            len(tally.carrier_causes), -1
+        )
     out[:, L.at("appeals_filed")] = tally.filed
 
     # Score statistics from the integer histogram: exact, and the same for every engine.

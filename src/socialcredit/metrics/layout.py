@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from socialcredit.carriers import carriers_of
 from socialcredit.plan import ERROR_KINDS, PERK, Plan
 
 SCORE_STATS = ("score_mean", "score_p10", "score_p50", "score_p90", "shadow_mean")
@@ -16,6 +17,13 @@ SCORE_STATS = ("score_mean", "score_p10", "score_p50", "score_p90", "shadow_mean
 def cause_labels(plan: Plan) -> list[str]:
     """Cause code 0 is 'none'; code 1 + s * 3 + k is error kind k of source s."""
     return ["none"] + [f"{s}__{k}" for s in plan.sources for k in ERROR_KINDS]
+
+
+def carrier_cause_labels(plan: Plan) -> list[str]:
+    """``carrier_wrongful_cause__CARRIER__CAUSE`` columns, carrier by carrier, each in cause_labels
+    order (so one carrier's columns are a contiguous run of 1 + S * K)."""
+    causes = cause_labels(plan)
+    return [f"carrier_wrongful_cause__{k}__{c}" for k in carriers_of(plan).keys for c in causes]
 
 
 @dataclass
@@ -50,5 +58,10 @@ def layout_for(plan: Plan) -> MetricLayout:
             cols += [f"sanction__{name}", f"sanction_wrongful__{name}"]
     cols += ["sanctioned", "sanctioned_wrongful", "sanction_starts"]
     cols += [f"wrongful_cause__{c}" for c in cause_labels(plan)]
+    keys = carriers_of(plan).keys
+    cols += ["first_sanctioned", "first_wrongfully_sanctioned"]
+    cols += [f"first_under__{k}" for k in keys]
+    cols += [f"first_wrongly_under__{k}" for k in keys]
+    cols += carrier_cause_labels(plan)
     cols += ["appeals_filed", "appeals_decided", "appeals_won"]
     return MetricLayout(counts=cols)

@@ -7,6 +7,7 @@ Definitions a reader needs:
 - *disparate impact* of a sanction: its rate in a group (person-days per person-day lived) over its
   rate in the least-affected group; ratios outside 0.8-1.25 are flagged.
 - *chilling*: change in legitimate disfavoured acts per person-day, last 30 days against day 0.
+- *wrongful harm broken down* by sanction carrier and by group: metrics/breakdown.py.
 - *cross-context share*: share of sanction person-days whose domain differs from the domains of
   every record that can trigger them.
 """
@@ -17,22 +18,19 @@ from typing import Any
 
 import numpy as np
 
+from socialcredit.carriers import carrier_label, carriers_of
+from socialcredit.metrics.breakdown import (
+    FOUR_FIFTHS,
+    carrier_breakdown,
+    cause_list,
+    group_breakdown,
+    sanction_by_group,
+)
+from socialcredit.metrics.breakdown import ratio as _ratio
 from socialcredit.metrics.layout import MetricLayout, cause_labels
-from socialcredit.plan import DISFAVOURED_LEGITIMATE, ERROR_KINDS, NO_LIST, PERK, Plan
+from socialcredit.plan import DISFAVOURED_LEGITIMATE, ERROR_KINDS, PERK, Plan
 
-FOUR_FIFTHS = (0.8, 1.25)  # the US EEOC "four-fifths rule" band (29 CFR 1607.4(D), 1978)
-
-
-def _ratio(a: float, b: float) -> float | None:
-    return float(a / b) if b else None
-
-
-def carrier(plan: Plan, c: int) -> str:
-    """What puts a person under consequence ``c``: 'list NAME' or 'tiers A, B'."""
-    if plan.consequence_list[c] != NO_LIST:
-        return f"list {plan.lists[plan.consequence_list[c]]}"
-    tiers = [t for t, on in zip(plan.tiers, plan.consequence_tiers[c], strict=True) if on]
-    return f"tiers {', '.join(tiers)}"
+__all__ = ["FOUR_FIFTHS", "summarize"]
 
 
 def summarize(
@@ -51,6 +49,8 @@ def summarize(
     group_people = by_group[0, :, col("people")].astype(np.float64)
     person_days = float(plan.people) * days
 
+    carriers = carriers_of(plan)
+    by_carrier = carrier_breakdown(plan, carriers, layout, total)
     sanctions: dict[str, Any] = {}
     perks: dict[str, Any] = {}
     cross_days = 0
@@ -78,7 +78,7 @@ def summarize(
         ]
         sanctions[name] = {
             "domain": plan.consequence_domains[c],
-            "carried_by": carrier(plan, c),
+            "carried_by": carrier_label(carriers.keys[carriers.of_consequence[c]]),
             "magnitude": float(plan.consequence_magnitude[c]),
             "cross_context": bool(plan.cross_context[c]),
             "triggers": [
@@ -95,7 +95,8 @@ def summarize(
             },
             "disparate_impact": impact,
             "disparate_impact_flagged": flagged,
-        }
+        } | _carried(by_carrier[carriers.keys[carriers.of_consequence[c]]])
+        sanctions[name] |= sanction_by_group(plan, layout, by_group, name)
         all_days += int(active.sum())
         cross_days += int(active.sum()) if plan.cross_context[c] else 0
 
@@ -103,19 +104,7 @@ def summarize(
     first = col("wrongful_cause__none")
     cause_days = total[:, first : first + len(labels)].sum(axis=0)
     wrongful_days = int(total[:, col("sanctioned_wrongful")].sum())
-    causes = sorted(
-        (
-            {
-                "source": label.split("__")[0] if label != "none" else None,
-                "error_kind": label.split("__")[1] if label != "none" else "none",
-                "person_days": int(n),
-                "share": _ratio(float(n), float(wrongful_days)),
-            }
-            for label, n in zip(labels, cause_days, strict=True)
-            if n
-        ),
-        key=lambda item: -int(item["person_days"] or 0),
-    )
+    causes = cause_list(labels, cause_days, wrongful_days)
 
     records = {
         s: {"true": int(total[:, col(f"records_true__{s}")].sum())}
@@ -166,6 +155,8 @@ def summarize(
         "wrongful_share": _ratio(float(wrongful_days), float(total[:, col("sanctioned")].sum())),
         "wrongful_causes": causes,
         "sanctions": sanctions,
+        "carriers": by_carrier,
+        **group_breakdown(plan, layout, by_group),
         "perks": perks,
         "cross_context_share": _ratio(float(cross_days), float(all_days)),
         "records": records,
@@ -181,4 +172,14 @@ def summarize(
         "tier_shares_last_day": {
             t: float(n) / plan.people for t, n in zip(plan.tiers, tiers_last, strict=True)
         },
+    }
+
+
+def _carried(carrier: dict[str, Any]) -> dict[str, Any]:
+    """What a sanction shares with the others of its carrier (metrics/breakdown.py)."""
+    return {
+        "carrier": f"{carrier['kind']}:{carrier['name']}",
+        "people_ever_under": carrier["people_ever_under"],
+        "people_ever_wrongly_under": carrier["people_ever_wrongly_under"],
+        "wrongful_causes": carrier["wrongful_causes"],
     }

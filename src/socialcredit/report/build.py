@@ -19,6 +19,7 @@ from socialcredit.report.sections import (
     scenario,
     scores,
     stories,
+    wrongful,
 )
 from socialcredit.version import __version__
 
@@ -30,6 +31,7 @@ SECTIONS = (
     ("headline", "What the system did", headline),
     ("scores", "Scores and tiers over time", scores),
     ("sanctions", "Sanctions and perks", sanctions),
+    ("wrongful", "Wrongful sanctions, broken down", wrongful),
     ("ai-act", "EU AI Act Article 5(1)(c) screen", aiact),
     ("chilling", "Chilling of lawful acts", chilling),
     ("regions", "Regions and appeals", regions),

@@ -544,10 +544,12 @@ def causes_by_run(
     causes: Sequence[str],
     shares: Sequence[Sequence[float]],
     empty: Sequence[str],
+    title: str = "Wrongful share of sanctioned person-days, by the error behind it",
 ) -> Figure:
-    """One stacked horizontal bar per run: its wrongful share of sanctioned person-days, split by
-    the error behind it. ``shares[j][i]`` is cause j's part (0-1) in run i; ``empty[i]`` is
-    written where run i has no bar ("" where it has one)."""
+    """One stacked horizontal bar per run (or per other row: a group of sanctions): its wrongful
+    share of sanctioned person-days, split by the error behind it. ``shares[j][i]`` is cause
+    j's part (0-1) in row i; ``empty[i]`` is written where row i has no bar ("" where it has
+    one)."""
     labels = [words(r) for r in runs]
     data = [
         {
@@ -577,7 +579,7 @@ def causes_by_run(
     return {
         "data": data,
         "layout": layout(
-            "Wrongful share of sanctioned person-days, by the error behind it",
+            title,
             height=max(240, 150 + 20 * legend_rows + 40 * len(runs)),
             barmode="stack",
             margin={"l": 190, "t": 70 + 20 * legend_rows},

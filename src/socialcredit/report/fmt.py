@@ -4,7 +4,7 @@ which the terminal uses too, so a number reads the same on the page and in the t
 
 from __future__ import annotations
 
-from socialcredit.fmt import change, num, pct
+from socialcredit.fmt import amount, change, num, pct
 
 __all__ = [
     "amount",
@@ -23,17 +23,6 @@ __all__ = [
 def dec(x: float, digits: int = 1) -> str:
     """A measured quantity (a score, a rate) with a fixed number of decimals and separators."""
     return f"{x:,.{digits}f}"
-
-
-def amount(x: float) -> str:
-    """A rate or an average (per 100,000, people on an average day): decimals only where small."""
-    if x == 0:
-        return "0"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:.1f}"
-    return f"{x:.2f}"
 
 
 def sig(x: float, digits: int = 4) -> str:

@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from socialcredit.report import charts
+from socialcredit.report.causes import LEGEND, OTHER, cause_series
 from socialcredit.report.compare.run import Run
 from socialcredit.report.page import Chart, Page
 from socialcredit.report.sections.headline import cause_phrase
 
+__all__ = ["LEGEND", "OTHER", "TEMPLATE", "build", "cause_shares"]
+
 TEMPLATE = "compare/wrongful.html.j2"
 TOP = 3  # causes named per run
-LEGEND = 8  # causes in the chart's legend at most, the last being "other"
-OTHER = "other errors"
 
 
 @dataclass(frozen=True)
@@ -30,33 +31,8 @@ class Wrongful:
 
 def cause_shares(runs: Sequence[Run]) -> tuple[list[str], list[list[float]]]:
     """The causes of wrongful sanction-days and each one's part (0-1) of each run's sanctioned
-    person-days, largest first; beyond ``LEGEND - 1`` causes the smallest are one "other"
-    (a legend of 19 near-identical reds cannot be read)."""
-    causes: list[str] = []
-    for r in runs:
-        for c in r.s["wrongful_causes"]:
-            label = cause_phrase(c, explain=False)
-            if label not in causes:
-                causes.append(label)
-    shares = [
-        [
-            r.wrongful_share
-            * sum(
-                c["share"] or 0.0
-                for c in r.s["wrongful_causes"]
-                if cause_phrase(c, explain=False) == label
-            )
-            for r in runs
-        ]
-        for label in causes
-    ]
-    order = sorted(range(len(causes)), key=lambda j: -max(shares[j]))
-    causes, shares = [causes[j] for j in order], [shares[j] for j in order]
-    if len(causes) > LEGEND:
-        rest = shares[LEGEND - 1 :]
-        causes = [*causes[: LEGEND - 1], OTHER]
-        shares = [*shares[: LEGEND - 1], [sum(x) for x in zip(*rest, strict=True)]]
-    return causes, shares
+    person-days, largest first, small ones grouped (report/causes.py)."""
+    return cause_series([(r.wrongful_share, r.s["wrongful_causes"]) for r in runs])
 
 
 def build(runs: Sequence[Run], page: Page) -> Wrongful:
