@@ -205,7 +205,8 @@ def _ensemble(staging: Path, folder: Path | None, plan: Plan, request: dict[str,
     spent: dict[str, float] = {}
     for done in run_members(job, specs, staging, workers, progress):
         for key, seconds in done.timings.items():
-            spent[key] = spent.get(key, 0.0) + seconds
+            if key != "person_days_per_second":  # a rate, not seconds to add up
+                spent[key] = spent.get(key, 0.0) + seconds
     wall = time.perf_counter() - start
     timings = {f"members.{k}": v for k, v in sorted(spent.items())} | {
         "simulation": wall,
