@@ -29,11 +29,12 @@ from socialcredit.ensemble.spec import MemberSpec
 from socialcredit.errors import OutputError
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
-from socialcredit.output.run_folder import sha256_of, write_json
+from socialcredit.output.run_folder import sha256_of
 from socialcredit.plan import Plan
 from socialcredit.population.synthesis import Population, synthesize
 from socialcredit.runner import advance, appeal_table, engine_class, trace_people
 from socialcredit.scenario.compile import compile_plan
+from socialcredit.scenario.schema import Scenario
 from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL
 
 MEMBERS = "members"  # the folder of finished members, in the staging folder
@@ -77,6 +78,14 @@ class Simulator:
     def __init__(self, job: EnsembleJob) -> None:
         self.job = job
         self._population: tuple[tuple[Any, ...], Population] | None = None
+        self._baseline: Scenario | None = None  # the scenario without overrides, validated once
+
+    def scenario(self, spec: MemberSpec) -> Scenario:
+        if spec.overrides:
+            return apply_overrides(self.job.raw, spec.overrides, self.job.label)
+        if self._baseline is None:
+            self._baseline = apply_overrides(self.job.raw, {}, self.job.label)
+        return self._baseline
 
     def population(self, plan: Plan) -> tuple[Population, float]:
         key = _synthesis_key(plan)
@@ -91,7 +100,7 @@ class Simulator:
     def run(self, spec: MemberSpec, root: Path) -> MemberDone:
         job = self.job
         began = time.perf_counter()
-        scenario = apply_overrides(job.raw, spec.overrides, job.label)
+        scenario = self.scenario(spec)
         plan = compile_plan(scenario, people=job.people, days=job.days, seed=spec.seed,
                             label=job.label)  # fmt: skip
         population, synthesis = self.population(plan)
@@ -123,11 +132,11 @@ class Simulator:
 
                 traced = trace_people(plan, sim, job.trace)
                 pq.write_table(replay(plan, traced, log), staging / "traces.parquet")
-            write_json(staging / "summary.json", summary)
+            _write_json(staging / "summary.json", summary)
             timings["write"] = time.perf_counter() - start
             timings["member"] = time.perf_counter() - began
             files = {p.name: sha256_of(p) for p in sorted(staging.iterdir())}
-            write_json(staging / MEMBER_FILE, {"seed": spec.seed,
+            _write_json(staging / MEMBER_FILE, {"seed": spec.seed,
                                                "overrides": dict(spec.overrides),
                                                "timings": timings, "files": files})  # fmt: skip
             os.rename(staging, final)
@@ -140,6 +149,12 @@ class Simulator:
         finally:
             sim.close()
         return MemberDone(spec.index, final, summary, timings)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Without fsync (run_folder.write_json syncs): a member lost to a crash fails its digests
+    and runs again, and a thousand syncs cost more than the small members themselves."""
+    path.write_text(json.dumps(data, indent=1, allow_nan=False) + "\n", encoding="utf-8")
 
 
 def finished(root: Path, spec: MemberSpec) -> MemberDone | None:
