@@ -460,8 +460,11 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
         "* cross-context: the domain differs from that of every record that can "
         "trigger it.  DI: disparate impact, group rate / least-affected group's "
         "rate; ! = outside 0.8-1.25"
-        + ("" if replicates == 1 else " (its whole interval); ? = not distinguishable from "
-           "parity at this size")
+        + (
+            ""
+            if replicates == 1
+            else " (its whole interval); ? = not distinguishable from parity at this size"
+        )
     )
     causes = summary["wrongful_causes"][:3]
     if causes:

@@ -22,13 +22,14 @@ import copy
 import math
 from pathlib import Path
 
+from test_rates import RATES_SCENARIO
+
 from socialcredit.ensemble.member import EnsembleJob
 from socialcredit.ensemble.members import run_members
 from socialcredit.ensemble.spec import MemberSpec
 from socialcredit.metrics.intervals import LEVEL, combine
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import validate
-from test_rates import RATES_SCENARIO
 
 Z = 3.5
 ENSEMBLES = 120
@@ -66,5 +67,5 @@ def test_ninety_percent_intervals_cover_the_expected_count(tmp_path: Path) -> No
 
     expected = LEVEL * ENSEMBLES
     se = math.sqrt(ENSEMBLES * LEVEL * (1 - LEVEL))
-    print(f"{covered} of {ENSEMBLES} intervals cover {truth:.0f} (expected {expected:.0f} +- {se:.1f})")
+    print(f"{covered} of {ENSEMBLES} cover {truth:.0f} (expected {expected:.0f} +- {se:.1f})")
     assert abs(covered - expected) <= Z * se, f"coverage {covered}/{ENSEMBLES}"

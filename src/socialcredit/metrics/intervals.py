@@ -8,11 +8,11 @@ person-days the summary holds are).
 
 The summaries are read one at a time (Welford's running mean and variance), so an ensemble's
 memory does not grow with its number of replicates. ``intervals`` in the result has the shape of
-the summary itself, with ``[lo, hi]`` where the summary has a number: ``intervals["wrongful_share"]``,
-``intervals["sanctions"]["flight-ban"]["disparate_impact"]["b"]``, and for the list of wrongful
-causes a list in the same order. A number that is undefined in some replicates (a share of
-nothing) is averaged over the replicates where it is defined; with fewer than two of them its
-interval is null.
+the summary itself, with ``[lo, hi]`` where the summary has a number:
+``intervals["wrongful_share"]``, ``intervals["sanctions"]["flight-ban"]["disparate_impact"]["b"]``,
+and for the list of wrongful causes a list in the same order. A number that is undefined in some
+replicates (a share of nothing) is averaged over the replicates where it is defined; with fewer
+than two of them its interval is null.
 """
 
 from __future__ import annotations

@@ -141,7 +141,9 @@ def by_group(data: RunData, page: Page) -> ByGroup:
 
 
 def impact(
-    sanctions: dict[str, Any], groups: list[str], intervals: dict[str, Any] | None = None,
+    sanctions: dict[str, Any],
+    groups: list[str],
+    intervals: dict[str, Any] | None = None,
     replicates: int = 1,
 ) -> Impact:
     """The ratios of each sanction in ``sanctions`` (summary.json's), flagged as the summary
@@ -153,8 +155,10 @@ def impact(
         rows.append(
             ImpactRow(
                 name,
-                [(x["disparate_impact"].get(g), g in x["disparate_impact_flagged"])
-                 for g in groups],
+                [
+                    (x["disparate_impact"].get(g), g in x["disparate_impact_flagged"])
+                    for g in groups
+                ],
                 [bounds.get(g) for g in groups] if intervals else None,
             )  # fmt: skip
         )
@@ -176,8 +180,12 @@ def build(data: RunData, page: Page) -> Sanctions:
         by_kind=by_kind(data, page),
         by_group=by_group(data, page),
         impact=(
-            impact(sanctions, data.groups, data.summary.get("intervals", {}).get("sanctions"),
-                   data.replicates)
+            impact(
+                sanctions,
+                data.groups,
+                data.summary.get("intervals", {}).get("sanctions"),
+                data.replicates,
+            )
             if sanctions
             else None
         ),  # fmt: skip
