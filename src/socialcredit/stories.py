@@ -52,6 +52,8 @@ def story(folder: Path, person: int) -> pa.Table:
     scenario, _ = load_scenario(folder / "scenario.yaml")
     plan = compile_plan(scenario, label=str(folder / "scenario.yaml"))
     log = _read(folder / "appeals.parquet", folder)
+    if "replicate" in log.column_names:  # an ensemble: scenario.yaml's seed is replicate 0's
+        log = log.filter(pc.equal(log["replicate"], 0))
     lists = {name: i for i, name in enumerate(plan.lists)}
 
     rows = (

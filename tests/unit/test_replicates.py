@@ -169,3 +169,13 @@ def test_bad_replicate_options_exit_2_without_traceback(
     assert done.returncode == 2, done.stderr
     assert words in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_story_replays_from_replicate_zero(three: Path, tmp_path: Path) -> None:
+    from socialcredit.stories import story
+
+    plain = run_single(PRESET, out=tmp_path / "plain", **SIZE).folder
+    assert plain is not None
+    traced = set(pq.read_table(three / "traces.parquet").column("person").to_pylist())
+    person = next(p for p in range(100, SIZE["people"]) if p not in traced)
+    assert story(three, person).equals(story(plain, person))
