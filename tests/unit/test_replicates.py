@@ -179,3 +179,18 @@ def test_a_story_replays_from_replicate_zero(three: Path, tmp_path: Path) -> Non
     traced = set(pq.read_table(three / "traces.parquet").column("person").to_pylist())
     person = next(p for p in range(100, SIZE["people"]) if p not in traced)
     assert story(three, person).equals(story(plain, person))
+
+
+def test_the_report_shows_intervals_or_says_they_need_replicates(
+    three: Path, tmp_path: Path
+) -> None:
+    page = (three / "report.html").read_text()
+    s = json.loads((three / "summary.json").read_text())
+    lo, hi = s["intervals"]["people_ever_sanctioned"]
+    assert f"({round(lo):,}-{round(hi):,})" in page  # the card, as fmt.ranged writes it
+    assert "means over 3 replicates" in page
+    assert "90% interval of that mean" in page  # the chilling chart's bands
+    assert "<code>--replicates R</code>" not in page  # the one-run note
+    plain = run_single(PRESET, out=tmp_path / "plain", **SIZE).folder
+    assert plain is not None
+    assert "<code>--replicates R</code>" in (plain / "report.html").read_text()

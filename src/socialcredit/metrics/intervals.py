@@ -21,6 +21,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from socialcredit.metrics.summary import outside_parity
 
 LEVEL = 0.90  # two-sided: t(0.95, R - 1)
@@ -34,6 +36,15 @@ def t_quantile(replicates: int) -> float:
     from scipy.stats import t  # scipy is imported only when replicates are combined
 
     return float(t.ppf(0.5 + LEVEL / 2, replicates - 1))
+
+
+def mean_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 90% interval of the mean over replicates of each column of ``values``
+    [replicate, ...] (a time series' band), as ``Running.interval`` gives it for one number."""
+    r = values.shape[0]
+    mean = values.mean(axis=0)
+    half = t_quantile(r) * values.std(axis=0, ddof=1) / math.sqrt(r)
+    return mean - half, mean + half
 
 
 class Running:
