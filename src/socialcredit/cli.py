@@ -184,6 +184,12 @@ def run(
     r = _count(replicates, "--replicates", 1, 1_000_000) or 1
     w = _count(workers, "--workers", 1, 1024)
     folder = _preflight(scenario, n, t, s, out, engine, cluster, every, quiet, dry_run)
+    if r > 1 and (dry_run or not quiet):
+        (out_console if dry_run else err_console).print(
+            f"  replicates       {r}, each as estimated above, {w or 'one per core'} at a time "
+            "(no checkpoints: each finished replicate is kept for `resume` instead)",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
     if dry_run:
         out_console.print(
             f"Dry run: the checks passed and nothing was written; without --dry-run the run "

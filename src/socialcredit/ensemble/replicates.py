@@ -42,7 +42,7 @@ from socialcredit.output.run_folder import (
 )
 from socialcredit.plan import Plan
 from socialcredit.report import write_report
-from socialcredit.resources import check_memory
+from socialcredit.resources import available_memory, check_memory
 from socialcredit.runner import (
     DEFAULT_CHECKPOINT_DAYS,
     DEFAULT_SCENARIO,
@@ -105,7 +105,6 @@ def run(
             shards=shards, cluster=cluster, write=write, checkpoint_every=checkpoint_every,
             trace=trace, on_start=on_start, on_day=on_day, argv=argv,
         )  # fmt: skip
-    check_workers(workers)
     if engine not in ENGINES:
         raise ConfigError(
             f"unknown engine '{engine}'",
@@ -129,7 +128,8 @@ def run(
         check_destination(folder)
     plan = compile_plan(sc, people=_whole(people, "people"), days=_whole(days, "days"),
                         seed=_whole(seed, "seed"), label=str(scenario))  # fmt: skip
-    check_memory(plan, engine)
+    side_by_side = min(check_workers(workers), replicates)  # members in memory at once
+    check_memory(plan, engine, limit=available_memory() // side_by_side)
     text = resolved_scenario_text(sc, plan, str(scenario))
     request = request_of(scenario, engine, None, None, checkpoint_every, trace, started_at, argv)
     request["replicates"] = replicates
