@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
 from socialcredit.engine.backends import ShardBackend
 from socialcredit.ensemble.member import MEMBERS, EnsembleJob, MemberDone, member_folder
@@ -190,7 +189,7 @@ def _ensemble(staging: Path, folder: Path | None, plan: Plan, request: dict[str,
               keep_metrics: bool) -> RunResult:  # fmt: skip
     """Run the members still missing, then write the folder's files from the kept members."""
     replicates = request["replicates"]
-    raw = yaml.safe_load((staging / SCENARIO).read_text(encoding="utf-8"))
+    _, raw = load_scenario(staging / SCENARIO)  # read with the scenario files' limits
     job = EnsembleJob(raw, str(staging / SCENARIO), plan.people, plan.days, request["engine"],
                       request["trace"])  # fmt: skip
     specs = replicate_specs(plan.seed, replicates)
