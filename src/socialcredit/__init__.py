@@ -16,8 +16,8 @@ from socialcredit.version import __version__
 
 
 def __getattr__(name: str):  # lazy: importing the package loads no engine, Numba or pyarrow
-    if name == "run":
-        from socialcredit.runner import run
+    if name == "run":  # one run, or with replicates=R an ensemble of R seeds
+        from socialcredit.ensemble.replicates import run
 
         return run
     raise AttributeError(f"module 'socialcredit' has no attribute {name!r}")

@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from socialcredit.errors import ConfigError, OutputError, SocialCreditError
-from socialcredit.fmt import amount, pct
+from socialcredit.fmt import amount, num, pct, ranged
 from socialcredit.fmt import change as relative_change  # numbers read as on the pages
 from socialcredit.version import __version__
 from socialcredit.whole_numbers import parse_whole
@@ -72,11 +72,18 @@ def friendly_errors(command: Callable[..., None]) -> Callable[..., None]:
 
 def interrupted_hint(out: Path | None) -> str:
     """What Ctrl-C left behind, with the command that continues the run where it can."""
+    from socialcredit.ensemble.member import MEMBERS
     from socialcredit.output.checkpoint import CHECKPOINT
     from socialcredit.output.run_folder import staging_path
 
     if out is None:
         return "interrupted."
+    if (staging_path(out) / MEMBERS).is_dir():
+        return (
+            f"interrupted: no finished run folder was written; the finished replicates are kept "
+            f"in {staging_path(out)}. `socialcredit resume {shlex.quote(str(out))}` runs the "
+            "rest."
+        )
     if (staging_path(out) / CHECKPOINT).is_file():
         return (
             f"interrupted: no finished run folder was written; the last checkpoint is in "
@@ -167,6 +174,16 @@ def run(
         str,
         typer.Option(help="Life stories to keep: K sampled people, + a few wrongly sanctioned."),
     ] = "3",
+    replicates: Annotated[
+        str,
+        typer.Option(
+            help="Run R seeds (the run's seed first) as one ensemble: means and 90% intervals."
+        ),
+    ] = "1",
+    workers: Annotated[
+        str | None,
+        typer.Option(help="Processes that run replicates side by side (default: one per core)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     dry_run: Annotated[
         bool,
@@ -179,7 +196,7 @@ def run(
     set_values: SetOption = None,
 ) -> None:
     """Run a scenario and write its run folder (scenario, manifest, metrics, summary, report)."""
-    from socialcredit.runner import run as run_scenario
+    from socialcredit.ensemble.replicates import run as run_scenario
     from socialcredit.scenario.overrides import parse_set
 
     overrides = [parse_set(text) for text in set_values or []]
@@ -196,7 +213,15 @@ def run(
     k = _count(shards, "--shards", 1, 4096)
     every = _count(checkpoint_every, "--checkpoint-every", 0, 32_000) or 0
     stories = _count(trace, "--trace", 0, 10_000) or 0
+    r = _count(replicates, "--replicates", 1, 1_000_000) or 1
+    w = _count(workers, "--workers", 1, 1024)
     folder = _preflight(scenario, n, t, s, out, engine, cluster, every, quiet, dry_run, overrides)
+    if r > 1 and (dry_run or not quiet):
+        (out_console if dry_run else err_console).print(
+            f"  replicates       {r}, each as estimated above, {w or 'one per core'} at a time "
+            "(no checkpoints: each finished replicate is kept for `resume` instead)",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
     if dry_run:
         out_console.print(
             f"Dry run: the checks passed and nothing was written; without --dry-run the run "
@@ -205,9 +230,13 @@ def run(
         )
         return
     try:
-        with _progress(quiet) as (on_start, on_day):
+        with _progress(quiet) as (on_start, on_day, on_member):
             result = run_scenario(
                 scenario,
+                replicates=r,
+                workers=w,
+                on_member=on_member,
+                keep_metrics=False,
                 people=n,
                 days=t,
                 seed=s,
@@ -265,13 +294,15 @@ def _preflight(scenario: str, people: int | None, days: int | None, seed: int | 
 
 
 @contextmanager
-def _progress(quiet: bool) -> Iterator[tuple[Callable[..., None], Callable[[int], None]]]:
-    """A progress bar over days; yields the (on_start, on_day) callbacks the runner calls."""
+def _progress(quiet: bool) -> Iterator[tuple[Callable[..., None], Callable[[int], None],
+                                             Callable[..., None]]]:  # fmt: skip
+    """A progress bar over days, or over replicates for an ensemble; yields the (on_start,
+    on_day, on_member) callbacks the runner calls."""
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("days"),
+        TextColumn("{task.fields[unit]}"),
         TimeRemainingColumn(),
         console=err_console,
         disable=quiet,
@@ -281,13 +312,20 @@ def _progress(quiet: bool) -> Iterator[tuple[Callable[..., None], Callable[[int]
 
     def on_start(plan: Any, first_day: int) -> None:
         label = f"{escape(plan.name)}, {plan.people:,} people"  # the column renders markup
-        task.append(progress.add_task(label, total=plan.days, completed=first_day))
+        task.append(progress.add_task(label, total=plan.days, completed=first_day, unit="days"))
 
     def on_day(day: int) -> None:
         progress.update(task[0], completed=day + 1)  # a recovered run repeats some days
 
+    def on_member(plan: Any, done: int, total: int) -> None:
+        if len(task) == 1:  # an ensemble counts replicates, not days
+            progress.remove_task(task[0])
+            label = f"{escape(plan.name)}, {total:,} replicates of {plan.people:,} people"
+            task.append(progress.add_task(label, total=total, unit="replicates"))
+        progress.update(task[-1], completed=done)
+
     with progress:
-        yield on_start, on_day
+        yield on_start, on_day, on_member
 
 
 @app.command()
@@ -301,14 +339,21 @@ def resume(
             "taken from the folder itself."
         ),
     ] = None,
+    workers: Annotated[
+        str | None,
+        typer.Option(help="Processes for the replicates still to run (default: one per core)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
-    """Continue an interrupted run from its last checkpoint, to the same result."""
-    from socialcredit.runner import resume as resume_run
+    """Continue an interrupted run from its last checkpoint (an ensemble from its finished
+    replicates), to the same result."""
+    from socialcredit.ensemble.replicates import resume as resume_run
 
+    w = _count(workers, "--workers", 1, 1024)
     try:
-        with _progress(quiet) as (on_start, on_day):
-            result = resume_run(out, cluster=cluster, on_start=on_start, on_day=on_day)
+        with _progress(quiet) as (on_start, on_day, on_member):
+            result = resume_run(out, cluster=cluster, workers=w, on_start=on_start,
+                                on_day=on_day, on_member=on_member, keep_metrics=False)  # fmt: skip
     except KeyboardInterrupt:
         raise RunInterrupted(out) from None
     if not quiet:
@@ -449,31 +494,44 @@ def _print_wrongful(folder: Path, sanction: str | None, cause: str | None, limit
 
 
 def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[str, float]) -> None:
+    intervals = summary.get("intervals", {})
+
+    def shown(show: Callable[[Any], str], *keys: str) -> str:
+        """A headline number, with its 90% interval where the run had replicates."""
+        value: Any = summary
+        bounds: Any = intervals
+        for key in keys:
+            value = value[key]
+            bounds = bounds.get(key) if isinstance(bounds, dict) else None
+        return ranged(value, bounds if isinstance(bounds, list) else None, show)
+
+    replicates = summary.get("replicates", 1)
     head = Table(
         title=f"{escape(summary['scenario'])}: {summary['people']:,} people, "
-        f"{summary['days']} days",
+        f"{summary['days']} days"
+        + (f", {replicates} replicates (mean, 90% interval)" if replicates > 1 else ""),
         show_header=False,
         title_justify="left",
     )
     head.add_column(style="bold", no_wrap=True)  # labels whole; a long value wraps instead
     head.add_column(justify="right")
-    head.add_row("people ever sanctioned", f"{summary['people_ever_sanctioned']:,}")
+    head.add_row("people ever sanctioned", shown(num, "people_ever_sanctioned"))
     head.add_row(
-        "  of them wrongfully at some point", f"{summary['people_ever_wrongfully_sanctioned']:,}"
+        "  of them wrongfully at some point", shown(num, "people_ever_wrongfully_sanctioned")
     )
-    head.add_row("sanctioned on the last day", f"{summary['sanctioned_last_day']:,}")
-    head.add_row("  wrongfully", f"{summary['wrongfully_sanctioned_last_day']:,}")
-    head.add_row("wrongful share of sanctioned person-days", pct(summary["wrongful_share"]))
-    head.add_row("cross-context share of sanctions", pct(summary["cross_context_share"]))
+    head.add_row("sanctioned on the last day", shown(num, "sanctioned_last_day"))
+    head.add_row("  wrongfully", shown(num, "wrongfully_sanctioned_last_day"))
+    head.add_row("wrongful share of sanctioned person-days", shown(pct, "wrongful_share"))
+    head.add_row("cross-context share of sanctions", shown(pct, "cross_context_share"))
     chill = summary["chilling"]
     if chill.get("change") is not None:
         head.add_row(
-            "chilling: legitimate disfavoured acts vs day 0", relative_change(chill["change"])
+            "chilling: legitimate disfavoured acts vs day 0",
+            shown(relative_change, "chilling", "change"),
         )
-    ap = summary["appeals"]
     head.add_row(
         "appeals filed / won / pending",
-        f"{ap['filed']:,} / {ap['won']:,} / {ap['pending_at_end']:,}",
+        " / ".join(shown(num, "appeals", k) for k in ("filed", "won", "pending_at_end")),
     )
     head.add_row(
         "speed",
@@ -488,6 +546,11 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
         "people.  % wrongly: of those under it on the last day.  * cross-context: the domain "
         "differs from that of every record that can trigger it.  DI: disparate impact, group "
         "rate / least-affected group's rate; ! = outside 0.8-1.25"
+        + (
+            ""
+            if replicates == 1
+            else " (its whole interval); ? = not distinguishable from parity at this size"
+        )
     )
     _print_carriers(summary)
     _print_groups(summary)
@@ -534,7 +597,7 @@ def sanctions_table(summary: dict[str, Any]) -> Table:
             f"{r.in_force_last_day:,}",
             f"{r.wrongful_last_day:,}",
             pct(r.last_day_wrongful_share),
-            di + (" !" if r.flagged else ""),
+            di + (" !" if r.flagged else " ?" if r.indistinct else ""),
         )
     return table
 

@@ -1,11 +1,13 @@
 """Numbers as a reader sees them, in the terminal and on the pages alike.
 
 The summary table that ``socialcredit run`` prints and the HTML pages show the same shares, so
-both format them here: the same number reads the same in both places. Plain Python, no imports,
-so the command line stays quick to start.
+both format them here: the same number reads the same in both places. Plain Python, no imports
+(but typing), so the command line stays quick to start.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 
 def num(n: float) -> str:
@@ -41,6 +43,21 @@ def pct(x: float | None) -> str:
     if abs(p) >= 0.01:
         return f"{p:.2f}%"
     return "<0.01%"
+
+
+def ranged(x: float | None, bounds: list[float] | None, show: Callable[[float], str]) -> str:
+    """A mean with its interval where there is one: '3.5% (3.1-3.9%)', '1,204 (1,150-1,260)',
+    '-10% (-12 to -8%)' (signed bounds are joined by 'to'); the unit is written once, after the
+    upper bound."""
+    if x is None:
+        return "n/a"
+    if bounds is None:
+        return show(x)
+    lo, hi = show(bounds[0]), show(bounds[1])
+    if lo.endswith("%") and hi.endswith("%"):
+        lo = lo[:-1]
+    signed = lo[:1] in "+-" or hi[:1] in "+-"
+    return f"{show(x)} ({lo}{' to ' if signed else '-'}{hi})"
 
 
 def change(x: float | None) -> str:

@@ -87,6 +87,8 @@ class RunStories:
     def appeal_log(self) -> np.ndarray:
         self._need("appeals.parquet", "its people cannot be replayed")
         log = _read(self.folder / "appeals.parquet", self.folder)
+        if "replicate" in log.column_names:  # an ensemble: scenario.yaml's seed is replicate 0's
+            log = log.filter(pc.equal(log["replicate"], 0))
         if not log.num_rows:
             return np.zeros((0, 6), np.int64)
         lists = {name: i for i, name in enumerate(self.plan.lists)}

@@ -37,6 +37,8 @@ class SanctionRow:
     wrongful_last_day: int
     disparate_impact_max: float | None  # the largest group ratio of any sanction on the row
     flagged: bool  # some sanction on the row has a ratio outside the four-fifths band
+    # with replicates: some ratio is outside the band but its interval reaches into it
+    indistinct: bool = False
 
     @property
     def label(self) -> str:
@@ -70,4 +72,5 @@ def _row(names: list[str], xs: list[dict[str, Any]]) -> SanctionRow:
         wrongful_last_day=first["wrongful_last_day"],
         disparate_impact_max=max(ratios) if ratios else None,
         flagged=any(x["disparate_impact_flagged"] for x in xs),
+        indistinct=any(x.get("disparate_impact_indistinct") for x in xs),
     )

@@ -5,7 +5,8 @@ Definitions a reader needs:
 - *wrongful*: in force under the system's standing but not under the shadow standing (the
   standing the same regime would give from true records alone).
 - *disparate impact* of a sanction: its rate in a group (person-days per person-day lived) over its
-  rate in the least-affected group; ratios outside 0.8-1.25 are flagged.
+  rate in the least-affected group; ratios outside 0.8-1.25 are flagged (with replicates, only
+  where the ratio's whole interval lies outside that band: metrics/intervals.py).
 - *chilling*: change in legitimate disfavoured acts per person-day, last 30 days against day 0.
 - *wrongful harm broken down* by sanction carrier and by group: metrics/breakdown.py.
 - *cross-context share*: share of sanction person-days whose domain differs from the domains of
@@ -30,7 +31,13 @@ from socialcredit.metrics.breakdown import ratio as _ratio
 from socialcredit.metrics.layout import MetricLayout, cause_labels
 from socialcredit.plan import DISFAVOURED_LEGITIMATE, ERROR_KINDS, PERK, Plan
 
-__all__ = ["FOUR_FIFTHS", "summarize"]
+__all__ = ["FOUR_FIFTHS", "outside_parity", "summarize"]
+
+
+def outside_parity(lo: float, hi: float) -> bool:
+    """Whether a disparate impact, known to lie in [lo, hi], is surely outside the four-fifths
+    band (one run: lo = hi = its ratio); an interval that reaches into the band is not."""
+    return hi < FOUR_FIFTHS[0] or lo > FOUR_FIFTHS[1]
 
 
 def summarize(
@@ -71,11 +78,7 @@ def summarize(
         lived = rate[group_people > 0]
         least = float(lived.min()) if lived.size else 0.0
         impact = {g: _ratio(float(rate[i]), least) for i, g in enumerate(plan.groups)}
-        flagged = [
-            g
-            for g, r in impact.items()
-            if r is not None and not FOUR_FIFTHS[0] <= r <= FOUR_FIFTHS[1]
-        ]
+        flagged = [g for g, r in impact.items() if r is not None and outside_parity(r, r)]
         sanctions[name] = {
             "domain": plan.consequence_domains[c],
             "carried_by": carrier_label(carriers.keys[carriers.of_consequence[c]]),

@@ -22,6 +22,7 @@ SCENARIO = "scenario.yaml"
 MAX_SHARDS = 4096
 MAX_DAYS = 32_000
 MAX_TRACES = 10_000
+MAX_REPLICATES = 1_000_000
 
 
 def _digest(fields: dict[str, Any]) -> str:
@@ -73,12 +74,17 @@ def read_request(staging: Path, engines: Sequence[str]) -> dict[str, Any]:
         "scenario_sha256": ("a SHA-256 in hex", lambda v: isinstance(v, str) and len(v) == 64),
         "sha256": ("a SHA-256 in hex", lambda v: isinstance(v, str) and len(v) == 64),
     }
-    for key, (expected, ok) in checks.items():
+    optional: dict[str, tuple[str, Any]] = {  # absent from plain runs (one replicate)
+        "replicates": (f"2 .. {MAX_REPLICATES}", lambda v: _whole(v, 2, MAX_REPLICATES)),
+    }
+    for key, (expected, ok) in [*checks.items(), *optional.items()]:
+        if key not in request and key in optional:
+            continue
         if key not in request:
             raise refuse(f"the key '{key}' is missing (expected {expected})")
         if not ok(request[key]):
             raise refuse(f"'{key}' is {str(request[key])[:60]!r}, not {expected}")
-    unknown = sorted(set(request) - set(checks))
+    unknown = sorted(set(request) - set(checks) - set(optional))
     if unknown:
         raise refuse(f"it holds unknown keys ({', '.join(unknown)[:80]})")
     fields = {k: v for k, v in request.items() if k != "sha256"}

@@ -292,10 +292,12 @@ def chilling(
     per_behaviour: dict[str, tuple[np.ndarray, float]],
     *,
     colours: Sequence[str] = PALETTE,
+    bands: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Figure:
     """One panel per lawful disfavoured behaviour (or per run, on a comparison page): acts per
     100,000 people a day (7-day mean) and its day-0 level as a dashed line. Panels have their own
-    y axis: rates differ by 100x."""
+    y axis: rates differ by 100x. ``bands`` (a run with replicates): a shaded 90% interval of
+    the mean around each line."""
     n = len(per_behaviour)
     data: list[dict[str, Any]] = []
     shapes: list[dict[str, Any]] = []
@@ -320,6 +322,24 @@ def chilling(
             "showticklabels": i == n - 1,
             "title": {"text": time_axis(days) if i == n - 1 else ""},
         }
+        if bands and name in bands:
+            lo, hi = bands[name]
+            for edge, fill in ((lo, None), (hi, "tonexty")):
+                data.append(
+                    {
+                        "x": days.tolist(),
+                        "y": series(edge),
+                        "mode": "lines",
+                        "xaxis": f"x{suffix}",
+                        "yaxis": f"y{suffix}",
+                        "showlegend": False,
+                        "hoverinfo": "skip",
+                        "line": {"width": 0, "color": colours[i % len(colours)]},
+                        "fill": fill,
+                        "opacity": 0.25,
+                    }
+                    | ({} if fill is None else {"name": "90% interval of the mean"})
+                )
         data.append(
             {
                 "x": days.tolist(),

@@ -2,7 +2,9 @@
 
 The report is built from the folder alone (summary.json, metrics.parquet, scenario.yaml), so a
 folder copied elsewhere rebuilds to the same page. The Parquet has one row per day x cell, so
-aggregating it here keeps every chart at days-many points whatever the population size.
+aggregating it here keeps every chart at days-many points whatever the population size. A run
+with replicates (``--replicates R``) has R rows per day x cell, told apart by a ``replicate``
+column; every series here is then the mean over replicates.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ class RunData:
     region: np.ndarray  # index into ``regions`` of each row
     groups: list[str]
     regions: list[str]
+    replicate: np.ndarray | None = None  # replicate of each row (None: one run)
+
+    @property
+    def replicates(self) -> int:
+        return int(self.summary.get("replicates", 1))
 
     @property
     def days(self) -> int:
@@ -54,15 +61,25 @@ class RunData:
         return name in self.metrics.column_names
 
     def per_day(self, name: str) -> np.ndarray:
-        """Sum of a count column over all cells, per day."""
-        return np.bincount(self.day, weights=self.column(name), minlength=self.days)
+        """Sum of a count column over all cells, per day (mean over replicates)."""
+        total = np.bincount(self.day, weights=self.column(name), minlength=self.days)
+        return total / self.replicates
+
+    def per_day_by_replicate(self, name: str) -> np.ndarray:
+        """Sum of a count column over all cells: [replicate, day]."""
+        if self.replicate is None:
+            return self.per_day(name)[np.newaxis, :]
+        index = self.replicate * self.days + self.day
+        flat = np.bincount(index, weights=self.column(name), minlength=self.replicates * self.days)
+        return flat.reshape(self.replicates, self.days)
 
     def per(self, key: str, name: str) -> np.ndarray:
-        """Sum of a count column over days, per group or per region (``key``)."""
+        """Sum of a count column over days, per group or per region (``key``); mean over
+        replicates."""
         index, size = (
             (self.group, len(self.groups)) if key == "group" else (self.region, len(self.regions))
         )
-        return np.bincount(index, weights=self.column(name), minlength=size)
+        return np.bincount(index, weights=self.column(name), minlength=size) / self.replicates
 
     def weighted_per_day(self, name: str) -> np.ndarray:
         """People-weighted mean over cells of a per-cell statistic (a score mean or percentile)."""
@@ -135,6 +152,11 @@ def load_run(folder: Path) -> RunData:
         region=_codes(region_col, regions),
         groups=groups,
         regions=regions,
+        replicate=(
+            table.column("replicate").to_numpy().astype(np.int64)
+            if "replicate" in table.column_names
+            else None
+        ),
     )
 
 

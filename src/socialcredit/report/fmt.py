@@ -4,7 +4,7 @@ which the terminal uses too, so a number reads the same on the page and in the t
 
 from __future__ import annotations
 
-from socialcredit.fmt import amount, change, num, pct
+from socialcredit.fmt import amount, change, num, pct, ranged
 
 __all__ = [
     "amount",
@@ -13,6 +13,7 @@ __all__ = [
     "dec",
     "num",
     "pct",
+    "ranged",
     "ratio",
     "sig",
     "times",

@@ -27,7 +27,13 @@ def and_join(items: Iterable[Any]) -> Markup:
     return Markup(", ").join(parts[:-1]) + Markup(" and ") + parts[-1]
 
 
-FILTERS = {
+def within(x: float | None, bounds: list[float] | None, show: str) -> str:
+    """``x`` shown by the filter named ``show``, with its 90% interval where it has one:
+    '3.5% (3.1-3.9%)' (fmt.ranged, as the terminal writes it)."""
+    return fmt.ranged(x, bounds, FILTERS[show])
+
+
+FILTERS: dict[str, Any] = {
     "amount": fmt.amount,
     "and_join": and_join,
     "capital": fmt.capital,
@@ -39,6 +45,7 @@ FILTERS = {
     "sig": fmt.sig,
     "times": fmt.times,
     "words": fmt.words,
+    "within": within,
 }
 
 

@@ -16,7 +16,13 @@ from typing import Any
 from socialcredit.errors import ConfigError
 from socialcredit.scenario.changes import Found, differences, mark
 from socialcredit.scenario.loading import key_path, read_chain, validate
-from socialcredit.scenario.overrides import Applied, Override, apply_overrides
+from socialcredit.scenario.overrides import (
+    Applied,
+    Given,
+    Override,
+    apply_overrides,
+    overrides_from,
+)
 from socialcredit.scenario.schema import Scenario
 
 
@@ -55,6 +61,17 @@ def load_variant(ref: str | Path, overrides: Sequence[Override] = ()) -> Variant
 
     marked = mark(now, found, by, kept=list(before.get("changed", [])))
     return Variant(validate(marked, label), raw, label)
+
+
+def variant_of_raw(raw: dict[str, Any], label: str, overrides: Given = None) -> Scenario:
+    """A resolved scenario's dict (no ``extend:`` left) with ``overrides`` set, validated: what
+    an ensemble member runs (calibration and sensitivity vary parameters this way). A bad value
+    names the override's path, as with ``--set``."""
+    given = overrides_from(overrides)
+    if not given:
+        return validate(raw, label)
+    patched, applied = apply_overrides(raw, given)
+    return _validate_overridden(patched, label, applied)
 
 
 def _overlap(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from socialcredit.metrics.intervals import mean_band
 from socialcredit.report import charts
 from socialcredit.report.data import RunData
 from socialcredit.report.page import Chart, Page
@@ -36,6 +37,7 @@ class Chilling:
     day0_acts: int = 0
     uncertainty: float | None = None  # +- % of the day-0 rate where day 0 saw few acts
     chart: Chart | None = None
+    replicates: int = 1  # above 1: the chart shades each line's 90% interval of the mean
 
 
 def build(data: RunData, page: Page) -> Chilling:
@@ -48,9 +50,14 @@ def build(data: RunData, page: Page) -> Chilling:
         return Chilling(acts=[])
     people = np.maximum(data.per_day("people"), 1)
     panels = {}
+    bands = {}
     for b in names:
         rate = PER * data.per_day(f"acts__{b}") / people
         panels[b] = (trailing_mean(rate, WINDOW), float(rate[0]))
+        if data.replicates > 1:  # the 90% band of the mean over replicates, day by day
+            each = PER * data.per_day_by_replicate(f"acts__{b}") / people
+            smooth = np.array([trailing_mean(x, WINDOW) for x in each])
+            bands[b] = mean_band(smooth)
     chill = data.summary["chilling"]
     day0 = int(sum(data.per_day(f"acts__{b}")[0] for b in names))
     measured = chill.get("rate_day0") is not None
@@ -62,5 +69,6 @@ def build(data: RunData, page: Page) -> Chilling:
         change=chill.get("change"),
         day0_acts=day0,
         uncertainty=100 / day0**0.5 if 0 < day0 < FEW_ACTS else None,
-        chart=page.chart(charts.chilling(data.timeline(), panels)),
+        chart=page.chart(charts.chilling(data.timeline(), panels, bands=bands or None)),
+        replicates=data.replicates,
     )

@@ -61,6 +61,8 @@ class Headline:
     carriers: list[Carrier]
     causes: list[Cause]  # the largest few, for the sentence
     chart: Chart | None
+    replicates: int = 1
+    bounds: dict[str, list[float] | None] | None = None  # 90% intervals of the cards' numbers
 
 
 def per_carrier(s: dict[str, Any], limit: int = 3) -> list[Carrier]:
@@ -100,4 +102,16 @@ def build(data: RunData, page: Page, limit: int = 3) -> Headline:
         carriers=per_carrier(s) if s["people_ever_sanctioned"] else [],
         causes=[Cause(c["share"], cause_phrase(c)) for c in causes[:limit]],
         chart=chart,
+        replicates=data.replicates,
+        bounds=card_bounds(s.get("intervals", {})),
     )
+
+
+def card_bounds(intervals: dict[str, Any]) -> dict[str, list[float] | None]:
+    """The intervals of the four cards' numbers (None each where the run had one replicate)."""
+    return {
+        "ever": intervals.get("people_ever_sanctioned"),
+        "wrongful_share": intervals.get("wrongful_share"),
+        "cross_context_share": intervals.get("cross_context_share"),
+        "chilling_change": intervals.get("chilling", {}).get("change"),
+    }

@@ -48,6 +48,7 @@ class ByGroup:
 class ImpactRow:
     sanction: str
     ratios: list[tuple[float | None, bool]]  # per group: the ratio, and whether it is flagged
+    bounds: list[list[float] | None] | None = None  # per group: its 90% interval (replicates)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Impact:
     flagged: list[str]  # sanctions with a ratio outside the band
     undefined: bool  # some ratio is undefined (n/a)
     band: tuple[float, float] = FOUR_FIFTHS
+    indistinct: list[str] | None = None  # outside the band, but not their whole interval
+    replicates: int = 1
 
 
 @dataclass(frozen=True)
@@ -146,19 +149,30 @@ def by_group(data: RunData, page: Page) -> ByGroup:
     return ByGroup(most, least, chart, overall, perks_chart)
 
 
-def impact(sanctions: dict[str, Any], groups: list[str]) -> Impact:
-    """The ratios of each sanction in ``sanctions`` (summary.json's), flagged outside the band."""
-    lo, hi = FOUR_FIFTHS
-    rows = [
-        ImpactRow(
-            name,
-            [
-                (r, r is not None and not lo <= r <= hi)
-                for r in (x["disparate_impact"].get(g) for g in groups)
-            ],
+def impact(
+    sanctions: dict[str, Any],
+    groups: list[str],
+    intervals: dict[str, Any] | None = None,
+    replicates: int = 1,
+) -> Impact:
+    """The ratios of each sanction in ``sanctions`` (summary.json's), flagged as the summary
+    flags them: outside the band, or with replicates, the whole interval outside it
+    (metrics/summary.py ``outside_parity``); ``intervals`` is the summary's for ``sanctions``."""
+    rows = []
+    for name, x in sanctions.items():
+        # a row of sanctions shown together (shown_together) has the first one's intervals
+        first = name.split(", ")[0]
+        bounds = (intervals or {}).get(first, {}).get("disparate_impact", {})
+        rows.append(
+            ImpactRow(
+                name,
+                [
+                    (x["disparate_impact"].get(g), g in x["disparate_impact_flagged"])
+                    for g in groups
+                ],
+                [bounds.get(g) for g in groups] if intervals else None,
+            )  # fmt: skip
         )
-        for name, x in sanctions.items()
-    ]
     return Impact(
         groups=groups,
         rows=rows,
@@ -166,6 +180,8 @@ def impact(sanctions: dict[str, Any], groups: list[str]) -> Impact:
         undefined=any(
             r is None for x in sanctions.values() for r in x["disparate_impact"].values()
         ),
+        indistinct=[n for n, x in sanctions.items() if x.get("disparate_impact_indistinct")],
+        replicates=replicates,
     )
 
 
@@ -174,5 +190,14 @@ def build(data: RunData, page: Page) -> Sanctions:
     return Sanctions(
         by_kind=by_kind(data, page),
         by_group=by_group(data, page),
-        impact=impact(shown_together(sanctions), data.groups) if sanctions else None,
+        impact=(
+            impact(
+                shown_together(sanctions),
+                data.groups,
+                data.summary.get("intervals", {}).get("sanctions"),
+                data.replicates,
+            )
+            if sanctions
+            else None
+        ),  # fmt: skip
     )

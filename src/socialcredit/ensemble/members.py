@@ -1,0 +1,110 @@
+"""Run the members of an ensemble over local cores: the one ensemble runner.
+
+``run_members(job, specs, root, workers)`` yields each member as it finishes (in any order):
+members already finished under ``root`` (a resumed ensemble) first, then the rest, run in
+``workers`` long-lived processes (spawned, so no Numba thread pool is forked), each a
+``Simulator`` that compiles its kernels once and runs member after member. One worker runs in
+this process. Each member's result depends only on its spec, never on the worker that ran it or
+on the number of workers (the engines give the same bits on any number of threads), so an
+ensemble gives the same results however it is spread.
+
+Workers share the machine's cores: each runs its kernels on cores // workers threads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from pathlib import Path
+
+from socialcredit.ensemble.member import EnsembleJob, MemberDone, Simulator, finished
+from socialcredit.ensemble.spec import MemberSpec
+from socialcredit.errors import ConfigError
+
+_worker: Simulator | None = None  # the Simulator of a worker process
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def check_workers(workers: int | None) -> int:
+    chosen = default_workers() if workers is None else workers
+    if chosen < 1:
+        raise ConfigError(
+            f"got {workers}",
+            path="--workers",
+            expected="1 or more worker processes",
+            fix="pass --workers 1 or more, or leave it out (one per core)",
+        )
+    return chosen
+
+
+def _start_worker(job: EnsembleJob, threads: int) -> None:
+    global _worker
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)  # read when Numba is first imported
+    _worker = Simulator(job)
+
+
+def _run_in_worker(spec: MemberSpec, root: Path) -> MemberDone:
+    assert _worker is not None, "the worker was not started"
+    return _worker.run(spec, root)
+
+
+def run_members(
+    job: EnsembleJob,
+    specs: Sequence[MemberSpec],
+    root: Path,
+    workers: int | None = None,
+    on_member: Callable[[MemberDone], None] | None = None,
+) -> Iterator[MemberDone]:
+    """Every member of ``specs``, finished and kept under ``root / members``; yields each one
+    as it finishes (kept ones first). ``on_member`` is called for each as well (a progress
+    bar). Interrupting the iteration stops the workers; finished members stay for a resume."""
+    count = check_workers(workers)
+    todo: list[MemberSpec] = []
+    for spec in specs:
+        kept = finished(root, spec)
+        if kept is None:
+            todo.append(spec)
+            continue
+        if on_member is not None:
+            on_member(kept)
+        yield kept
+    count = min(count, len(todo))
+    if count <= 1:
+        simulator = Simulator(job)
+        for spec in todo:
+            done = simulator.run(spec, root)
+            if on_member is not None:
+                on_member(done)
+            yield done
+        return
+    threads = max(1, default_workers() // count)
+    pool = ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(job, threads),
+    )
+    try:
+        waiting: set[Future[MemberDone]] = set()
+        queue = iter(todo)
+        for spec in queue:  # a few members per worker in flight, not the whole ensemble
+            waiting.add(pool.submit(_run_in_worker, spec, root))
+            if len(waiting) >= 2 * count:
+                break
+        while waiting:
+            ready, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+            for future in ready:
+                done = future.result()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    waiting.add(pool.submit(_run_in_worker, nxt, root))
+                if on_member is not None:
+                    on_member(done)
+                yield done
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
