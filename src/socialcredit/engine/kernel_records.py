@@ -108,6 +108,9 @@ class Rules(NamedTuple):
     tier_sanctioned: np.ndarray
     wrong_tier: np.ndarray
     list_sanctioned: np.ndarray
+    any_encounters: bool
+    encounter_list: np.ndarray  # [C] int64: the list whose people draw encounters, or -1
+    encounter_prob: np.ndarray  # [C, cells] (Plan.encounter_prob)
     # 8. response
     own_step: int
     hh_step: int
@@ -148,6 +151,11 @@ class Rules(NamedTuple):
             tier_sanctioned=tier_sanctioned,
             wrong_tier=wrong_tier,
             list_sanctioned=list_sanctioned,
+            any_encounters=bool(p.encounter_prob.any()),
+            encounter_list=np.where(
+                p.has_encounters & p.encounter_prob.any(axis=1), p.consequence_list, -1
+            ).astype(np.int64),
+            encounter_prob=p.encounter_prob,
             own_step=p.deter_own_step,
             hh_step=p.deter_household_step,
             decay=p.deter_decay,
@@ -167,6 +175,10 @@ class Tallies(NamedTuple):
     tier_pairs: np.ndarray
     listed: np.ndarray
     listed_wrongful: np.ndarray
+    entries: np.ndarray
+    complied: np.ndarray
+    blocked: np.ndarray
+    blocked_wrongful: np.ndarray
     sanctioned: np.ndarray
     wrongful: np.ndarray
     starts: np.ndarray

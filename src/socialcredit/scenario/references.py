@@ -189,3 +189,15 @@ def check_references(sc: Scenario, label: str) -> None:
             known(name, tiers, f"consequences[{i}].tiers[{j}]", "tier")
         if c.list is not None:
             known(c.list, lists, f"consequences[{i}].list", "list")
+        if c.encounters is not None:
+            # Encounters are drawn for the people under a sanction on the days they are under
+            # it; the fast engine visits every listed person daily, not everyone in a tier.
+            if c.kind != "sanction" or c.list is None:
+                fail(
+                    f"consequences[{i}].encounters",
+                    f"encounters are given for the {c.kind} '{c.name}', which "
+                    + ("is not a sanction" if c.kind != "sanction" else "no list carries"),
+                    "encounters on a sanction carried by a list (list: NAME)",
+                    "remove encounters:, or carry the sanction by a list",
+                )
+            per_group(c.encounters, f"consequences[{i}].encounters")
