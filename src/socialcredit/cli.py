@@ -486,6 +486,13 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
         "trigger it.  DI: disparate impact, group rate / least-affected group's "
         "rate; ! = outside 0.8-1.25"
     )
+    for name, s in summary["sanctions"].items():
+        if "blocked" in s:  # encounters: each attempt by a person under the sanction is blocked
+            out_console.print(
+                f"{escape(name)}: {s['blocked']:,} attempts blocked, "
+                f"{s['blocked_wrongful']:,} of them of people wrongly listed",
+                soft_wrap=True,
+            )
     causes = summary["wrongful_causes"][:3]
     if causes:
         text = "; ".join(

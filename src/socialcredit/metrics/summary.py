@@ -87,6 +87,11 @@ def summarize(
             "disparate_impact": impact,
             "disparate_impact_flagged": flagged,
         }
+        if plan.has_encounters[c]:  # attempts by people under it, each one blocked
+            sanctions[name] |= {
+                "blocked": int(total[:, col(f"blocked__{name}")].sum()),
+                "blocked_wrongful": int(total[:, col(f"blocked_wrongful__{name}")].sum()),
+            }
         all_days += int(active.sum())
         cross_days += int(active.sum()) if plan.cross_context[c] else 0
 

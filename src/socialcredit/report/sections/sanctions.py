@@ -65,6 +65,8 @@ class Sanctions:
     by_kind: ByKind
     by_group: ByGroup
     impact: Impact | None  # None: the scenario declares no sanctions
+    # per sanction with encounters: (name, attempts blocked, of them of people wrongly under it)
+    blocked: list[tuple[str, int, int]]
     per: int = PER
 
 
@@ -166,4 +168,9 @@ def build(data: RunData, page: Page) -> Sanctions:
         by_kind=by_kind(data, page),
         by_group=by_group(data, page),
         impact=impact(sanctions, data.groups) if sanctions else None,
+        blocked=[
+            (name, int(x["blocked"]), int(x["blocked_wrongful"]))
+            for name, x in sanctions.items()
+            if "blocked" in x
+        ],
     )
