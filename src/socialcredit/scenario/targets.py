@@ -12,8 +12,8 @@ fit.py computes the simulated value of each target from a run's metrics.
 
 from __future__ import annotations
 
-import difflib
 import datetime as dt
+import difflib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -21,10 +21,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from socialcredit.errors import ConfigError
-from socialcredit.scenario.files import real_path, read_scenario_text
+from socialcredit.scenario.files import read_scenario_text, real_path
 from socialcredit.scenario.loading import key_path
 from socialcredit.scenario.schema import Name, Scenario
-from socialcredit.scenario.shown import brief
+from socialcredit.scenario.shown import brief, brief_text
 from socialcredit.scenario.yaml_safe import parse_scenario_yaml
 
 # metric -> (the key naming what it counts, the metric column's prefix: COLUMN__name)
@@ -104,19 +104,38 @@ def load_targets(path: str | Path, scenario: Scenario, days: int | None = None) 
     try:
         parsed = TargetsFile.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = key_path(tuple(first["loc"]))
-        message = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(
-            f"{message} (got {brief(first.get('input'))})",
-            file=label,
-            path=where or None,
-            expected="a targets file as the README describes it (metric, list or consequence, "
-            "date, value or range, source)",
-            fix=f"correct {where or 'the file'}",
-        ) from None
+        raise _config_error(exc, label) from None
     check_targets(parsed, scenario, days if days is not None else scenario.run.days, label)
     return parsed
+
+
+FIELDS = "metric, list or consequence, date, value or range, weight, people_share, source"
+
+
+def _config_error(exc: ValidationError, label: str) -> ConfigError:
+    first = exc.errors(include_url=False)[0]
+    loc = tuple(first["loc"])
+    where = key_path(loc) or None
+    kind, got = first["type"], first.get("input")
+    if kind == "missing":
+        problem, fix = f"required key '{loc[-1]}' is missing", f"add `{loc[-1]}:`"
+    elif kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), [*Target.model_fields], n=1)
+        problem = f"unknown key '{brief_text(str(loc[-1]))}'"
+        fix = f"did you mean '{close[0]}'?" if close else "remove the key"
+    elif kind == "literal_error":
+        close = difflib.get_close_matches(str(got), [*METRICS], n=1)
+        problem = f"got {brief(got)}, not a metric targets can name"
+        fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(METRICS)}"
+    elif kind.startswith("date"):
+        problem, fix = f"got {brief(got)}, not a date", "write the date as YYYY-MM-DD"
+    else:
+        message = first["msg"].removeprefix("Value error, ")
+        problem = message if isinstance(got, dict) else f"{message}, got {brief(got)}"
+        fix = f"correct {where or 'the file'}"
+    return ConfigError(
+        problem, file=label, path=where, expected=f"a target with the keys {FIELDS}", fix=fix
+    )
 
 
 def check_targets(targets: TargetsFile, sc: Scenario, days: int, label: str) -> None:
