@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from socialcredit.errors import ConfigError
 from socialcredit.scenario.calendar import is_schedule, values_of
 from socialcredit.scenario.schema import Scenario
+from socialcredit.scenario.shown import brief_text
 
 SHARE_TOLERANCE = 1e-6
 
@@ -33,9 +34,10 @@ def check_references(sc: Scenario, label: str) -> None:
 
     def known(name: str, names: list[str], path: str, what: str) -> None:
         if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
+            close = difflib.get_close_matches(name[:100], names, n=1)
             fix = f"did you mean '{close[0]}'?" if close else f"declare the {what} first"
-            fail(path, f"'{name}' is not a declared {what}", f"one of: {', '.join(names)}", fix)
+            shown = brief_text(name)  # a name from the file may be of any length
+            fail(path, f"'{shown}' is not a declared {what}", f"one of: {', '.join(names)}", fix)
 
     pop = sc.population
     groups = [g.name for g in pop.groups]
