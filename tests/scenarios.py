@@ -16,9 +16,9 @@ def _raw(name: str) -> dict[str, Any]:
     return load_scenario(name)[1]
 
 
-def _scale(
-    value: float | dict[str, float], factor: float, floor: float = 0.0
-) -> float | dict[str, float]:
+def _scale(value: Any, factor: float, floor: float = 0.0) -> Any:
+    if isinstance(value, list):  # a schedule: scale every entry's value
+        return [step | {"value": _scale(step["value"], factor, floor)} for step in value]
     if isinstance(value, dict):
         return {k: min(1.0, max(floor, v * factor)) for k, v in value.items()}
     return min(1.0, max(floor, value * factor))
@@ -132,4 +132,56 @@ RAISED_ERROR = {
     "consequences": [
         {"name": "loan-refusal", "kind": "sanction", "domain": "credit", "list": "debtors"},
     ],
+}
+
+
+# Encounters (tests/statistical/test_encounters.py): two groups and regions, a list entered by a
+# recorded default (and by namesakes, through misattribution), a flight ban whose attempt
+# probabilities change on day 20 (2020-01-21), and a train ban without encounters.
+ENCOUNTERS_P_BEFORE = {"a": 0.05, "b": 0.10}
+ENCOUNTERS_P_AFTER = {"a": 0.02, "b": 0.20}
+ENCOUNTERS_SCENARIO: dict[str, Any] = {
+    "name": "statistical-encounters",
+    "population": {
+        "people": 100_000,
+        "trait_spread": 0.0,
+        "groups": [{"name": "a", "share": 0.4}, {"name": "b", "share": 0.6}],
+        "regions": [{"name": "north", "share": 0.5}, {"name": "south", "share": 0.5}],
+    },
+    "behaviours": [
+        {
+            "name": "default",
+            "domain": "legal",
+            "rate": {"a": 0.004, "b": 0.008},
+            "stance": "disfavoured",
+            "legitimate": False,
+        },
+    ],  # fmt: skip
+    "sources": [
+        {
+            "name": "courts",
+            "observes": ["default"],
+            "errors": {"misattribution": {"a": 0.2, "b": 0.1}},
+        },
+    ],  # fmt: skip
+    "regime": {
+        "score": {"start": 0, "min": 0, "max": 0},
+        "rules": [{"behaviour": "default", "list": "debtors"}],
+        "tiers": [{"name": "all", "min_score": 0}],
+        "lists": [{"name": "debtors", "duration_days": 30, "comply_per_day": 0.02}],
+    },
+    "consequences": [
+        {
+            "name": "flight-ban",
+            "kind": "sanction",
+            "domain": "travel",
+            "list": "debtors",
+            "encounters": [
+                {"from": "2020-01-01", "value": ENCOUNTERS_P_BEFORE},
+                {"from": "2020-01-21", "value": ENCOUNTERS_P_AFTER},
+            ],
+        },
+        {"name": "train-ban", "kind": "sanction", "domain": "travel", "list": "debtors"},
+    ],  # fmt: skip
+    "run": {"days": 40, "seed": 20240612, "start": "2020-01-01"},
 }

@@ -554,6 +554,13 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
     )
     _print_carriers(summary)
     _print_groups(summary)
+    for name, s in summary["sanctions"].items():
+        if "blocked" in s:  # encounters: each attempt by a person under the sanction is blocked
+            out_console.print(
+                f"{escape(name)}: {s['blocked']:,} attempts blocked, "
+                f"{s['blocked_wrongful']:,} of them of people wrongly listed",
+                soft_wrap=True,
+            )
     causes = summary["wrongful_causes"][:3]
     if causes:
         text = "; ".join(

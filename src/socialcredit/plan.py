@@ -98,6 +98,12 @@ class Plan:
     # (scenario/triggers.py); cross-context, the Art. 5 screen and the report read this
     consequence_triggers: np.ndarray
     cross_context: np.ndarray  # [C] bool: domain unrelated to every trigger's domain
+    # [C] bool: the consequence declares encounters (a structure: the same in every epoch;
+    # metrics have blocked__C columns for these only)
+    has_encounters: np.ndarray
+    # [C, R*G] float64: daily probability of an attempt to use what the consequence denies,
+    # per cell; 0 where it declares none or is not in force in this epoch
+    encounter_prob: np.ndarray
 
     # response
     deter_own_step: int  # added to the deterrence byte when one's own sanction starts

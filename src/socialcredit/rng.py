@@ -36,6 +36,7 @@ MISATTRIBUTE = 48  # + source index (< 16)
 COMPLY = 64  # + list index (< 8)
 APPEAL_FILE = 80  # + list index
 APPEAL_WIN = 88  # + list index
+ENCOUNTER = 96  # + consequence index (< 64): attempts to use what a sanction denies
 
 
 def _mix(z: np.ndarray) -> np.ndarray:

@@ -112,6 +112,9 @@ class Rules(NamedTuple):
     list_sanctioned: np.ndarray
     carrier_list: np.ndarray  # [K] int64: carriers.Carriers.list_of
     carrier_tiers: np.ndarray  # [K, T] bool: carriers.Carriers.tiers_on
+    any_encounters: bool
+    encounter_list: np.ndarray  # [C] int64: the list whose people draw encounters, or -1
+    encounter_prob: np.ndarray  # [C, cells] (Plan.encounter_prob)
     # 8. response
     own_step: int
     hh_step: int
@@ -154,6 +157,11 @@ class Rules(NamedTuple):
             list_sanctioned=list_sanctioned,
             carrier_list=carriers.list_of,
             carrier_tiers=carriers.tiers_on,
+            any_encounters=bool(p.encounter_prob.any()),
+            encounter_list=np.where(
+                p.has_encounters & p.encounter_prob.any(axis=1), p.consequence_list, -1
+            ).astype(np.int64),
+            encounter_prob=p.encounter_prob,
             own_step=p.deter_own_step,
             hh_step=p.deter_household_step,
             decay=p.deter_decay,
@@ -173,6 +181,10 @@ class Tallies(NamedTuple):
     tier_pairs: np.ndarray
     listed: np.ndarray
     listed_wrongful: np.ndarray
+    entries: np.ndarray
+    complied: np.ndarray
+    blocked: np.ndarray
+    blocked_wrongful: np.ndarray
     sanctioned: np.ndarray
     wrongful: np.ndarray
     starts: np.ndarray

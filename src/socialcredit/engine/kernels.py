@@ -255,8 +255,9 @@ def _errors(j, lane, cell, i, rules, people, tallies):
 
 @inline
 def _scoring(
-    today, ci, i, actor, act_points, act_list, err, err_points, err_list, rules, people, tallies
-):
+    today, ci, lane, cell, i, actor, act_points, act_list, err, err_points, err_list, rules,
+    people, tallies,
+):  # fmt: skip
     """Stage 4: points on both scores (errors on the system's only), list entries by record and
     by threshold. Returns the lists entered today, as bits."""
     t = today.t
@@ -281,11 +282,12 @@ def _scoring(
         if not was and P.list_until[xl, i] > t:
             entered |= 1 << xl
             tallies.entered_count[ci, xl] += 1
+            tallies.entries[lane, cell, xl] += 1
     return entered
 
 
 @inline
-def _recovery(today, i, rules, people):
+def _recovery(today, lane, cell, i, rules, people, tallies):
     """Stage 5: drift towards the start, expiry of remembered points, compliance with lists."""
     t = today.t
     P = people
@@ -304,6 +306,24 @@ def _recovery(today, i, rules, people):
         ):
             P.list_until[xl, i] = t
             P.shadow_until[xl, i] = t
+            tallies.complied[lane, cell, xl] += 1
+
+
+@inline
+def _encounters(today, lane, cell, i, rules, people, tallies):
+    """Stage 7, encounters: attempts to use what a sanction denies, by person i on a day they
+    are under it (listed; wrongful where the shadow would not list them), from the
+    consequence's own stream (see reference.py)."""
+    t = today.t
+    for c in range(rules.encounter_list.shape[0]):
+        xl = rules.encounter_list[c]
+        if xl < 0 or people.list_until[xl, i] <= t:
+            continue
+        prob = rules.encounter_prob[c, cell]
+        if prob > 0.0 and uniform(today.key, rng.ENCOUNTER + c, i, t) < prob:
+            tallies.blocked[lane, cell, c] += 1
+            if people.shadow_until[xl, i] <= t:
+                tallies.blocked_wrongful[lane, cell, c] += 1
 
 
 @inline
@@ -737,6 +757,8 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
             entered = _scoring(
                 today,
                 ci,
+                lane,
+                cell,
                 i,
                 actor,
                 act_points,
@@ -749,10 +771,12 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
                 T,
             )
             # 5. recovery
-            _recovery(today, i, rules, P)
+            _recovery(today, lane, cell, i, rules, P, T)
             # 6. standing, 7. consequences and 10. measurement (what does not depend on the
             # household pass)
             sanctioned, wrongful = _tally_standing(1, lane, cell, i, t, tier_of, rules, P, T)
+            if rules.any_encounters:
+                _encounters(today, lane, cell, i, rules, P, T)
             for xl in range(P.list_until.shape[0]):  # last: the day's list tests must not see
                 if entered & (1 << xl):  # the mark
                     P.list_until[xl, i] |= ENTERED

@@ -77,6 +77,10 @@ class Day:
     errors: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     error_channel: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     entered: list[np.ndarray] = field(default_factory=list)  # per list: people newly listed
+    complied: list[np.ndarray] = field(default_factory=list)  # per list: people who complied
+    # encounters: per consequence with encounters, the people whose attempt was blocked today,
+    # and which of those the shadow standing would not have put under it
+    blocked: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     # everybody's, set by stages 6-8
     tier: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint8))
     shadow_tier: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint8))
@@ -367,14 +371,17 @@ class ReferenceEngine(DayLoop):
                         score[who] = np.clip(v, p.score_min, p.score_max)
                         until[k, who] = 0
                         points[k, who] = 0
+        d.complied = []
         for x in range(len(p.lists)):
             if p.list_comply[x] == 0.0:
+                d.complied.append(np.empty(0, np.int64))
                 continue
             # Only a rightly listed person has an obligation to fulfil.
             who = np.flatnonzero((s.list_until[x] > t) & (s.shadow_until[x] > t))
             done = who[self.draw(rng.COMPLY + x, who, t) < p.list_comply[x]]
             s.list_until[x, done] = t
             s.shadow_until[x, done] = t
+            d.complied.append(done)
 
     # --- 6. standing ---
 
@@ -414,6 +421,21 @@ class ReferenceEngine(DayLoop):
                 under[c] = k.tiers_on[c][d.tier]
                 wrongly[c] = under[c] & ~k.tiers_on[c][d.shadow_tier]
         d.under, d.wrongly = under, wrongly
+        self._encounters(t, d)
+
+    def _encounters(self, t: int, d: Day) -> None:
+        """Attempts to use what a sanction denies, by the people under it today: each is a
+        blocked attempt, wrongful where the shadow standing would not list the person. Each
+        consequence draws from its own stream, so adding encounters moves no other draw."""
+        p = self.tables
+        for c in np.flatnonzero(p.has_encounters):
+            x = int(p.consequence_list[c])
+            prob = p.encounter_prob[c]
+            if not prob.any():  # not in force, or nobody tries: no draw can fall below 0
+                continue
+            who = np.flatnonzero(d.listed[x])
+            hit = who[self.draw(rng.ENCOUNTER + int(c), who, t) < prob[self.cell[who]]]
+            d.blocked[int(c)] = (hit, hit[~d.shadow_listed[x, hit]])
 
     # --- 8. response ---
 
@@ -487,6 +509,18 @@ class ReferenceEngine(DayLoop):
         for c in range(W):
             who = np.flatnonzero(d.wrongly[c])
             carrier_causes[:, c] = per_cell_by(who, s.cause[who].astype(np.int64), 1 + S * K)
+        C = len(p.consequences)
+
+        def per_consequence(which: int) -> np.ndarray:  # [cells, C]
+            out = np.zeros((cells, C), np.int64)
+            for c, pair in d.blocked.items():
+                out[:, c] = per_cell(pair[which])
+            return out
+
+        def per_list_of(people: list[np.ndarray]) -> np.ndarray:  # [cells, L]
+            columns = [per_cell(who) for who in people]
+            return np.stack(columns, axis=1) if columns else np.zeros((cells, 0), np.int64)
+
         channel = d.error_channel
         error_code = p.error_kind[channel].astype(np.int64) * S + p.error_source[channel]
         wrong = np.flatnonzero(d.wrongful)
@@ -500,6 +534,10 @@ class ReferenceEngine(DayLoop):
             ).reshape(cells, T, T),
             listed=per_list(d.listed),
             listed_wrongful=per_list(d.listed & ~d.shadow_listed),
+            entries=per_list_of(d.entered),
+            complied=per_list_of(d.complied),
+            blocked=per_consequence(0),
+            blocked_wrongful=per_consequence(1),
             sanctioned=per_cell(np.flatnonzero(d.sanctioned)),
             wrongful=per_cell(wrong),
             starts=per_cell(np.flatnonzero(d.starts)),

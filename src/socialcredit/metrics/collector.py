@@ -27,6 +27,10 @@ class Tally:
     tier_pairs: np.ndarray  # [cells, T, T] system tier x shadow tier
     listed: np.ndarray  # [cells, L]
     listed_wrongful: np.ndarray  # [cells, L]
+    entries: np.ndarray  # [cells, L] people put on the list today
+    complied: np.ndarray  # [cells, L] people who left it today by complying
+    blocked: np.ndarray  # [cells, C] attempts by people under the consequence (encounters)
+    blocked_wrongful: np.ndarray  # [cells, C] of them by people the shadow would not list
     sanctioned: np.ndarray  # [cells]
     wrongful: np.ndarray  # [cells]
     starts: np.ndarray  # [cells]
@@ -54,6 +58,10 @@ class Tally:
             "tier_pairs": (c, T, T),
             "listed": (c, L),
             "listed_wrongful": (c, L),
+            "entries": (c, L),
+            "complied": (c, L),
+            "blocked": (c, len(plan.consequences)),
+            "blocked_wrongful": (c, len(plan.consequences)),
             "sanctioned": (c,),
             "wrongful": (c,),
             "starts": (c,),
@@ -83,6 +91,8 @@ def record_day(
     if plan.lists:
         out[:, L.span("listed", plan.lists)] = tally.listed
         out[:, L.span("listed_wrongful", plan.lists)] = tally.listed_wrongful
+        out[:, L.span("list_entries", plan.lists)] = tally.entries
+        out[:, L.span("list_complied", plan.lists)] = tally.complied
     for c, name in enumerate(plan.consequences):
         x = int(plan.consequence_list[c])
         if not plan.consequence_on[c]:  # not in force in this epoch (from:/until:)
@@ -96,6 +106,9 @@ def record_day(
         if plan.consequence_kind[c] == SANCTION:
             out[:, L.at(f"sanction__{name}")] = active
             out[:, L.at(f"sanction_wrongful__{name}")] = wrongful
+            if plan.has_encounters[c]:
+                out[:, L.at(f"blocked__{name}")] = tally.blocked[:, c]
+                out[:, L.at(f"blocked_wrongful__{name}")] = tally.blocked_wrongful[:, c]
         else:
             out[:, L.at(f"perk__{name}")] = active
     out[:, L.at("sanctioned")] = tally.sanctioned

@@ -51,11 +51,16 @@ def layout_for(plan: Plan) -> MetricLayout:
     cols += [f"tier__{t}" for t in plan.tiers]
     cols += [f"listed__{x}" for x in plan.lists]
     cols += [f"listed_wrongful__{x}" for x in plan.lists]
+    # flows of the day: people put on each list, and people leaving it early by complying
+    cols += [f"list_entries__{x}" for x in plan.lists]
+    cols += [f"list_complied__{x}" for x in plan.lists]
     for c, name in enumerate(plan.consequences):
         if plan.consequence_kind[c] == PERK:
             cols.append(f"perk__{name}")
         else:
             cols += [f"sanction__{name}", f"sanction_wrongful__{name}"]
+            if plan.has_encounters[c]:  # attempts by people under it: blocked purchases
+                cols += [f"blocked__{name}", f"blocked_wrongful__{name}"]
     cols += ["sanctioned", "sanctioned_wrongful", "sanction_starts"]
     cols += [f"wrongful_cause__{c}" for c in cause_labels(plan)]
     keys = carriers_of(plan).keys

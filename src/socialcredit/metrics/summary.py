@@ -100,6 +100,11 @@ def summarize(
             "disparate_impact_flagged": flagged,
         } | _carried(by_carrier[carriers.keys[carriers.of_consequence[c]]])
         sanctions[name] |= sanction_by_group(plan, layout, by_group, name)
+        if plan.has_encounters[c]:  # attempts by people under it, each one blocked
+            sanctions[name] |= {
+                "blocked": int(total[:, col(f"blocked__{name}")].sum()),
+                "blocked_wrongful": int(total[:, col(f"blocked_wrongful__{name}")].sum()),
+            }
         all_days += int(active.sum())
         cross_days += int(active.sum()) if plan.cross_context[c] else 0
 

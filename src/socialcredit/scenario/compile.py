@@ -290,6 +290,11 @@ def _compile_epoch(
             for name in cons.tiers or []:
                 consequence_tiers[c, tiers.index(name)] = True
     triggers = consequence_triggers(whole, tier_min)
+    # encounters: the daily probability of an attempt to use what the sanction denies, per cell
+    encounter_prob = np.zeros((C, R * G))
+    for c, cons in enumerate(sc.consequences):
+        if cons.encounters is not None and live(cons):
+            encounter_prob[c] = np.tile(per_group(now(cons.encounters)), R)
 
     resp = sc.response
     camera_coverage = [coverage[s] for s, src in enumerate(sc.sources) if src.kind == "camera"]
@@ -367,6 +372,8 @@ def _compile_epoch(
         consequence_magnitude=np.array([c.magnitude for c in sc.consequences]),
         consequence_triggers=triggers,
         consequence_on=np.array([live(c) for c in sc.consequences], dtype=bool),
+        has_encounters=np.array([c.encounters is not None for c in sc.consequences], dtype=bool),
+        encounter_prob=encounter_prob,
         cross_context=cross_context(whole, triggers),
         deter_own_step=round(255 * now(resp.deterrence_own)),
         deter_household_step=round(255 * now(resp.deterrence_household)),

@@ -29,9 +29,16 @@ from socialcredit.scenario.yaml_safe import parse_scenario_yaml
 PRESET_PACKAGE = "socialcredit.scenario.presets"
 
 
+TARGETS_SUFFIX = ".targets.yaml"  # a preset's calibration targets sit beside it (targets.py)
+
+
 def preset_names() -> list[str]:
     folder = resources.files(PRESET_PACKAGE)
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name[:-5]
+        for p in folder.iterdir()
+        if p.name.endswith(".yaml") and not p.name.endswith(TARGETS_SUFFIX)
+    )
 
 
 def preset_text(name: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from socialcredit.errors import ConfigError
 from socialcredit.scenario.calendar import is_schedule, values_of
 from socialcredit.scenario.schema import Scenario
+from socialcredit.scenario.shown import brief_text
 
 SHARE_TOLERANCE = 1e-6
 
@@ -33,9 +34,10 @@ def check_references(sc: Scenario, label: str) -> None:
 
     def known(name: str, names: list[str], path: str, what: str) -> None:
         if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
+            close = difflib.get_close_matches(name[:100], names, n=1)
             fix = f"did you mean '{close[0]}'?" if close else f"declare the {what} first"
-            fail(path, f"'{name}' is not a declared {what}", f"one of: {', '.join(names)}", fix)
+            shown = brief_text(name)  # a name from the file may be of any length
+            fail(path, f"'{shown}' is not a declared {what}", f"one of: {', '.join(names)}", fix)
 
     pop = sc.population
     groups = [g.name for g in pop.groups]
@@ -189,3 +191,15 @@ def check_references(sc: Scenario, label: str) -> None:
             known(name, tiers, f"consequences[{i}].tiers[{j}]", "tier")
         if c.list is not None:
             known(c.list, lists, f"consequences[{i}].list", "list")
+        if c.encounters is not None:
+            # Encounters are drawn for the people under a sanction on the days they are under
+            # it; the fast engine visits every listed person daily, not everyone in a tier.
+            if c.kind != "sanction" or c.list is None:
+                fail(
+                    f"consequences[{i}].encounters",
+                    f"encounters are given for the {c.kind} '{c.name}', which "
+                    + ("is not a sanction" if c.kind != "sanction" else "no list carries"),
+                    "encounters on a sanction carried by a list (list: NAME)",
+                    "remove encounters:, or carry the sanction by a list",
+                )
+            per_group(c.encounters, f"consequences[{i}].encounters")

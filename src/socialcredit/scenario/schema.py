@@ -465,6 +465,13 @@ class Consequence(Dated):
     )
     tiers: list[str] | None = Field(None, description="tiers that carry it")
     list: Name | None = Field(None, description="or: the list that carries it")
+    encounters: DatedPerGroup | None = Field(
+        None,
+        description="daily probability that a person tries to use what the sanction denies "
+        "(buy a flight ticket, apply for a loan), for all groups or per group (may be a "
+        "schedule); an attempt by a person under the sanction is a blocked attempt. Drawn for "
+        "sanctions carried by a list",
+    )
     source: Source = None
 
 

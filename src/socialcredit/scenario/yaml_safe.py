@@ -55,6 +55,13 @@ def parse_scenario_yaml(text: str, label: str) -> Any:
     try:
         _check_shape(text, label)
         return yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 - a SafeLoader
+    except ValueError as exc:  # a well-formed value YAML cannot build: a date 2015-13-31
+        raise ConfigError(
+            f"holds a value that is not what it looks like: {exc}",
+            file=label,
+            expected="valid dates written YYYY-MM-DD",
+            fix="correct the date (months 1-12, days that exist in the month)",
+        ) from None
     except yaml.YAMLError as exc:
         if isinstance(exc, _KeyProblem):
             fix = "write keys as plain names (quote one that reads as a number or true/false)"

@@ -48,6 +48,16 @@ class Run:
         return PER * person_days / lived if lived else 0.0
 
     @property
+    def blocked(self) -> list[tuple[str, int, int]]:
+        """Per sanction with encounters: attempts blocked, and of them by people wrongly under
+        it (summary.json; sanctions without encounters have no count)."""
+        return [
+            (name, int(x["blocked"]), int(x["blocked_wrongful"]))
+            for name, x in self.s["sanctions"].items()
+            if "blocked" in x
+        ]
+
+    @property
     def ever_rate(self) -> float:
         return self.per_person(self.ever)
 

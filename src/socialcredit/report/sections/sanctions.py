@@ -69,6 +69,8 @@ class Sanctions:
     by_kind: ByKind
     by_group: ByGroup
     impact: Impact | None  # None: the scenario declares no sanctions
+    # per sanction with encounters: (name, attempts blocked, of them of people wrongly under it)
+    blocked: list[tuple[str, int, int]]
     per: int = PER
 
 
@@ -200,4 +202,9 @@ def build(data: RunData, page: Page) -> Sanctions:
             if sanctions
             else None
         ),  # fmt: skip
+        blocked=[
+            (name, int(x["blocked"]), int(x["blocked_wrongful"]))
+            for name, x in sanctions.items()
+            if "blocked" in x
+        ],
     )

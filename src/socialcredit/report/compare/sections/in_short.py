@@ -79,6 +79,7 @@ class InShort:
     political: Split  # lawful political acts can lead to a sanction
     lawful_other: Split  # other lawful acts can
     flagged: Split  # some sanction has a disparate-impact ratio outside the band
+    encounters: list[Run]  # runs whose sanctions count blocked attempts (encounters)
     band: tuple[float, float]
     kinds: Kinds
 
@@ -139,6 +140,7 @@ def build(runs: Sequence[Run], page: Page) -> InShort:
         political=split(runs, lambda r: r.lawful_political),
         lawful_other=split(runs, lambda r: r.lawful_other),
         flagged=split(runs, lambda r: r.flagged),
+        encounters=[r for r in runs if r.blocked],
         band=FOUR_FIFTHS,
         kinds=kinds(runs),
     )
