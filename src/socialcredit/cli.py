@@ -402,7 +402,9 @@ def sensitivity(
     people: Annotated[
         str | None, typer.Option(help="Population of each run (default: the scenario's).")
     ] = None,
-    days: Annotated[str | None, typer.Option(help="Days of each run (default: the scenario's).")] = None,
+    days: Annotated[
+        str | None, typer.Option(help="Days of each run (default: the scenario's).")
+    ] = None,
     seed: Annotated[
         str | None, typer.Option(help="The one seed every run uses (default: the scenario's).")
     ] = None,
@@ -460,8 +462,10 @@ def _list_factors(scenario: str, overrides: list[Any]) -> None:
     from socialcredit.ensemble.sensitivity.factors import default_factors
     from socialcredit.scenario.variant import load_variant
 
-    raw = load_variant(scenario, overrides).scenario.model_dump(mode="json", exclude_none=True)
-    factors = default_factors(raw)
+    raw = load_variant(scenario, overrides).scenario.model_dump(
+        mode="json", exclude_none=True, by_alias=True
+    )
+    factors = default_factors(raw)  # as the run reads them from its scenario.yaml
     out_console.print(
         f"# {len(factors)} numbers of {scenario} whose source says they are assumptions; "
         "low and high multiply the value as the scenario has it", markup=False, soft_wrap=True,

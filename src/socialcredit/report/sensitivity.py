@@ -143,8 +143,10 @@ def _bars(words: str, factors: list[Ranked], index: str) -> dict[str, Any]:
 
 def render(folder: Path) -> str:
     s, sections, page = build(folder)
-    return page.render("sensitivity.html.j2", study=s, sections=sections,
-                       nav=[(x.anchor, x.heading) for x in sections], version=__version__)  # fmt: skip
+    nav = [(x.anchor, x.heading) for x in sections]
+    return page.render(
+        "sensitivity.html.j2", study=s, sections=sections, nav=nav, version=__version__
+    )
 
 
 def write_sensitivity_page(folder: Path) -> Path:

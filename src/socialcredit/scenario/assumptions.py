@@ -104,7 +104,10 @@ def numbers(raw: dict[str, Any]) -> Iterator[Assumed]:
     yield from _items(raw, "", "behaviours", BEHAVIOUR)
     for i, src in enumerate(raw.get("sources", [])):
         where = join("sources", item_step(raw["sources"], i))
-        yield from _item(src, where, SOURCE, src.get("source"))
+        fields: tuple[Field, ...] = SOURCE  # coverage per camera, where set, replaces coverage (schema.py)
+        if src.get("coverage_per_camera_per_1000") is not None:
+            fields = tuple(f for f in SOURCE if f.key != "coverage")
+        yield from _item(src, where, fields, src.get("source"))
         errors = src.get("errors") or {}
         source = errors.get("source") or src.get("source")
         yield from _item(errors, join(where, ("key", "errors")), ERRORS, source)
@@ -123,6 +126,7 @@ def numbers(raw: dict[str, Any]) -> Iterator[Assumed]:
 def _live(response: dict[str, Any], fields: tuple[Field, ...]) -> tuple[Field, ...]:
     """The response's fields that can matter: a time scale of a mechanism switched off (the
     half-life of deterrence that is zero) changes nothing, so varying it would waste runs."""
+
     def on(*keys: str) -> bool:
         return any(_nonzero(response.get(k, 0)) for k in keys)
 
@@ -134,29 +138,29 @@ def _live(response: dict[str, Any], fields: tuple[Field, ...]) -> tuple[Field, .
     return tuple(f for f in fields if f.key not in dead)
 
 
-def _items(parent: dict[str, Any], where: str, key: str, fields: tuple[Field, ...]) -> Iterator[
-    Assumed
-]:
+def _items(
+    parent: dict[str, Any], where: str, key: str, fields: tuple[Field, ...]
+) -> Iterator[Assumed]:
     items = parent.get(key) or []
     for i, item in enumerate(items):
         path = join(join(where, ("key", key)), item_step(items, i))
         yield from _item(item, path, fields, item.get("source"))
 
 
-def _item(item: dict[str, Any], where: str, fields: tuple[Field, ...], source: Any) -> Iterator[
-    Assumed
-]:
+def _item(
+    item: dict[str, Any], where: str, fields: tuple[Field, ...], source: Any
+) -> Iterator[Assumed]:
     for field in fields:
         value = item.get(field.key)
         if value is None or not _nonzero(value):
             continue
         text = source if isinstance(source, str) else None
         if isinstance(value, list):  # a schedule: an entry's own source speaks for it
-            own = [s.get("source") for s in value if isinstance(s, dict)]
+            own = [s.get("source") or text for s in value if isinstance(s, dict)]
             if any(o is None or _says_assumption(o) for o in own):
-                text = text if all(o is None for o in own) else "assumption (a schedule entry)"
+                text = "assumption: an entry of the schedule has no source or says so"
             else:
-                text = "; ".join(own)
+                text = "; ".join(str(o) for o in own)
         yield Assumed(join(where, ("key", field.key)), value, field, text)
 
 

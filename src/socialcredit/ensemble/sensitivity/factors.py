@@ -52,7 +52,8 @@ class Factor:
     def at(self, u: float) -> float:
         """The factor's value (a multiplier where ``scale``) at ``u`` in 0..1."""
         if self.log:
-            return float(math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low))))
+            low, high = math.log(self.low), math.log(self.high)
+            return float(math.exp(low + u * (high - low)))
         return float(self.low + u * (self.high - self.low))
 
     def value(self, u: float) -> Any:
@@ -186,7 +187,8 @@ def _declared(path: str, spec: Any, raw: dict[str, Any], label: str, where: str)
             raise bad(
                 f"the range {factor.shown_range()} leaves what the scenario allows at its "
                 f"{'low' if end == 0 else 'high'} end ({exc.problem}"
-                + (f"; expected {exc.expected}" if exc.expected else "") + ")",
+                + (f"; expected {exc.expected}" if exc.expected else "")
+                + ")",
                 "both ends within the schema's bounds (a probability within 0..1)",
                 "narrow the range",
             ) from None

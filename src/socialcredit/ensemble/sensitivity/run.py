@@ -102,8 +102,10 @@ def sensitivity(
     plan = compile_plan(sc, people=_whole(people, "people"), days=_whole(days, "days"),
                         seed=_whole(seed, "seed"), label=str(scenario))  # fmt: skip
     text = resolved_scenario_text(sc, plan, str(scenario))
-    folder = Path(out) if out is not None else Path("runs") / (
-        f"sensitivity-{plan.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    folder = (
+        Path(out)
+        if out is not None
+        else Path("runs") / (f"sensitivity-{plan.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     )
     check_destination(folder)
     check_workers(workers)
@@ -242,13 +244,18 @@ def _analyse(staging: Path, folder: Path, plan: Plan, request: dict[str, Any],
         "ranked_by": RANKED_BY[method],
         "confidence_level": 0.95,
         "factors": [
-            {"path": f.path, "range": f.shown_range(), "low": f.low, "high": f.high,
-             "log": f.log, "scale": f.scale, "source": f.source}  # fmt: skip
+            {
+                "path": f.path,
+                "range": f.shown_range(),
+                "low": f.low,
+                "high": f.high,
+                "log": f.log,
+                "scale": f.scale,
+                "source": f.source,
+            }  # fmt: skip
             for f in factors
         ],
-        "outputs": {
-            k: words for k, (words, _) in OUTPUTS.items() if k not in skipped + constant
-        },
+        "outputs": {k: words for k, (words, _) in OUTPUTS.items() if k not in skipped + constant},
         "skipped_outputs": skipped,
         "constant_outputs": {k: float(y[0, list(OUTPUTS).index(k)]) for k in constant},
         "members_seconds": wall,
@@ -287,14 +294,22 @@ def _analyse(staging: Path, folder: Path, plan: Plan, request: dict[str, Any],
     return SensitivityResult(summary, indices, folder)
 
 
-def _rows(output: str, method: str, factors: list[Factor], found: list[list[Any]]) -> list[
-    dict[str, Any]
-]:
+def _rows(
+    output: str, method: str, factors: list[Factor], found: list[list[Any]]
+) -> list[dict[str, Any]]:
     ranking = sorted(range(len(factors)), key=lambda i: -found[i][0].value)
     rank = {i: r + 1 for r, i in enumerate(ranking)}
     return [
-        {"output": output, "factor": factors[i].path, "method": method, "index": ix.name,
-         "value": ix.value, "ci_low": ix.low, "ci_high": ix.high, "rank": rank[i]}  # fmt: skip
+        {
+            "output": output,
+            "factor": factors[i].path,
+            "method": method,
+            "index": ix.name,
+            "value": ix.value,
+            "ci_low": ix.low,
+            "ci_high": ix.high,
+            "rank": rank[i],
+        }  # fmt: skip
         for i in ranking
         for ix in found[i]
     ]
