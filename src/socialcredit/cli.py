@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import shlex
 import shutil
@@ -471,7 +472,8 @@ def _list_factors(scenario: str, overrides: list[Any]) -> None:
         "low and high multiply the value as the scenario has it", markup=False, soft_wrap=True,
     )  # fmt: skip
     for f in factors:
-        line = {f.path: {"low": round(f.low, 4), "high": round(f.high, 4), "log": f.log,
+        low, high = math.ceil(f.low * 1e4) / 1e4, math.floor(f.high * 1e4) / 1e4  # inside
+        line = {f.path: {"low": low, "high": high, "log": f.log,
                          "scale": True}}  # fmt: skip
         text = yaml.safe_dump(line, default_flow_style=None, sort_keys=False, width=1000)
         out_console.print(text.rstrip(), markup=False, soft_wrap=True, highlight=False)

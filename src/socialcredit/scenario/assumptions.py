@@ -104,7 +104,7 @@ def numbers(raw: dict[str, Any]) -> Iterator[Assumed]:
     yield from _items(raw, "", "behaviours", BEHAVIOUR)
     for i, src in enumerate(raw.get("sources", [])):
         where = join("sources", item_step(raw["sources"], i))
-        fields: tuple[Field, ...] = SOURCE  # coverage per camera, where set, replaces coverage (schema.py)
+        fields: tuple[Field, ...] = SOURCE  # coverage per camera, if set, replaces coverage
         if src.get("coverage_per_camera_per_1000") is not None:
             fields = tuple(f for f in SOURCE if f.key != "coverage")
         yield from _item(src, where, fields, src.get("source"))

@@ -108,7 +108,7 @@ def _default(a: Assumed) -> Factor:
     big = max(_magnitudes(a.value))
     small = min((m for m in _magnitudes(a.value) if m > 0), default=big)
     bound = max(abs(a.field.high), abs(a.field.low) if a.field.low < 0 else 0.0)
-    high = min(HIGH, bound / big)
+    high = min(HIGH, bound / big * (1 - 1e-12))  # so that base x high never rounds past it
     low = max(LOW, a.field.low / small) if a.field.low > 0 else LOW
     base = copy.deepcopy(a.value)
     if isinstance(base, list):
