@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import shlex
 import shutil
@@ -317,12 +318,15 @@ def _progress(quiet: bool) -> Iterator[tuple[Callable[..., None], Callable[[int]
     def on_day(day: int) -> None:
         progress.update(task[0], completed=day + 1)  # a recovered run repeats some days
 
-    def on_member(plan: Any, done: int, total: int) -> None:
-        if len(task) == 1:  # an ensemble counts replicates, not days
-            progress.remove_task(task[0])
-            label = f"{escape(plan.name)}, {total:,} replicates of {plan.people:,} people"
-            task.append(progress.add_task(label, total=total, unit="replicates"))
-        progress.update(task[-1], completed=done)
+    counting: list[Any] = []  # the bar over members, once the first one is done
+
+    def on_member(plan: Any, done: int, total: int, unit: str = "replicates") -> None:
+        if not counting:  # an ensemble counts members (replicates, runs), not days
+            for t in task:
+                progress.remove_task(t)
+            label = f"{escape(plan.name)}, {total:,} {unit} of {plan.people:,} people"
+            counting.append(progress.add_task(label, total=total, unit=unit))
+        progress.update(counting[0], completed=done)
 
     with progress:
         yield on_start, on_day, on_member
@@ -348,8 +352,21 @@ def resume(
     """Continue an interrupted run from its last checkpoint (an ensemble from its finished
     replicates), to the same result."""
     from socialcredit.ensemble.replicates import resume as resume_run
+    from socialcredit.ensemble.sensitivity import run as sensitivity_run
 
     w = _count(workers, "--workers", 1, 1024)
+    if sensitivity_run.is_sensitivity(out):  # an interrupted `socialcredit sensitivity`
+        try:
+            with _progress(quiet) as (_, _, on_member):
+                done = sensitivity_run.resume(
+                    out, workers=w, on_start=lambda plan, total: on_member(plan, 0, total, "runs"),
+                    on_member=_members(on_member),
+                )  # fmt: skip
+        except KeyboardInterrupt:
+            raise RunInterrupted(out) from None
+        if not quiet:
+            _print_sensitivity(done.summary, done.indices, done.folder)
+        return
     try:
         with _progress(quiet) as (on_start, on_day, on_member):
             result = resume_run(out, cluster=cluster, workers=w, on_start=on_start,
@@ -358,6 +375,135 @@ def resume(
         raise RunInterrupted(out) from None
     if not quiet:
         _print_summary(result.summary, result.folder, result.timings)
+
+
+@app.command()
+@friendly_errors
+def sensitivity(
+    scenario: Annotated[
+        str, typer.Argument(help="A preset name or a scenario YAML file.")
+    ] = "china-national-score-2018",
+    vary: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML file of the factors to vary instead of the scenario's assumptions: "
+            "PATH: {low: X, high: Y, log: true}."
+        ),
+    ] = None,
+    method: Annotated[
+        str, typer.Option(help="morris (screen many factors) or sobol (S1 and ST, for a few).")
+    ] = "morris",
+    samples: Annotated[
+        str | None,
+        typer.Option(
+            help="Morris trajectories (default 10; runs = N x (factors + 1)) or Sobol's N, a "
+            "power of two (default 64; runs = N x (factors + 2))."
+        ),
+    ] = None,
+    people: Annotated[
+        str | None, typer.Option(help="Population of each run (default: the scenario's).")
+    ] = None,
+    days: Annotated[
+        str | None, typer.Option(help="Days of each run (default: the scenario's).")
+    ] = None,
+    seed: Annotated[
+        str | None, typer.Option(help="The one seed every run uses (default: the scenario's).")
+    ] = None,
+    workers: Annotated[
+        str | None, typer.Option(help="Processes running side by side (default: one per core).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder to create (default: runs/sensitivity-NAME-TIMESTAMP)."),
+    ] = None,
+    list_factors: Annotated[
+        bool,
+        typer.Option(
+            "--list-factors",
+            help="Print the factors that would be varied, as a --vary file, and stop.",
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    set_values: SetOption = None,
+) -> None:
+    """Which assumption drives each headline number: vary the scenario's assumptions (Morris
+    or Sobol, with SALib) and write sensitivity.parquet and sensitivity.html."""
+    from socialcredit.ensemble.sensitivity.run import sensitivity as analyse
+    from socialcredit.scenario.overrides import parse_set
+
+    overrides = [parse_set(text) for text in set_values or []]
+    n = _count(samples, "--samples", 1, 1_000_000)
+    if list_factors:
+        _list_factors(scenario, overrides)
+        return
+    try:
+        with _progress(quiet) as (on_start, _, on_member):
+            result = analyse(
+                scenario, vary=vary, method=method, samples=n,
+                people=_count(people, "--people", 1, 2**40 - 1),
+                days=_count(days, "--days", 1, 32_000), seed=_count(seed, "--seed", 0, 2**63 - 1),
+                workers=_count(workers, "--workers", 1, 1024), overrides=overrides, out=out,
+                on_start=lambda plan, total: on_member(plan, 0, total, "runs"),
+                on_member=_members(on_member),
+                argv=sys.argv,
+            )  # fmt: skip
+    except KeyboardInterrupt:
+        raise RunInterrupted(out or Path("runs")) from None
+    if not quiet:
+        _print_sensitivity(result.summary, result.indices, result.folder)
+
+
+def _members(on_member: Callable[..., None]) -> Callable[..., None]:
+    return lambda plan, done, total: on_member(plan, done, total, "runs")
+
+
+def _list_factors(scenario: str, overrides: list[Any]) -> None:
+    import yaml
+
+    from socialcredit.ensemble.sensitivity.factors import default_factors
+    from socialcredit.scenario.variant import load_variant
+
+    raw = load_variant(scenario, overrides).scenario.model_dump(
+        mode="json", exclude_none=True, by_alias=True
+    )
+    factors = default_factors(raw)  # as the run reads them from its scenario.yaml
+    out_console.print(
+        f"# {len(factors)} numbers of {scenario} whose source says they are assumptions; "
+        "low and high multiply the value as the scenario has it", markup=False, soft_wrap=True,
+    )  # fmt: skip
+    for f in factors:
+        low, high = math.ceil(f.low * 1e4) / 1e4, math.floor(f.high * 1e4) / 1e4  # inside
+        line = {f.path: {"low": low, "high": high, "log": f.log,
+                         "scale": True}}  # fmt: skip
+        text = yaml.safe_dump(line, default_flow_style=None, sort_keys=False, width=1000)
+        out_console.print(text.rstrip(), markup=False, soft_wrap=True, highlight=False)
+
+
+def _print_sensitivity(summary: dict[str, Any], indices: Any, folder: Path) -> None:
+    """Per output, the factors that rank first, with their index and its 95% interval."""
+    index = summary["ranked_by"]
+    rows = indices.to_pylist()
+    for key in summary["outputs"]:
+        out_console.print(f"{key}:", markup=False, highlight=False)
+        top = sorted((r for r in rows if r["output"] == key and r["index"] == index),
+                     key=lambda r: r["rank"])[:3]  # fmt: skip
+        for r in top:
+            out_console.print(
+                f"  {r['rank']}. {r['factor']}  {index} {r['value']:.3g} "
+                f"({r['ci_low']:.3g} to {r['ci_high']:.3g})",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip
+    for key in summary["constant_outputs"]:
+        out_console.print(f"{key}: the same in every run", markup=False, highlight=False)
+    for key in summary["skipped_outputs"]:
+        out_console.print(f"{key}: not defined in every run, left out", markup=False)
+    out_console.print(
+        f"{len(summary['factors'])} factors, {summary['runs']:,} runs of "
+        f"{summary['people']:,} people x {summary['days']:,} days in "
+        f"{summary['members_seconds']:.0f} s. Wrote {escape(str(folder))} "
+        "(sensitivity.html, sensitivity.parquet).",
+        soft_wrap=True,
+    )
 
 
 @app.command()

@@ -51,6 +51,7 @@ class EnsembleJob:
     days: int | None
     engine: str = "fast"
     trace: int = 0  # life stories kept from member 0 (replicate 0), as a plain run keeps them
+    stories: bool = True  # member 0 keeps wrongful.parquet and stories (sensitivity needs none)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class Simulator:
         try:
             pq.write_table(table, staging / "metrics.parquet", compression="zstd")
             pq.write_table(appeal_table(plan, log), staging / "appeals.parquet")
-            if spec.index == 0:  # the folder's wrongly sanctioned and stories: replicate 0's
+            if spec.index == 0 and job.stories:  # the wrongly sanctioned and stories: replicate 0's
                 from socialcredit.engine.replay import replay
                 from socialcredit.metrics.wrongful_people import (
                     WRONGFUL_FILE,
