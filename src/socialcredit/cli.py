@@ -703,8 +703,8 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
     for name, s in summary["sanctions"].items():
         if "blocked" in s:  # encounters: each attempt by a person under the sanction is blocked
             out_console.print(
-                f"{escape(name)}: {s['blocked']:,} attempts blocked, "
-                f"{s['blocked_wrongful']:,} of them of people wrongly listed",
+                f"{escape(name)}: {num(s['blocked'])} attempts blocked, "
+                f"{num(s['blocked_wrongful'])} of them of people wrongly listed",
                 soft_wrap=True,
             )
     causes = summary["wrongful_causes"][:3]
@@ -747,8 +747,8 @@ def sanctions_table(summary: dict[str, Any]) -> Table:
         table.add_row(
             escape(r.label),
             escape(", ".join(r.domains)) + ("*" if r.cross_context else ""),
-            f"{r.in_force_last_day:,}",
-            f"{r.wrongful_last_day:,}",
+            num(r.in_force_last_day),
+            num(r.wrongful_last_day),
             pct(r.last_day_wrongful_share),
             di + (" !" if r.flagged else " ?" if r.indistinct else ""),
         )
@@ -772,8 +772,8 @@ def _print_carriers(summary: dict[str, Any]) -> None:
             cause = f"{c['source'] or ''} {c['error_kind'].replace('_', ' ')} {pct(c['share'])}"
         table.add_row(
             escape(", ".join(k["sanctions"]) + f" ({k['kind']} {k['name']})"),
-            f"{k['people_ever_under']:,}",
-            f"{k['people_ever_wrongly_under']:,}",
+            num(k["people_ever_under"]),
+            num(k["people_ever_wrongly_under"]),
             escape(cause.strip()),
         )
     out_console.print(table)
