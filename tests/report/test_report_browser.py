@@ -58,7 +58,7 @@ def test_every_chart_renders_without_errors(
 ) -> None:
     page = run_folder(case) / "report.html"
     slots = chart_slots(page.read_text(encoding="utf-8"))
-    assert slots >= 3
+    assert slots >= 2  # a list-only regime draws no score charts; every page draws some
     done = chromium(page, tmp_path / "profile", "--dump-dom")
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout

@@ -26,10 +26,16 @@ class Scores:
     p90: float
     shadow_mean: float  # from true records alone, on the last day
     error_effect: float  # mean minus shadow mean on the last day
-    score_chart: Chart
+    score_chart: Chart | None  # None where the regime keeps no score (below)
     tiers: list[str]  # best first
     held: list[tuple[str, float]]  # (tier, share of people) on the last day, where held
-    tiers_chart: Chart
+    tiers_chart: Chart | None
+
+    @property
+    def kept(self) -> bool:
+        """Whether the regime keeps a score at all: a scale of one value (a list-only regime,
+        such as the court list) has nothing to chart."""
+        return self.low < self.high
 
 
 def build(data: RunData, page: Page) -> Scores:
@@ -41,7 +47,8 @@ def build(data: RunData, page: Page) -> Scores:
     shares = np.array([data.per_day(f"tier__{t}") / np.maximum(people, 1) for t in tiers])
     last = data.days - 1
     mean, shadow = stats["score_mean"], stats["shadow_mean"]
-    score_chart = page.chart(charts.score_over_time(days, stats))
+    kept = score["min"] < score["max"]
+    score_chart = page.chart(charts.score_over_time(days, stats)) if kept else None
     return Scores(
         start=score["start"],
         low=score["min"],
@@ -56,5 +63,5 @@ def build(data: RunData, page: Page) -> Scores:
         score_chart=score_chart,
         tiers=tiers,
         held=[(t, shares[i, last]) for i, t in enumerate(tiers) if shares[i, last] > 0],
-        tiers_chart=page.chart(charts.tiers_over_time(days, tiers, shares)),
+        tiers_chart=page.chart(charts.tiers_over_time(days, tiers, shares)) if kept else None,
     )
