@@ -87,9 +87,12 @@ FIGURES: dict[str, Figure] = {
         "cross-context share of sanction-days", ("cross_context_share",), _one, "pct", " points"
     ),
     "chilling_change": Figure(
-        "lawful disfavoured acts, last 30 days vs day 0", ("chilling", "change"), _one, "pct",
+        "lawful disfavoured acts, last 30 days vs day 0",
+        ("chilling", "change"),
+        _one,
+        "pct",
         " points",
-    ),  # fmt: skip
+    ),
     "appeals_filed": Figure(
         "appeals filed, per 100,000", ("appeals", "filed"), _per_person, "amount", " per 100,000"
     ),
@@ -186,7 +189,7 @@ def _signed(x: float, show: str) -> str:
 
 
 def difference_text(v: Verdict) -> str:
-    """'+1.2 points (90% interval +0.8 to +1.6)': a - b, with the interval where there is one."""
+    """'+1.2 points; 90% interval +0.8 to +1.6': a - b, with the interval where there is one."""
     if v.difference is None:
         return "n/a"
     show, unit = v.figure.show, v.figure.unit
