@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from socialcredit.report.compare import figures
 from socialcredit.report.data import RunData
 from socialcredit.report.screen import screen
 from socialcredit.report.sections.headline import cause_phrase
@@ -35,8 +36,20 @@ class Run:
         return int(self.s["days"])
 
     @property
-    def ever(self) -> int:
-        return int(self.s["people_ever_sanctioned"])
+    def replicates(self) -> int:
+        """Seeds the run's numbers are means over (``--replicates``); 1 for a plain run."""
+        return self.data.replicates
+
+    def bounds(self, name: str) -> list[float] | None:
+        """The 90% interval of a figure of compare/figures.py as the page shows it; None for a
+        run of one replicate."""
+        return figures.bounds(self, name)
+
+    @property
+    def ever(self) -> float:
+        """A count for a plain run; with replicates, the mean over them (0.3 means someone was
+        sanctioned in some replicate, so it is not rounded down to no one)."""
+        return float(self.s["people_ever_sanctioned"])
 
     def per_person(self, n: float) -> float:
         """A count of people per 100,000 people."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from socialcredit.report import charts
+from socialcredit.report.compare.figures import FIGURES
 from socialcredit.report.compare.run import PER, Run
 from socialcredit.report.fmt import num
 from socialcredit.report.page import Chart, Page
@@ -16,7 +17,7 @@ TEMPLATE = "compare/headline.html.j2"
 @dataclass(frozen=True)
 class Column:
     run: Run
-    ever: int  # people sanctioned at least once
+    ever: float  # people sanctioned at least once (a mean over replicates, where there are some)
     ever_rate: float  # per PER people
     ever_wrongly: int  # of them, wrongly at some point
     ever_wrongly_rate: float
@@ -32,6 +33,9 @@ class Column:
     chilling_change: float | None
     appeals_filed: int
     appeals_won: int
+    # The 90% interval of each figure above that compare/figures.py names; None each for a run
+    # of one replicate.
+    bounds: dict[str, list[float] | None]
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ def column(r: Run) -> Column:
         chilling_change=s["chilling"].get("change"),
         appeals_filed=s["appeals"]["filed"],
         appeals_won=s["appeals"]["won"],
+        bounds={name: r.bounds(name) for name in FIGURES},
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from socialcredit.metrics.summary import FOUR_FIFTHS
+from socialcredit.report.compare.figures import Verdict, verdict
 from socialcredit.report.compare.kinds import Kinds, kinds
 from socialcredit.report.compare.run import Run
 from socialcredit.report.fmt import amount, pct
@@ -28,6 +29,14 @@ class Ranking:
         return self.lead[0]
 
 
+def beyond(ranking: Ranking | None, runs: Sequence[Run], name: str) -> list[Verdict]:
+    """Whether the leading run differs from each other run on the figure, where every run has
+    replicates; empty otherwise (single runs: the page makes no claim, compare/figures.py)."""
+    if ranking is None or any(r.replicates < 2 for r in runs):
+        return []
+    return [verdict(ranking.top, r, name) for r in runs if r is not ranking.top]
+
+
 @dataclass(frozen=True)
 class MostSanctioned:
     ranking: Ranking | None  # None: no run sanctioned anyone
@@ -35,12 +44,14 @@ class MostSanctioned:
     times: float | None  # how many times as many
     days: int | None  # the days simulated, where all runs simulated the same
     idle: list[Run]  # sanctioned no one
+    verdicts: list[Verdict]  # the top against each other run (replicates only)
 
 
 @dataclass(frozen=True)
 class MostWrong:
     ranking: Ranking | None  # None: no run sanctioned anyone wrongly
     clean: list[Run]  # sanctioned people, but no one wrongly
+    verdicts: list[Verdict]
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class MostCross:
     ranking: Ranking | None  # None: no sanction-day fell in an unrelated domain
     undeclared: list[Run]  # the rules impose no sanction in an unrelated domain
     idle: list[Run]  # the rules do, but none was in force
+    verdicts: list[Verdict]
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,8 @@ class Quiet:
 
 @dataclass(frozen=True)
 class InShort:
+    single: list[Run]  # runs of one replicate: no claim of a difference beyond noise
+    replicates: list[int]  # each run's, where every run has some
     quiet: list[Quiet]
     sanctions: MostSanctioned
     burden: Ranking | None  # magnitude-weighted sanction-days; None: no sanction-day at all
@@ -112,6 +126,7 @@ def most_sanctioned(runs: Sequence[Run]) -> MostSanctioned:
         times=times,
         days=runs[0].days if len({r.days for r in runs}) == 1 else None,
         idle=[r for r in runs if not r.ever],
+        verdicts=beyond(rank, runs, "ever_rate"),
     )
 
 
@@ -124,18 +139,25 @@ def quiet(runs: Sequence[Run]) -> list[Quiet]:
 
 
 def build(runs: Sequence[Run], page: Page) -> InShort:
+    wrong = ranking(runs, lambda r: r.wrongful_share, pct)
+    cross = ranking(runs, lambda r: r.cross_share, pct)
+    single = [r for r in runs if r.replicates < 2]
     return InShort(
+        single=single,
+        replicates=[] if single else [r.replicates for r in runs],
         quiet=quiet(runs),
         sanctions=most_sanctioned(runs),
         burden=ranking(runs, lambda r: r.burden, amount),
         wrong=MostWrong(
-            ranking(runs, lambda r: r.wrongful_share, pct),
+            wrong,
             [r for r in runs if r.ever and not r.wrongful_share],
+            beyond(wrong, runs, "wrongful_share"),
         ),
         cross=MostCross(
-            ranking(runs, lambda r: r.cross_share, pct),
+            cross,
             [r for r in runs if not r.cross_declared],
             [r for r in runs if r.cross_declared and not r.cross_share],
+            beyond(cross, runs, "cross_share"),
         ),
         political=split(runs, lambda r: r.lawful_political),
         lawful_other=split(runs, lambda r: r.lawful_other),
