@@ -12,7 +12,7 @@ import difflib
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,6 +20,7 @@ from socialcredit.errors import ConfigError
 from socialcredit.scenario.calendar import check_calendar
 from socialcredit.scenario.files import check_extend_name, read_scenario_text, real_path
 from socialcredit.scenario.limits import MAX_EXTEND_CHAIN
+from socialcredit.scenario.paths import element_model
 from socialcredit.scenario.references import check_references
 from socialcredit.scenario.schema import SCHEDULE_TAGS, Scenario
 from socialcredit.scenario.shown import brief, brief_text
@@ -324,20 +325,8 @@ def _model_at(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str | None]
             return None, None
         field_name = str(part)
         holder = model
-        model = _unwrap(field.annotation)
+        model = element_model(field.annotation)
     return (holder if field_name else None), field_name
-
-
-def _unwrap(annotation: Any) -> Any:
-    while get_origin(annotation) is not None:
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        if models:
-            return models[0]
-        if not args:
-            return annotation
-        annotation = args[0]
-    return annotation
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
@@ -346,7 +335,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     holder, name = _model_at(loc)
     if holder is None or name is None:
         return []
-    target = _unwrap(holder.model_fields[name].annotation)
+    target = element_model(holder.model_fields[name].annotation)
     if isinstance(target, type) and issubclass(target, BaseModel):
         return list(target.model_fields)
     return []
