@@ -163,8 +163,9 @@ def run(
     cluster: Annotated[
         str | None,
         typer.Option(
-            help="Run the shards on Ray: 'local' (a private Ray here), 'auto' (the cluster "
-            "this machine belongs to) or ray://HOST:10001 (needs socialcredit[ray]); or "
+            help="Run the shards (or the replicates) on Ray: 'local' (a private Ray here), "
+            "'auto' (the cluster this machine belongs to) or ray://HOST:10001 (needs "
+            "socialcredit[ray]); or "
             "'in-process' (the cluster driver with its workers in this process, for tests)."
         ),
     ] = None,
@@ -183,7 +184,10 @@ def run(
     ] = "1",
     workers: Annotated[
         str | None,
-        typer.Option(help="Processes that run replicates side by side (default: one per core)."),
+        typer.Option(
+            help="Processes (or Ray actors, with --cluster) that run replicates side by side "
+            "(default: one per core, or per CPU of the cluster)."
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     dry_run: Annotated[
@@ -345,7 +349,10 @@ def resume(
     ] = None,
     workers: Annotated[
         str | None,
-        typer.Option(help="Processes for the replicates still to run (default: one per core)."),
+        typer.Option(
+            help="Processes (or Ray actors, with --cluster) for the replicates still to run "
+            "(default: one per core)."
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:

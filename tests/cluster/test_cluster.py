@@ -8,27 +8,17 @@ needed): nothing of the test cluster is reachable from outside this machine.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from ray_namespace import loopback_only
 
 from socialcredit.errors import BackendError, ConfigError
 from socialcredit.runner import run
 
 CHECKS = Path(__file__).with_name("ray_checks.py")
-
-
-def loopback_only() -> list[str]:
-    """The command prefix that runs a command in a new network namespace with loopback up."""
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        pytest.skip("unshare and ip are needed to confine the test's Ray cluster to loopback")
-    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
-    if probe.returncode != 0:
-        pytest.skip("cannot create a network namespace here (needs root or user namespaces)")
-    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
 
 
 @pytest.fixture(scope="module")

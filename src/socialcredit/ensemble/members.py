@@ -6,7 +6,8 @@ members already finished under ``root`` (a resumed ensemble) first, then the res
 ``Simulator`` that compiles its kernels once and runs member after member. One worker runs in
 this process. Each member's result depends only on its spec, never on the worker that ran it or
 on the number of workers (the engines give the same bits on any number of threads), so an
-ensemble gives the same results however it is spread.
+ensemble gives the same results however it is spread. With ``cluster`` (an address, as for
+``--cluster``) the members still to run go to Ray actors instead (ray_members.py).
 
 Workers share the machine's cores: each runs its kernels on cores // workers threads.
 """
@@ -59,6 +60,7 @@ def run_members(
     root: Path,
     workers: int | None = None,
     on_member: Callable[[MemberDone], None] | None = None,
+    cluster: str | None = None,
 ) -> Iterator[MemberDone]:
     """Every member of ``specs``, finished and kept under ``root / members``; yields each one
     as it finishes (kept ones first). ``on_member`` is called for each as well (a progress
@@ -73,6 +75,11 @@ def run_members(
         if on_member is not None:
             on_member(kept)
         yield kept
+    if cluster is not None:  # Ray is imported only when asked for (an optional extra)
+        from socialcredit.ensemble.ray_members import run_on_ray
+
+        yield from run_on_ray(job, todo, root, cluster, workers, on_member)
+        return
     count = min(count, len(todo))
     if count <= 1:
         simulator = Simulator(job)

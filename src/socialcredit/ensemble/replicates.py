@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from socialcredit.engine.backends import ShardBackend
+from socialcredit.engine.backends import IN_PROCESS, ShardBackend
 from socialcredit.ensemble.member import MEMBERS, EnsembleJob, MemberDone, member_folder
 from socialcredit.ensemble.members import check_workers, run_members
 from socialcredit.ensemble.spec import replicate_specs
@@ -78,6 +78,21 @@ def check_replicates(replicates: int) -> int:
     return replicates
 
 
+def ray_address(cluster: str | ShardBackend | None) -> str | None:
+    """The Ray address an ensemble's members run on, or None for local worker processes. The
+    in-process shard backend (a test double for shards) has no ensemble counterpart."""
+    if cluster is None:
+        return None
+    if not isinstance(cluster, str) or cluster == IN_PROCESS:
+        raise ConfigError(
+            f"--cluster {cluster if isinstance(cluster, str) else cluster.name} with replicates",
+            path="--cluster",
+            expected="a Ray cluster for the replicates: local, auto or ray://HOST:PORT",
+            fix="pass --cluster local (a private Ray here), or leave --cluster out",
+        )
+    return cluster
+
+
 def run(
     scenario: str | Path = DEFAULT_SCENARIO,
     *,
@@ -102,7 +117,8 @@ def run(
     argv: list[str] | None = None,
 ) -> RunResult:
     """runner.run, with ``replicates`` seeds as one ensemble over ``workers`` processes (default:
-    one per core). ``keep_metrics`` False leaves every replicate's metrics on disk only."""
+    one per core), or over ``workers`` Ray actors on ``cluster`` (default: one per CPU there).
+    ``keep_metrics`` False leaves every replicate's metrics on disk only."""
     check_replicates(replicates)
     if replicates == 1:
         return run_single(
@@ -117,14 +133,14 @@ def run(
             expected=f"one of: {', '.join(ENGINES)}",
             fix="use --engine fast (compiled) or --engine reference (plain NumPy)",
         )
-    if cluster is not None or (shards or 1) > 1:
-        option = "--cluster" if cluster is not None else "--shards"
+    if (shards or 1) > 1:
         raise ConfigError(
-            f"{option} with --replicates {replicates}",
-            path=option,
-            expected="replicates run whole, one per worker process, on this machine",
-            fix=f"leave {option} out (--workers sets the processes), or run one replicate",
+            f"--shards with --replicates {replicates}",
+            path="--shards",
+            expected="replicates run whole, one per worker process (or Ray actor)",
+            fix="leave --shards out (--workers sets the processes), or run one replicate",
         )
+    address = ray_address(cluster)
     began = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     sc = load_variant(scenario, overrides_from(overrides)).scenario
@@ -135,8 +151,9 @@ def run(
         check_destination(folder)
     plan = compile_plan(sc, people=_whole(people, "people"), days=_whole(days, "days"),
                         seed=_whole(seed, "seed"), label=str(scenario))  # fmt: skip
-    side_by_side = min(check_workers(workers), replicates)  # members in memory at once
-    check_memory(plan, engine, limit=available_memory() // side_by_side)
+    if address is None:  # on Ray each actor asks the cluster for a member's memory instead
+        side_by_side = min(check_workers(workers), replicates)  # members in memory at once
+        check_memory(plan, engine, limit=available_memory() // side_by_side)
     text = resolved_scenario_text(sc, plan, str(scenario))
     request = request_of(scenario, engine, None, None, checkpoint_every, trace, started_at, argv)
     request["replicates"] = replicates
@@ -146,7 +163,7 @@ def run(
         with tempfile.TemporaryDirectory(prefix="socialcredit-ensemble-") as tmp:
             staging = Path(tmp)
             (staging / SCENARIO).write_text(text, encoding="utf-8")
-            return _ensemble(staging, None, plan, request, workers, on_member, began, True)
+            return _ensemble(staging, None, plan, request, workers, on_member, began, True, address)
     with staged_folder(folder, keep=MEMBERS) as staging:
         try:
             (staging / SCENARIO).write_text(text, encoding="utf-8")
@@ -156,7 +173,9 @@ def run(
                 "Fix: free disk space or choose another --out."
             ) from None
         write_request(staging, request)
-        return _ensemble(staging, folder, plan, request, workers, on_member, began, keep_metrics)
+        return _ensemble(
+            staging, folder, plan, request, workers, on_member, began, keep_metrics, address
+        )
 
 
 def resume(
@@ -189,13 +208,14 @@ def resume(
             on_start(plan, 0)
         with staged_folder(folder, resume=True, keep=MEMBERS):
             return _ensemble(staging, folder, plan, request, workers, on_member, began,
-                             keep_metrics)  # fmt: skip
+                             keep_metrics, ray_address(cluster))  # fmt: skip
 
 
 def _ensemble(staging: Path, folder: Path | None, plan: Plan, request: dict[str, Any],
               workers: int | None, on_member: OnMember | None, began: float,
-              keep_metrics: bool) -> RunResult:  # fmt: skip
-    """Run the members still missing, then write the folder's files from the kept members."""
+              keep_metrics: bool, cluster: str | None) -> RunResult:  # fmt: skip
+    """Run the members still missing (on the Ray cluster at ``cluster``, if given), then write
+    the folder's files from the kept members."""
     replicates = request["replicates"]
     _, raw = load_scenario(staging / SCENARIO)  # read with the scenario files' limits
     job = EnsembleJob(raw, str(staging / SCENARIO), plan.people, plan.days, request["engine"],
@@ -210,7 +230,7 @@ def _ensemble(staging: Path, folder: Path | None, plan: Plan, request: dict[str,
 
     start = time.perf_counter()
     spent: dict[str, float] = {}
-    for done in run_members(job, specs, staging, workers, progress):
+    for done in run_members(job, specs, staging, workers, progress, cluster):
         for key, seconds in done.timings.items():
             if key != "person_days_per_second":  # a rate, not seconds to add up
                 spent[key] = spent.get(key, 0.0) + seconds
@@ -219,7 +239,7 @@ def _ensemble(staging: Path, folder: Path | None, plan: Plan, request: dict[str,
         "simulation": wall,
         "person_days_per_second": replicates * plan.people * plan.days / max(wall, 1e-9),
     }
-    return _finish(staging, folder, plan, request, specs, timings, began, keep_metrics)
+    return _finish(staging, folder, plan, request, specs, timings, began, keep_metrics, cluster)
 
 
 def _stream(staging: Path, name: str, replicates: int) -> Iterator[pa.Table]:
@@ -245,7 +265,7 @@ def _concatenate(staging: Path, name: str, replicates: int) -> None:
 
 def _finish(staging: Path, folder: Path | None, plan: Plan, request: dict[str, Any],
             specs: list[Any], timings: dict[str, float], began: float,
-            keep_metrics: bool) -> RunResult:  # fmt: skip
+            keep_metrics: bool, cluster: str | None) -> RunResult:  # fmt: skip
     replicates = len(specs)
     start = time.perf_counter()
     summary = combine(
@@ -280,7 +300,7 @@ def _finish(staging: Path, folder: Path | None, plan: Plan, request: dict[str, A
             "scenario_ref": request["scenario_ref"],
             "engine": request["engine"],
             "shards": 1,
-            "cluster": None,
+            "cluster": cluster,
             "worker_losses": 0,
             "people": plan.people,
             "days": plan.days,
