@@ -11,10 +11,13 @@ the members that were running: ``resume`` finishes the batch that was under way,
 What is deterministic: the trials' parameters and losses, given the scenario, targets, --seed,
 --seeds, --people, --sampler and the batch size; an interrupted and resumed study equals an
 uninterrupted one (tests/unit/test_calibration.py), because each trial's sampler is seeded by its
-number (space.py) and each member's results depend only on its seed and parameters. What is not:
-the order in which trials of a batch finish, their timestamps, and so anything that reads them;
+number (space.py) and each member's results depend only on its seed and parameters. What is
+not: the order in which trials of a batch finish, their timestamps, and so anything that reads them;
 and a different batch size asks from a different set of finished trials, so it gives another
 (equally valid) study.
+
+Trial 0 is the scenario's own values (where they lie inside their ranges, enqueued), so the best
+trial is never worse than where the search started.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from socialcredit.ensemble.spec import MemberSpec, replicate_seed
 from socialcredit.errors import ConfigError, OutputError
 from socialcredit.plan import Plan
 from socialcredit.scenario.compile import compile_plan
-from socialcredit.scenario.free_parameters import BLOCK
+from socialcredit.scenario.free_parameters import BLOCK, value_at
 from socialcredit.scenario.loading import load_scenario, validate
 from socialcredit.scenario.schema import Scenario
 from socialcredit.scenario.targets import TargetsFile, load_targets
@@ -129,7 +132,14 @@ def calibrate(
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    optuna.create_study(storage=_storage(folder), study_name=STUDY_NAME, direction="minimize")
+    study = optuna.create_study(
+        storage=_storage(folder), study_name=STUDY_NAME, direction="minimize"
+    )
+    # trial 0 is the scenario as written, so a calibration never ends worse than its start
+    start = {p: float(value_at(raw, p)) for p, f in sc.calibrate.items()
+             if f.low <= float(value_at(raw, p)) <= f.high}  # fmt: skip
+    if start:
+        study.enqueue_trial(start)
     return _search(folder, request, workers, on_trial, on_member)
 
 
@@ -215,15 +225,17 @@ def _search(
     if on_trial is not None:
         on_trial(finished(), request.trials, best())
     while True:
+        # a WAITING trial (the scenario's own values, enqueued) is asked like any other
         trials = study.get_trials(deepcopy=False)
-        running = [t for t in trials if t.state == TrialState.RUNNING]
-        first = running[0].number // request.batch * request.batch if running else len(trials)
+        asked = [t for t in trials if t.state != TrialState.WAITING]
+        running = [t for t in asked if t.state == TrialState.RUNNING]
+        first = running[0].number // request.batch * request.batch if running else len(asked)
         batch: dict[int, dict[str, float]] = {t.number: dict(t.params) for t in running}
-        for number in range(len(trials), min(first + request.batch, request.trials)):
+        for number in range(len(asked), min(first + request.batch, request.trials)):
             study.sampler = sampler(request.sampler, request.seed, number, request.startup)
-            asked = study.ask(space)
-            assert asked.number == number, "another process is adding trials to this study"
-            batch[number] = dict(asked.params)
+            trial = study.ask(space)
+            assert trial.number == number, "another process is adding trials to this study"
+            batch[number] = dict(trial.params)
         if not batch:
             break
         specs = [

@@ -33,9 +33,7 @@ def sampler(kind: str, seed: int, number: int, startup: int) -> optuna.samplers.
     with warnings.catch_warnings():  # multivariate TPE is "experimental" in Optuna's words
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         if kind == "cmaes":
-            return optuna.samplers.CmaEsSampler(
-                seed=trial_seed, n_startup_trials=startup
-            )
+            return optuna.samplers.CmaEsSampler(seed=trial_seed, n_startup_trials=startup)
         return optuna.samplers.TPESampler(
             seed=trial_seed,
             n_startup_trials=startup,
