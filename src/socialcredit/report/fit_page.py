@@ -81,7 +81,7 @@ def _figure(s: FitSeriesData) -> dict[str, Any]:
                  "line": {"color": FITTED}})  # fmt: skip
     for holdout, name, color, symbol in (
         (False, "published (fitted)", "#000", "circle"),
-        (True, "published in 2019 (holdout, not fitted)", HOLDOUT, "diamond-open"),
+        (True, "holdout (published later, not fitted)", HOLDOUT, "diamond-open"),
     ):
         pts = [p for p in s.points if p[3] == holdout]
         if not pts:
