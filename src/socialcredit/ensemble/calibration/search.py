@@ -195,7 +195,7 @@ def _setup(folder: Path, request: Request) -> _Setup:
     plan = compile_plan(sc, people=request.people, seed=request.seed, label=request.scenario)
     # the members need no calibrate: block (it would be checked again in every member)
     bare = {k: v for k, v in raw.items() if k != BLOCK}
-    job = EnsembleJob(bare, request.scenario, request.people, None)
+    job = EnsembleJob(bare, request.scenario, request.people, None, stories=False)
     seeds = [replicate_seed(request.seed, k) for k in range(request.seeds)]
     return _Setup(sc, raw, targets, plan, job, seeds)
 
