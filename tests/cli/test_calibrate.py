@@ -57,7 +57,8 @@ def test_a_scenario_without_free_parameters(tmp_path: Path) -> None:
 def test_an_unknown_sampler(tmp_path: Path) -> None:
     _refused(
         sc(str(TINY), "--targets", str(PRESET_TARGETS), "--sampler", "grid"),
-        "--sampler: unknown sampler 'grid'", "--sampler tpe",
+        "--sampler: unknown sampler 'grid'",
+        "--sampler tpe",
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
