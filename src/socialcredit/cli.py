@@ -1,5 +1,5 @@
 """The command line: ``socialcredit run | resume | verify | trace | report | compare | presets |
-schema | validate``.
+schema | validate | calibrate``.
 
 Every deliberate error (``SocialCreditError``) is shown as one paragraph on stderr with exit code
 2, never as a traceback.
@@ -79,6 +79,11 @@ def interrupted_hint(out: Path | None) -> str:
 
     if out is None:
         return "interrupted."
+    if (out / "calibration.json").is_file():
+        return (
+            f"interrupted: the study and its finished runs are kept in {out}. "
+            f"`socialcredit calibrate --resume {shlex.quote(str(out))}` continues it."
+        )
     if (staging_path(out) / MEMBERS).is_dir():
         return (
             f"interrupted: no finished run folder was written; the finished replicates are kept "
@@ -954,6 +959,136 @@ def compare(
     out_console.print(
         f"Comparison: [bold]{escape(str(path))}[/bold] ({seconds:.1f} s)", soft_wrap=True
     )
+
+
+@app.command()
+@friendly_errors
+def calibrate(
+    scenario: Annotated[
+        str | None, typer.Argument(help="A preset name or scenario YAML with a calibrate: block.")
+    ] = None,
+    targets: Annotated[
+        Path | None, typer.Option(help="The targets file (published figures) to fit.")
+    ] = None,
+    trials: Annotated[str | None, typer.Option(help="Trials in the study (default 100).")] = None,
+    people: Annotated[
+        str | None, typer.Option(help="Population of each run (default: the scenario's).")
+    ] = None,
+    seeds: Annotated[str, typer.Option(help="Seeds per trial, the same for every trial.")] = "3",
+    workers: Annotated[
+        str | None,
+        typer.Option(help="Processes, and trials asked per batch (default: one per core)."),
+    ] = None,
+    sampler: Annotated[str, typer.Option(help="tpe (default) or cmaes.")] = "tpe",
+    seed: Annotated[str, typer.Option(help="Seeds the runs and the sampler.")] = "0",
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to create (default: runs/calibrate-NAME-TIME).")
+    ] = None,
+    resume_folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            help="Continue the calibration in this folder (with --trials: to that many in all).",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Fit a scenario's free parameters to published targets (Optuna), and write the calibrated
+    scenario, fit.parquet, fit.html and trials.parquet."""
+    from socialcredit.ensemble.calibration import calibrate as run_calibration
+    from socialcredit.ensemble.calibration import resume as resume_calibration
+    from socialcredit.runner import default_out
+
+    n = _count(trials, "--trials", 1, 1_000_000)
+    w = _count(workers, "--workers", 1, 1024)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("best loss {task.fields[best]}"),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=True,
+    )
+    task = progress.add_task("trials", total=None, best="-")
+
+    def on_trial(done: int, total: int, best: float | None) -> None:
+        shown = "-" if best is None else f"{best:.4g}"
+        progress.update(task, completed=done, total=total, best=shown)
+
+    if resume_folder is not None:
+        if scenario is not None or targets is not None:
+            raise ConfigError(
+                "--resume with a scenario or --targets",
+                path="--resume",
+                expected="--resume DIR alone (the folder keeps its scenario and targets)",
+                fix=f"run `socialcredit calibrate --resume {resume_folder}`",
+            )
+        folder = resume_folder
+        try:
+            with progress:
+                result = resume_calibration(folder, trials=n, workers=w, on_trial=on_trial)
+        except KeyboardInterrupt:
+            raise RunInterrupted(folder) from None
+    else:
+        if scenario is None or targets is None:
+            raise ConfigError(
+                "a scenario and --targets are needed",
+                path="--targets" if scenario is not None else "SCENARIO",
+                expected="socialcredit calibrate SCENARIO --targets FILE, or --resume DIR",
+                fix="name the scenario and its targets file (a preset's: NAME.targets.yaml)",
+            )
+        from socialcredit.scenario.loading import load_scenario
+
+        folder = (
+            out if out is not None else default_out(f"calibrate-{load_scenario(scenario)[0].name}")
+        )
+        try:
+            with progress:
+                result = run_calibration(
+                    scenario, targets, out=folder, trials=n or 100,
+                    people=_count(people, "--people", 1, 2**40 - 1),
+                    seeds=_count(seeds, "--seeds", 1, 1000) or 1,
+                    workers=w, sampler_kind=sampler,
+                    seed=_count(seed, "--seed", 0, 2**63 - 1) or 0, on_trial=on_trial,
+                )  # fmt: skip
+        except KeyboardInterrupt:
+            raise RunInterrupted(folder) from None
+    if not quiet:
+        _print_fit(result)
+
+
+def _print_fit(result: Any) -> None:
+    """The best trial's fit, every target, the missed ones named."""
+    from socialcredit.ensemble.calibration.outputs import MISS
+
+    best = result.best
+    table = Table(box=box.SIMPLE, title=f"Fit of trial {result.best_number} "
+                  f"(loss {best.loss:.4g}, {result.trials} trials)")  # fmt: skip
+    for name in ("metric", "of", "date", "published", "simulated (90% interval)", "error", ""):
+        table.add_column(name, justify="right" if name in ("published", "error") else "left")
+    missed = []
+    for i, r in enumerate(best.rows):
+        published = f"{r.low:,.0f}" if r.low == r.high else f"{r.low:,.0f}-{r.high:,.0f}"
+        interval = None if best.low[i] != best.low[i] else [best.low[i], best.high[i]]
+        error = float(best.errors[i])
+        flag = ("holdout " if r.holdout else "") + ("MISSED" if abs(error) > MISS else "")
+        if abs(error) > MISS:
+            missed.append(f"{r.metric} of {r.name} on {r.date} ({relative_change(error)})")
+        table.add_row(r.metric, r.name, r.date.isoformat(), published,
+                      ranged(float(best.mean[i]), interval, amount), relative_change(error),
+                      flag.strip())  # fmt: skip
+    out_console.print(table)
+    for path, value in result.best_params.items():
+        out_console.print(f"  {escape(path)} = {value:.4g}", soft_wrap=True)
+    if missed:
+        out_console.print(
+            f"[bold]Not reached[/bold] (error beyond {MISS:.0%}): " + escape("; ".join(missed)),
+            soft_wrap=True,
+        )
+    out_console.print(f"Calibration: [bold]{escape(str(result.folder))}[/bold] (scenario.yaml, "
+                      "fit.parquet, fit.html, trials.parquet)", soft_wrap=True)  # fmt: skip
 
 
 def main() -> None:

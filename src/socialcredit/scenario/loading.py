@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from socialcredit.errors import ConfigError
 from socialcredit.scenario.calendar import check_calendar
 from socialcredit.scenario.files import check_extend_name, read_scenario_text, real_path
+from socialcredit.scenario.free_parameters import check_free_parameters
 from socialcredit.scenario.limits import MAX_EXTEND_CHAIN
 from socialcredit.scenario.paths import element_model
 from socialcredit.scenario.references import check_references
@@ -67,6 +68,8 @@ def validate(raw: dict[str, Any], label: str) -> Scenario:
         raise _config_error_from(exc, label) from None
     check_references(scenario, label)
     check_calendar(scenario, label)
+    if scenario.calibrate:
+        check_free_parameters(raw, scenario, label, validate)
     return scenario
 
 

@@ -537,6 +537,35 @@ class Change(Strict):
     by: str = Field(description="what changed it: --set on the command line, or a patch file")
 
 
+class FreeParameter(Strict):
+    """A parameter `socialcredit calibrate` may vary: its search range, and (written by the
+    calibration) where its value came from. The key path in ``calibrate:`` is a path as ``--set``
+    writes it, ending at one number (a schedule entry's ``value``, a plain number); the
+    free-parameter check (scenario/free_parameters.py) makes sure it exists and that both ends
+    of the range are values that number may take."""
+
+    low: float = Field(description="smallest value tried")
+    high: float = Field(description="largest value tried")
+    log: bool = Field(False, description="search on a log scale (for rates spanning decades)")
+    source: Source = None
+
+    @model_validator(mode="after")
+    def _low_below_high(self) -> "FreeParameter":
+        if not self.low < self.high:
+            raise _schedule_problem(
+                f"low {self.low:g} is not below high {self.high:g}",
+                "a range {low: L, high: H} with L < H",
+                "swap the bounds, or widen the range",
+            )
+        if self.log and self.low <= 0:
+            raise _schedule_problem(
+                f"log: true with low {self.low:g}: a log scale needs positive bounds",
+                "low > 0 with log: true",
+                "raise low above 0, or set log: false",
+            )
+        return self
+
+
 class Scenario(Strict):
     """A whole scenario: population, behaviours, data sources, regime, consequences."""
 
@@ -551,6 +580,12 @@ class Scenario(Strict):
     response: Response = Response()
     appeals: Appeals = Appeals()
     run: RunSettings = RunSettings()
+    calibrate: dict[str, FreeParameter] = Field(
+        default_factory=dict,
+        max_length=64,
+        description="free parameters for `socialcredit calibrate`: key path (as --set writes "
+        "it) -> {low, high, log}",
+    )
     changed: list[Change] = Field(
         default_factory=list,
         description="written by a run: the values that differ from the base scenario",
