@@ -2,8 +2,8 @@
 
 New list entries are contested with a probability that depends on whether the entry is wrongful
 (the person knows whether they did it). Decisions come no sooner than ``delay`` days after filing,
-in filing order, at the scenario's capacity; slots are numbered from day 0 in exact integer
-arithmetic (``Plan.appeal_first_slot``). A won appeal ends the listing on the decision day.
+in filing order, at the scenario's capacity; slots are numbered from engine day 0 (the warm-up's
+first day, where there is one) in exact integer arithmetic (``Plan.appeal_first_slot``). A won appeal ends the listing on the decision day.
 Filings of one day are ordered by list, then by person index, so the queue is the same however the
 population was split.
 """
@@ -96,7 +96,7 @@ class AppealQueue:
             )
             wins.append((x, who[won], decided[won]))
             self._record(t, x, who, ids, wrongful, decided, won)
-            inside = decided < p.days
+            inside = decided < p.simulated_days
             np.add.at(decided_counts, (decided[inside], cell_of(who[inside])), 1)
             np.add.at(won_counts, (decided[inside & won], cell_of(who[inside & won])), 1)
         return (np.concatenate(filed) if filed else np.zeros(0, np.int64)), wins

@@ -42,7 +42,7 @@ class DayLoop:
         raise NotImplementedError
 
     def run(self, on_day: Callable[[int], None] | None = None) -> None:
-        for t in range(self.plan.days):
+        for t in range(self.plan.simulated_days):  # the warm-up's days, then the reported
             self.step(t)
             if on_day is not None:
                 on_day(t)

@@ -48,6 +48,7 @@ from socialcredit.state import (
     State,
     cause_code,
     ever_bits,
+    forget_ever,
 )
 
 STAGES = (
@@ -139,7 +140,10 @@ class ReferenceEngine(DayLoop):
     # --- driver ---
 
     def begin_day(self, t: int) -> None:
-        """Take up the tables of day ``t``'s epoch (dated parameters: scenario/calendar.py)."""
+        """Take up the tables of day ``t``'s epoch (dated parameters: scenario/calendar.py);
+        on the first reported day after a warm-up, forget who was ever sanctioned."""
+        if t == self.plan.warmup > 0:
+            forget_ever(self.state)
         tables = self.plan.on_day(t)
         if tables is not self.tables:
             self.tables = tables

@@ -24,6 +24,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from socialcredit.engine.standing import reported_metrics
 from socialcredit.ensemble.spec import MemberSpec
 from socialcredit.errors import OutputError
 from socialcredit.metrics.summary import summarize
@@ -108,15 +109,16 @@ class Simulator:
         timings: dict[str, float] = {"population": synthesis}
         advance(sim, 0, timings)
         start = time.perf_counter()
+        counts, stats = reported_metrics(plan, sim.counts, sim.stats)
         summary = summarize(
             plan,
             sim.layout,
-            sim.counts,
-            sim.stats,
+            counts,
+            stats,
             ever_sanctioned=sim.count_flag(EVER_SANCTIONED),
             ever_wrongful=sim.count_flag(EVER_WRONGFUL),
         )
-        table = metrics_table(plan, sim.layout, sim.counts, sim.stats)
+        table = metrics_table(plan, sim.layout, counts, stats)
         timings["metrics"] = time.perf_counter() - start
         start = time.perf_counter()
         log = sim.queue.log_table()
