@@ -59,11 +59,12 @@ class RunEstimate:
 
 def checkpoint_bytes(plan: Plan, day: int | None = None) -> int:
     """The checkpoint of the end of ``day`` (``output/checkpoint.py``, uncompressed .npz): every
-    state array, and the counts and statistics of engine days 0..day (cells x columns, 8 bytes
-    each; a warm-up's days included); by default the largest a run can save, near its last day."""
+    state array, and the counts and statistics of the reported days up to engine day ``day``
+    (cells x columns, 8 bytes each; a warm-up keeps none); by default the largest a run can save,
+    near its last day."""
     state = plan.people * (state_bytes_per_person(plan) - TRAIT_BYTES)
     columns = len(layout_for(plan).counts) + len(SCORE_STATS)
-    days = plan.simulated_days if day is None else day + 1
+    days = plan.days if day is None else max(day + 1 - plan.warmup, 0)
     return state + days * plan.cells * columns * 8
 
 

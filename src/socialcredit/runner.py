@@ -19,7 +19,6 @@ import pyarrow.parquet as pq
 from socialcredit.engine.backends import IN_PROCESS, ShardBackend, backend_for
 from socialcredit.engine.protocol import Engine, RecoveringEngine
 from socialcredit.engine.replay import replay
-from socialcredit.engine.standing import reported_metrics
 from socialcredit.errors import BackendError, ConfigError, OutputError, WorkerLostError
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
@@ -253,16 +252,15 @@ def advance(
 
 
 def _outcome(plan: Plan, sim: Engine, timings: dict[str, float], folder: Path | None) -> RunResult:
-    counts, stats = reported_metrics(plan, sim.counts, sim.stats)
     summary = summarize(
         plan,
         sim.layout,
-        counts,
-        stats,
+        sim.counts,
+        sim.stats,
         ever_sanctioned=sim.count_flag(EVER_SANCTIONED),
         ever_wrongful=sim.count_flag(EVER_WRONGFUL),
     )
-    table = metrics_table(plan, sim.layout, counts, stats)
+    table = metrics_table(plan, sim.layout, sim.counts, sim.stats)
     return RunResult(plan, summary, table, timings, folder)
 
 

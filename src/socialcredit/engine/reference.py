@@ -28,7 +28,7 @@ from socialcredit import rng
 from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
-from socialcredit.engine.standing import SanctionTables, metric_arrays
+from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.plan import (
@@ -519,4 +519,6 @@ class ReferenceEngine(DayLoop):
             ),
             shadow_sum=np.bincount(self.cell, weights=s.shadow, minlength=cells).astype(np.int64),
         )
-        record_day(p, self.layout, tally, self.counts[t], self.stats[t])
+        record_day(
+            p, self.layout, tally, *metric_rows(self.plan, self.layout, self.counts, self.stats, t)
+        )

@@ -24,7 +24,6 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from socialcredit.engine.standing import reported_metrics
 from socialcredit.ensemble.spec import MemberSpec
 from socialcredit.errors import OutputError
 from socialcredit.metrics.summary import summarize
@@ -109,16 +108,15 @@ class Simulator:
         timings: dict[str, float] = {"population": synthesis}
         advance(sim, 0, timings)
         start = time.perf_counter()
-        counts, stats = reported_metrics(plan, sim.counts, sim.stats)
         summary = summarize(
             plan,
             sim.layout,
-            counts,
-            stats,
+            sim.counts,
+            sim.stats,
             ever_sanctioned=sim.count_flag(EVER_SANCTIONED),
             ever_wrongful=sim.count_flag(EVER_WRONGFUL),
         )
-        table = metrics_table(plan, sim.layout, counts, stats)
+        table = metrics_table(plan, sim.layout, sim.counts, sim.stats)
         timings["metrics"] = time.perf_counter() - start
         start = time.perf_counter()
         log = sim.queue.log_table()

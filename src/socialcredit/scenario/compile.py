@@ -52,14 +52,15 @@ def compile_plan(
     people: int | None = None,
     days: int | None = None,
     seed: int | None = None,
+    warmup: int | None = None,
     label: str = "scenario",
 ) -> Plan:
-    """The plan of ``sc`` with its people, days and seed (each overridden where given). A
+    """The plan of ``sc`` with its people, days, seed and warm-up (each overridden where given). A
     warm-up (``run.warmup_days``) runs before the reported days under the tables of the first
     reported day: dated changes are not back-dated into it (scenario/calendar.py)."""
     n = people if people is not None else sc.population.people
     t_days = days if days is not None else sc.run.days
-    warmup = sc.run.warmup_days
+    warmup = warmup if warmup is not None else sc.run.warmup_days
     seed_value = seed if seed is not None else sc.run.seed
     if not 1 <= n < MAX_PEOPLE:
         raise ConfigError(
