@@ -4,8 +4,8 @@ New list entries are contested with a probability that depends on whether the en
 (the person knows whether they did it). Decisions come no sooner than ``delay`` days after filing,
 in filing order, at the scenario's capacity; slots are numbered from engine day 0 (a warm-up's
 first day) in exact integer arithmetic (``Plan.appeal_first_slot``). A won appeal ends the
-listing on the decision day. Filings of one day are ordered by list, then by person index, so the queue is the same however the
-population was split.
+listing on the decision day. Filings of one day are ordered by list, then by person index, so
+the queue is the same however the population was split.
 """
 
 from __future__ import annotations
