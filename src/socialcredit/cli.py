@@ -519,6 +519,7 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
     head = Table(
         title=f"{escape(summary['scenario'])}: {summary['people']:,} people, "
         f"{summary['days']} days"
+        + (f" after a {summary['warmup_days']:,}-day warm-up" if summary.get("warmup_days") else "")
         + (f", {replicates} replicates (mean, 90% interval)" if replicates > 1 else ""),
         show_header=False,
         title_justify="left",
@@ -533,6 +534,9 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
     head.add_row("  wrongfully", shown(num, "wrongfully_sanctioned_last_day"))
     head.add_row("wrongful share of sanctioned person-days", shown(pct, "wrongful_share"))
     head.add_row("cross-context share of sanctions", shown(pct, "cross_context_share"))
+    drifting = summary.get("drift", {}).get("still_drifting")
+    if drifting is not None:  # metrics/drift.py: the trend over the last quarter
+        head.add_row("still drifting at the end", "yes" if drifting else "no clear trend")
     chill = summary["chilling"]
     if chill.get("change") is not None:
         head.add_row(
