@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from report_cases import CASES, DAYS, PEOPLE, STRESSED, stressed_scenario
+from report_cases import CASES, DAYS, PEOPLE, STRESSED, WARMUP, stressed_scenario
 
 from socialcredit.runner import run
 
@@ -32,7 +32,8 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path
                     engine="reference",
                 )
             else:
-                run(case, people=PEOPLE, days=DAYS, out=base / case, engine="reference")
+                run(case, people=PEOPLE, days=DAYS, out=base / case, engine="reference",
+                    warmup=WARMUP.get(case))  # fmt: skip
             made[case] = base / case
         return made[case]
 
