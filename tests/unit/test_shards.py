@@ -70,4 +70,12 @@ def test_sharded_run_resumes_and_matches_an_unsharded_run(tmp_path: Path) -> Non
 
 def test_shards_need_the_fast_engine() -> None:
     with pytest.raises(ConfigError, match="--shards"):
-        run("us-credit-score", people=100, days=2, engine="reference", shards=2, write=False)
+        run(
+            "us-credit-score",
+            people=100,
+            days=2,
+            engine="reference",
+            shards=2,
+            write=False,
+            warmup=0,
+        )
