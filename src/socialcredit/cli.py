@@ -151,6 +151,13 @@ def run(
             "run.start)."
         ),
     ] = None,
+    warmup: Annotated[
+        str | None,
+        typer.Option(
+            help="Days to simulate before day 0 without reporting them, so that the run starts "
+            "from the regime's long-run state (default: the scenario's run.warmup_days; 0: none)."
+        ),
+    ] = None,
     seed: Annotated[str | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     out: Annotated[
         Path | None, typer.Option(help="Run folder to create (default: runs/NAME-TIMESTAMP).")
@@ -207,9 +214,10 @@ def run(
 ) -> None:
     """Run a scenario and write its run folder (scenario, manifest, metrics, summary, report)."""
     from socialcredit.ensemble.replicates import run as run_scenario
-    from socialcredit.scenario.overrides import parse_set
+    from socialcredit.scenario.overrides import WARMUP_OPTION, parse_set, with_warmup
 
     overrides = [parse_set(text) for text in set_values or []]
+    overrides = with_warmup(overrides, _count(warmup, "--warmup", 0, 32_000), WARMUP_OPTION)
 
     n = _count(people, "--people", 1, 2**40 - 1)
     t = _count(days, "--days", 1, 32_000)
@@ -322,7 +330,9 @@ def _progress(quiet: bool) -> Iterator[tuple[Callable[..., None], Callable[[int]
 
     def on_start(plan: Any, first_day: int) -> None:
         label = f"{escape(plan.name)}, {plan.people:,} people"  # the column renders markup
-        task.append(progress.add_task(label, total=plan.days, completed=first_day, unit="days"))
+        task.append(
+            progress.add_task(label, total=plan.simulated_days, completed=first_day, unit="days")
+        )
 
     def on_day(day: int) -> None:
         progress.update(task[0], completed=day + 1)  # a recovered run repeats some days
@@ -667,6 +677,7 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
     head = Table(
         title=f"{escape(summary['scenario'])}: {summary['people']:,} people, "
         f"{summary['days']} days"
+        + (f" after a {summary['warmup_days']:,}-day warm-up" if summary.get("warmup_days") else "")
         + (f", {replicates} replicates (mean, 90% interval)" if replicates > 1 else ""),
         show_header=False,
         title_justify="left",
@@ -681,6 +692,9 @@ def _print_summary(summary: dict[str, Any], folder: Path | None, timings: dict[s
     head.add_row("  wrongfully", shown(num, "wrongfully_sanctioned_last_day"))
     head.add_row("wrongful share of sanctioned person-days", shown(pct, "wrongful_share"))
     head.add_row("cross-context share of sanctions", shown(pct, "cross_context_share"))
+    drifting = summary.get("drift", {}).get("still_drifting")
+    if drifting is not None:  # metrics/drift.py: the trend over the last quarter
+        head.add_row("still drifting at the end", "yes" if drifting else "no clear trend")
     chill = summary["chilling"]
     if chill.get("change") is not None:
         head.add_row(

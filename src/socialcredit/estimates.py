@@ -50,6 +50,7 @@ class RunEstimate:
     checkpoint: int  # bytes of the largest checkpoint (the last)
     checkpoints_held: int  # at the peak: the last one stays until its successor is complete
     every: int
+    warmup_days: int = 0  # simulated before the reported days: counted in the time and sizes
 
     @property
     def checkpoint_peak(self) -> int:
@@ -58,11 +59,12 @@ class RunEstimate:
 
 def checkpoint_bytes(plan: Plan, day: int | None = None) -> int:
     """The checkpoint of the end of ``day`` (``output/checkpoint.py``, uncompressed .npz): every
-    state array, and the counts and statistics of days 0..day (cells x columns, 8 bytes each);
-    by default the largest a run can save, near its last day."""
+    state array, and the counts and statistics of the reported days up to engine day ``day``
+    (cells x columns, 8 bytes each; a warm-up keeps none); by default the largest a run can save,
+    near its last day."""
     state = plan.people * (state_bytes_per_person(plan) - TRAIT_BYTES)
     columns = len(layout_for(plan).counts) + len(SCORE_STATS)
-    days = plan.days if day is None else day + 1
+    days = plan.days if day is None else max(day + 1 - plan.warmup, 0)
     return state + days * plan.cells * columns * 8
 
 
@@ -73,11 +75,13 @@ def checkpoints_saved(days: int, every: int) -> int:
 
 def estimate_run(plan: Plan, engine: str, every: int, scenario: str) -> RunEstimate:
     rate, source = RATES.get(engine, RATES["fast"])
-    seconds = FIXED_SECONDS + plan.people / SYNTHESIS_PER_SECOND + plan.people * plan.days / rate
+    simulated = plan.simulated_days  # a warm-up costs what reported days cost
+    seconds = FIXED_SECONDS + plan.people / SYNTHESIS_PER_SECOND + plan.people * simulated / rate
     return RunEstimate(
         scenario=scenario,
         people=plan.people,
         days=plan.days,
+        warmup_days=plan.warmup,
         engine=engine,
         memory=estimate_bytes(plan, engine),
         memory_limit=int(available_memory() * HEADROOM),
@@ -85,8 +89,8 @@ def estimate_run(plan: Plan, engine: str, every: int, scenario: str) -> RunEstim
         rate=rate,
         rate_source=source,
         # the largest, the last: saved at the end of day (saved x every - 1)
-        checkpoint=checkpoint_bytes(plan, checkpoints_saved(plan.days, every) * every - 1),
-        checkpoints_held=min(2, checkpoints_saved(plan.days, every)),
+        checkpoint=checkpoint_bytes(plan, checkpoints_saved(simulated, every) * every - 1),
+        checkpoints_held=min(2, checkpoints_saved(simulated, every)),
         every=every,
     )
 
@@ -122,8 +126,9 @@ def describe(est: RunEstimate, *, cluster: bool = False, free: tuple[str, int] |
     if free is not None:
         disk += f"; {size(free[1])} free at {free[0]}"
     return [
-        f"Estimate for {est.scenario}: {est.people:,} people x {est.days:,} days, "
-        f"--engine {est.engine}",
+        f"Estimate for {est.scenario}: {est.people:,} people x {est.days:,} days"
+        + (f" after a warm-up of {est.warmup_days:,} days" if est.warmup_days else "")
+        + f", --engine {est.engine}",
         f"  memory           {memory}",
         f"  wall time        {time}",
         f"  checkpoint disk  {disk}",

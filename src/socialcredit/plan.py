@@ -124,8 +124,18 @@ class Plan:
     # has a Plan of its own with the same names, index sets and error channels, whose tables
     # hold the parameters of that stretch of days. This plan is the first epoch's.
     start: date | None = None  # calendar date of day 0
+    # Warm start: the engines' day counter runs over ``warmup`` days before the reported day 0
+    # and then the ``days`` reported (engine day t is reported day t - warmup). Everything an
+    # engine dates (draws, list ends, expiry, drift, awareness, appeal slots, epochs) counts
+    # engine days; the metrics of the warm-up days are kept but not reported.
+    warmup: int = 0
     epoch_days: tuple[int, ...] = (0,)  # first day of each epoch, ascending
     epochs: tuple[Plan, ...] = ()  # one plan per epoch; empty: one epoch, this plan
+
+    @property
+    def simulated_days(self) -> int:
+        """Days the engines run: the warm-up, then the reported days."""
+        return self.warmup + self.days
 
     def on_day(self, day: int) -> Plan:
         """The plan of the epoch ``day`` falls in (this plan where nothing is dated)."""
@@ -136,10 +146,11 @@ class Plan:
         return bisect_right(self.epoch_days, day) - 1
 
     def new_epoch(self, day: int) -> bool:
-        """Whether the tables change on ``day`` (a new epoch begins after day 0)."""
+        """Whether the tables change on engine day ``day`` (a new epoch begins after day 0)."""
         return day > 0 and day in self.epoch_days
 
     def date_of(self, day: int) -> date | None:
+        """The calendar date of reported day ``day`` (day 0 is ``start``)."""
         return None if self.start is None else date.fromordinal(self.start.toordinal() + day)
 
     @property

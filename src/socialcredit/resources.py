@@ -40,7 +40,7 @@ def state_bytes_per_person(plan: Plan) -> int:
 
 
 def estimate_bytes(plan: Plan, engine: str = "fast") -> int:
-    metrics = plan.days * plan.cells * 8 * 256
+    metrics = plan.days * plan.cells * 8 * 256  # reported days only: a warm-up keeps none
     if engine == "fast":
         return plan.people * state_bytes_per_person(plan) + FAST_FIXED_BYTES + metrics
     per_person = REFERENCE_BYTES_PER_PERSON + state_bytes_per_person(plan)

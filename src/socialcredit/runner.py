@@ -45,7 +45,7 @@ from socialcredit.resources import check_memory
 from socialcredit.scenario.calendar import days_until
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
-from socialcredit.scenario.overrides import Given, overrides_from
+from socialcredit.scenario.overrides import Given, with_warmup
 from socialcredit.scenario.resolve import resolved_scenario_text
 from socialcredit.scenario.schema import Scenario
 from socialcredit.scenario.variant import load_variant
@@ -214,7 +214,7 @@ def advance(
 
     Where a cluster loses a worker (WorkerLostError), the worker is replaced and the run goes on
     from the last checkpoint (from day 0 where there is none yet): the same result, later."""
-    days = sim.plan.days
+    days = sim.plan.simulated_days  # engine days: the warm-up's, then the reported
     start = time.perf_counter()
     pacer = CheckpointPacer()
     t = first_day
@@ -272,6 +272,7 @@ def run(
     seed: float | None = None,
     out: str | Path | None = None,
     until: str | date | None = None,
+    warmup: int | None = None,
     engine: str = "fast",
     shards: int | None = None,
     cluster: str | ShardBackend | None = None,
@@ -287,6 +288,8 @@ def run(
 
     ``people``, ``days`` and ``seed`` override the scenario's; ``people=1e6`` is accepted.
     ``until`` (a date, or YYYY-MM-DD) sets the days instead, for a scenario with ``run.start``.
+    ``warmup`` sets ``run.warmup_days``: days simulated before day 0 and not reported (a warm
+    start; 0 for none, None for the scenario's).
     ``shards`` splits the population by region; ``cluster`` (``"local"``, ``"auto"`` or
     ``"ray://HOST:PORT"``) runs the shards in Ray actors, or in any other ``ShardBackend``
     passed here (``InProcessBackend`` for tests). While it runs, the folder is staged
@@ -304,7 +307,8 @@ def run(
             expected="0 (no checkpoints) or a number of days",
             fix="pass a whole number of days, or 0",
         )
-    sc = load_variant(scenario, overrides_from(overrides)).scenario
+    overrides = with_warmup(overrides, warmup)
+    sc = load_variant(scenario, overrides).scenario
     if until is not None:
         days = days_until(sc, until, days_given=days is not None, label=str(scenario))
     folder = Path(out) if out is not None else default_out(sc.name)
@@ -453,14 +457,20 @@ def _resume_cluster(
 
 
 def appeal_table(plan: Plan, log: np.ndarray) -> pa.Table:
-    """Every appeal filed: day, list, person, wrongful entry?, decision day (-1: none), won."""
+    """Every appeal filed: day, list, person, wrongful entry?, decision day (-1: none), won.
+
+    Days are reported days: after a warm-up, appeals filed during it have days below 0 (kept,
+    since a replay needs the ones won). A decision day of -1 with ``won`` false reads "not
+    decided"; after a warm-up it may also be an appeal lost on the warm-up's last day, which
+    changed nothing (stories.appeal_log reads the table back)."""
+    decided = np.where(log[:, 4] >= 0, log[:, 4] - plan.warmup, -1)
     return pa.table(
         {
-            "day": pa.array(log[:, 0], pa.int32()),
+            "day": pa.array(log[:, 0] - plan.warmup, pa.int32()),
             "list": pa.array([plan.lists[x] for x in log[:, 1]], pa.string()),
             "person": pa.array(log[:, 2]),
             "wrongful_entry": pa.array(log[:, 3].astype(bool)),
-            "decided_day": pa.array(log[:, 4], pa.int32()),
+            "decided_day": pa.array(decided, pa.int32()),
             "won": pa.array(log[:, 5].astype(bool)),
         }
     )
@@ -511,6 +521,7 @@ def _finish(
             "worker_losses": sim.worker_losses,
             "people": plan.people,
             "days": plan.days,
+            "warmup_days": plan.warmup,
             "seed": plan.seed,
             "started_at": request["started_at"],
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -42,6 +42,17 @@ def ever_bits(k: int) -> tuple[int, int, int]:
     return k // CARRIERS_PER_BYTE, 1 << shift, 2 << shift
 
 
+EVER_FLAGS = EVER_SANCTIONED | EVER_WRONGFUL
+
+
+def forget_ever(state: State) -> None:
+    """At reported day 0 after a warm-up: "ever" counts only the reported days (people already
+    under a sanction on day 0 count as first under it on day 0). Only tallies read these bits;
+    the model's rules do not, so the simulation itself is unchanged."""
+    state.flags &= ~EVER_FLAGS
+    state.ever[...] = 0
+
+
 def cause_code(source: Any, kind: Any) -> Any:
     """The ``cause`` byte of an error record of ``kind`` (index into ERROR_KINDS) by ``source``
     (numbers or arrays)."""

@@ -92,14 +92,19 @@ class RunStories:
         if not log.num_rows:
             return np.zeros((0, 6), np.int64)
         lists = {name: i for i, name in enumerate(self.plan.lists)}
+        # back to engine days (runner.appeal_table): -1 without a win is "not decided"
+        warmup = self.plan.warmup
+        decided = log["decided_day"].to_numpy().astype(np.int64)
+        won = log["won"].to_numpy().astype(np.int64)
+        decided = np.where((decided == -1) & (won == 0), -1, decided + warmup)
         return np.stack(
             [
-                log["day"].to_numpy(),
+                log["day"].to_numpy().astype(np.int64) + warmup,
                 np.array([lists[x] for x in log["list"].to_pylist()], dtype=np.int64),
                 log["person"].to_numpy(),
                 log["wrongful_entry"].to_numpy().astype(np.int64),
-                log["decided_day"].to_numpy(),
-                log["won"].to_numpy().astype(np.int64),
+                decided,
+                won,
             ],
             axis=1,
         ).astype(np.int64)

@@ -32,7 +32,7 @@ PAUSED_RUN = textwrap.dedent(
             while not go.exists() and time.monotonic() < deadline:
                 time.sleep(0.02)
 
-    run("us-credit-score", people=500, days=5, engine="reference", checkpoint_every=1,
+    run("us-credit-score", people=500, days=5, engine="reference", checkpoint_every=1, warmup=0,
         out=out, on_day=wait_on_day_2)
     """
 )
@@ -53,8 +53,8 @@ def test_a_live_run_is_locked_against_a_second_run_and_a_resume(tmp_path: Path) 
         before = snapshot(staging_path(out))
         assert LOCK in before
 
-        for args in (["run", "us-credit-score", "--people", "500", "--days", "5", "--out",
-                      str(out)], ["resume", str(out)]):  # fmt: skip
+        for args in (["run", "us-credit-score", "--people", "500", "--days", "5", "--warmup",
+                      "0", "--out", str(out)], ["resume", str(out)]):  # fmt: skip
             done = subprocess.run([*CLI, *args, "-q"], capture_output=True, text=True,
                                   timeout=120)  # fmt: skip
             message = " ".join(done.stderr.split())

@@ -94,7 +94,7 @@ def test_resume_without_an_interrupted_run_is_a_clear_error(tmp_path: Path) -> N
 
 
 def test_verify_finds_a_changed_a_missing_and_an_extra_file(tmp_path: Path) -> None:
-    out = run("us-credit-score", people=1000, days=5, out=tmp_path / "run").folder
+    out = run("us-credit-score", people=1000, days=5, warmup=0, out=tmp_path / "run").folder
     ok = subprocess.run([*CLI, "verify", str(out)], capture_output=True, text=True)
     assert ok.returncode == 0
     (out / "summary.json").write_text("{}")

@@ -23,7 +23,8 @@ from socialcredit.output.run_folder import staging_path
 from socialcredit.runner import resume, run
 
 CLI = [sys.executable, "-m", "socialcredit"]
-ARGS = dict(people=2000, days=30, seed=5, engine="reference", checkpoint_every=5)
+ARGS = dict(people=2000, days=30, seed=5, engine="reference", checkpoint_every=5, warmup=0)
+# warmup=0: the preset's 50-year warm-up costs minutes; these tests are about resume
 
 
 class Stop(Exception):
@@ -168,7 +169,7 @@ def test_a_cluster_address_in_the_folder_is_not_contacted(
 def test_a_cluster_named_again_by_the_user_is_used(tmp_path: Path) -> None:
     """A cluster run whose folder names a remote address resumes where the user says: here the
     in-process backend (shards in this process), to the bits of an uninterrupted run."""
-    args = dict(people=3000, days=20, seed=5, checkpoint_every=5, shards=2)
+    args = dict(people=3000, days=20, seed=5, checkpoint_every=5, shards=2, warmup=0)
     whole = run("us-credit-score", out=tmp_path / "whole", cluster=InProcessBackend(), **args)
     out = tmp_path / "cut"
 
@@ -190,12 +191,12 @@ def test_resume_says_what_a_folder_is_when_it_is_not_a_run(tmp_path: Path) -> No
     mine = tmp_path / "mine"
     mine.mkdir()
     refused(resume_cli(mine), "is not a run folder")
-    finished = run("us-credit-score", people=500, days=3, out=tmp_path / "done").folder
+    finished = run("us-credit-score", people=500, days=3, warmup=0, out=tmp_path / "done").folder
     refused(resume_cli(finished), "this run has finished")
 
 
 def test_verify_refuses_a_manifest_whose_outputs_are_not_a_mapping(tmp_path: Path) -> None:
-    out = run("us-credit-score", people=500, days=3, out=tmp_path / "run").folder
+    out = run("us-credit-score", people=500, days=3, warmup=0, out=tmp_path / "run").folder
     manifest = json.loads((out / "manifest.json").read_text())
     (out / "manifest.json").write_text(json.dumps(manifest | {"outputs": ["summary.json"]}))
     refused(subprocess.run([*CLI, "verify", str(out)], capture_output=True, text=True),
@@ -203,7 +204,7 @@ def test_verify_refuses_a_manifest_whose_outputs_are_not_a_mapping(tmp_path: Pat
 
 
 def test_verify_hashes_nothing_outside_the_folder(tmp_path: Path) -> None:
-    out = run("us-credit-score", people=500, days=3, out=tmp_path / "run").folder
+    out = run("us-credit-score", people=500, days=3, warmup=0, out=tmp_path / "run").folder
     secret = tmp_path / "secret.txt"
     secret.write_text("not part of the run")
     manifest = json.loads((out / "manifest.json").read_text())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from report_cases import STRESSED, stressed_scenario
+from report_cases import STRESSED, WARMUP, stressed_scenario
 from test_report_browser import CHROMIUM, chart_slots, chromium
 
 from scenarios import scaled
@@ -36,7 +36,8 @@ def runs(run_folder: RunFolder, tmp_path_factory: pytest.TempPathFactory) -> lis
     base = tmp_path_factory.mktemp("compare-runs")
     folders = [run_folder(STRESSED)]
     for preset in PRESETS:
-        run(preset, people=PEOPLE, days=DAYS, seed=1, out=base / preset, engine="reference")
+        run(preset, people=PEOPLE, days=DAYS, seed=1, out=base / preset, engine="reference",
+            warmup=WARMUP.get(preset))  # fmt: skip
         folders.append(base / preset)
     return folders
 
@@ -204,7 +205,7 @@ def test_warning_when_seeds_or_sizes_differ(
 ) -> None:
     assert 'id="warning"' not in page.read_text(encoding="utf-8"), "same seed: no warning"
     us = runs[PRESETS.index("us-credit-score") + 1]
-    run("us-credit-score", people=PEOPLE, days=DAYS, seed=2, out=tmp_path / "us-2")
+    run("us-credit-score", people=PEOPLE, days=DAYS, seed=2, out=tmp_path / "us-2", warmup=0)
     html = write_compare([us, tmp_path / "us-2"], tmp_path / "seeds.html").read_text()
     warn = html[html.index('id="warning"') : html.index("</div>", html.index('id="warning"'))]
     assert "seed" in warn and "Common random numbers only hold with the same seed" in warn

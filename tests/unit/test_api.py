@@ -13,7 +13,9 @@ from socialcredit.errors import ConfigError, OutputError
 
 
 def test_run_returns_metrics_summary_and_report(tmp_path: Path) -> None:
-    result = socialcredit.run("us-credit-score", people=2e3, days=10, out=tmp_path / "run")
+    result = socialcredit.run(
+        "us-credit-score", people=2e3, days=10, warmup=0, out=tmp_path / "run"
+    )
     frame = result.to_pandas()
     assert len(frame) == 10 * len(result.plan.regions) * len(result.plan.groups)
     assert int(frame["people"].sum()) == 2000 * 10

@@ -25,7 +25,7 @@ def checkpoint_after_day_9(out: Path, days: int) -> Path:
             raise Stop
 
     with pytest.raises(Stop):
-        run("us-credit-score", people=1000, days=days, seed=2, engine="reference",
+        run("us-credit-score", people=1000, days=days, seed=2, engine="reference", warmup=0,
             checkpoint_every=10, out=out, on_day=stop)  # fmt: skip
     return staging_path(out) / CHECKPOINT
 

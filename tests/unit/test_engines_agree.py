@@ -18,8 +18,10 @@ from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario, preset_names, validate
 
 
-def _both(scenario, people: int, days: int, seed: int):
-    plan = compile_plan(scenario, people=people, days=days, seed=seed)
+def _both(scenario, people: int, days: int, seed: int, warmup: int = 0):
+    # warmup 0 by default: the presets' warm-ups (50 years for the credit score) would make
+    # these runs hours on the reference engine; tests/unit/test_warmup.py runs one
+    plan = compile_plan(scenario, people=people, days=days, seed=seed, warmup=warmup)
     ref = ReferenceEngine(plan, synthesize(plan))
     ref.run()
     fast = FastEngine(plan, synthesize(plan))

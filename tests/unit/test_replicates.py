@@ -27,7 +27,7 @@ from socialcredit.runner import run as run_single
 from socialcredit.scenario.loading import load_scenario
 
 PRESET = "us-credit-score"
-SIZE = dict(people=3000, days=15, seed=7)
+SIZE = dict(people=3000, days=15, seed=7, warmup=0)  # the preset's 50-year warm-up: too slow here
 CLI = [sys.executable, "-m", "socialcredit"]
 
 
@@ -122,6 +122,7 @@ def test_a_damaged_member_is_run_again(three: Path, tmp_path: Path) -> None:
 
 def test_population_is_synthesised_again_only_when_its_inputs_change(tmp_path: Path) -> None:
     _, raw = load_scenario(PRESET)
+    raw["run"]["warmup_days"] = 0  # the preset's 50-year warm-up: too slow here
     sim = Simulator(EnsembleJob(raw, PRESET, 2000, 5))
     first = sim.run(MemberSpec(0, 11), tmp_path)
     assert first.timings["population"] > 0
@@ -134,6 +135,7 @@ def test_population_is_synthesised_again_only_when_its_inputs_change(tmp_path: P
 
 def test_overrides_reach_the_member(tmp_path: Path) -> None:
     _, raw = load_scenario(PRESET)
+    raw["run"]["warmup_days"] = 0  # the preset's 50-year warm-up: too slow here
     sim = Simulator(EnsembleJob(raw, PRESET, 2000, 10))
     base = sim.run(MemberSpec(0, 3), tmp_path).summary
     first_behaviour = raw["behaviours"][0]["name"]

@@ -39,7 +39,7 @@ def test_any_number_of_shards_gives_the_same_bits(preset: str) -> None:
 @pytest.mark.parametrize("preset", preset_names())
 @pytest.mark.parametrize("k", [1, 2, 3, 10])
 def test_shards_are_whole_regions_covering_everyone(preset: str, k: int) -> None:
-    plan = compile_plan(load_scenario(preset)[0], people=10_000, days=1)
+    plan = compile_plan(load_scenario(preset)[0], people=10_000, days=1, warmup=0)
     cell_start = synthesize(plan).cell_start
     bounds = shard_bounds(plan, cell_start, k)
     assert len(bounds) == min(k, len(plan.regions))
@@ -70,4 +70,12 @@ def test_sharded_run_resumes_and_matches_an_unsharded_run(tmp_path: Path) -> Non
 
 def test_shards_need_the_fast_engine() -> None:
     with pytest.raises(ConfigError, match="--shards"):
-        run("us-credit-score", people=100, days=2, engine="reference", shards=2, write=False)
+        run(
+            "us-credit-score",
+            people=100,
+            days=2,
+            engine="reference",
+            shards=2,
+            write=False,
+            warmup=0,
+        )

@@ -2,10 +2,10 @@
 
 New list entries are contested with a probability that depends on whether the entry is wrongful
 (the person knows whether they did it). Decisions come no sooner than ``delay`` days after filing,
-in filing order, at the scenario's capacity; slots are numbered from day 0 in exact integer
-arithmetic (``Plan.appeal_first_slot``). A won appeal ends the listing on the decision day.
-Filings of one day are ordered by list, then by person index, so the queue is the same however the
-population was split.
+in filing order, at the scenario's capacity; slots are numbered from engine day 0 (a warm-up's
+first day) in exact integer arithmetic (``Plan.appeal_first_slot``). A won appeal ends the
+listing on the decision day. Filings of one day are ordered by list, then by person index, so
+the queue is the same however the population was split.
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ class AppealQueue:
         (for the day's tally).
 
         ``entered[x]`` holds, in index order, the people newly put on list ``x`` today;
-        ``cell_of`` maps person indices to their cells; decisions inside the horizon are counted
-        into ``decided_counts`` / ``won_counts`` [day, cell]. ``ids`` maps array positions to
-        people's indices in the whole population (identity when omitted).
+        ``cell_of`` maps person indices to their cells; decisions on reported days are
+        counted into ``decided_counts`` / ``won_counts`` [reported day, cell]. ``ids`` maps
+        array positions to people's indices in the whole population (identity when omitted).
         """
         wrongful = [shadow_until[x, who] <= t for x, who in enumerate(entered)]
         filed, wins = self.decide(t, entered, wrongful, cell_of, decided_counts, won_counts, ids)
@@ -96,9 +96,10 @@ class AppealQueue:
             )
             wins.append((x, who[won], decided[won]))
             self._record(t, x, who, ids, wrongful, decided, won)
-            inside = decided < p.days
-            np.add.at(decided_counts, (decided[inside], cell_of(who[inside])), 1)
-            np.add.at(won_counts, (decided[inside & won], cell_of(who[inside & won])), 1)
+            row = decided - p.warmup  # the metrics hold the reported days only
+            inside = (row >= 0) & (row < p.days)
+            np.add.at(decided_counts, (row[inside], cell_of(who[inside])), 1)
+            np.add.at(won_counts, (row[inside & won], cell_of(who[inside & won])), 1)
         return (np.concatenate(filed) if filed else np.zeros(0, np.int64)), wins
 
     def _record(

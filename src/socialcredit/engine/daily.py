@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from socialcredit.engine.standing import fresh_counts_row
+from socialcredit.engine.standing import fresh_counts_row, metric_rows
 from socialcredit.metrics import wrongful_people
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout
@@ -42,7 +42,7 @@ class DayLoop:
         raise NotImplementedError
 
     def run(self, on_day: Callable[[int], None] | None = None) -> None:
-        for t in range(self.plan.days):
+        for t in range(self.plan.simulated_days):  # the warm-up's days, then the reported
             self.step(t)
             if on_day is not None:
                 on_day(t)
@@ -100,7 +100,6 @@ def record(engine: Any, t: int, tallies: dict[str, np.ndarray], filed: np.ndarra
     """The day's metric columns from the merged tallies and the people who filed appeals."""
     start = time.perf_counter()
     tallies["filed"] = np.bincount(engine.pop.cell_of(filed), minlength=engine.plan.cells)
-    record_day(
-        engine.plan.on_day(t), engine.layout, Tally(**tallies), engine.counts[t], engine.stats[t]
-    )
+    counts, stats = metric_rows(engine.plan, engine.layout, engine.counts, engine.stats, t)
+    record_day(engine.plan.on_day(t), engine.layout, Tally(**tallies), counts, stats)
     engine.timings["measurement"] += time.perf_counter() - start

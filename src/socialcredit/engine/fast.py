@@ -24,7 +24,7 @@ from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.plan import Plan
 from socialcredit.population.synthesis import Population
 from socialcredit.rng import offset_key, seed_key
-from socialcredit.state import HOUSEHOLD_START, State
+from socialcredit.state import HOUSEHOLD_START, State, forget_ever
 
 # Tallies of what the state is (not of what happened today): kept from day to day (kernels.py)
 STANDING = ("tier_pairs", "listed", "listed_wrongful", "sanctioned", "wrongful", "causes",
@@ -121,8 +121,13 @@ class FastEngine(DayLoop):
             entered_count=np.zeros((len(self.chunks) - 1, len(p.lists)), np.int64),
         )
         # A new epoch changes what standing means (tiers that sanction, lists in force), so
-        # yesterday's standing tallies cannot be carried over: count everybody afresh.
-        full = self.standing is None or not self.keeps_standing or p.new_epoch(t)
+        # yesterday's standing tallies cannot be carried over: count everybody afresh. So does
+        # the first reported day after a warm-up, where "ever" starts again (state.forget_ever):
+        # everybody under a sanction must be counted as first under it.
+        reporting = t == p.warmup > 0
+        if reporting:
+            forget_ever(self.state)
+        full = self.standing is None or not self.keeps_standing or p.new_epoch(t) or reporting
         rules = self.epoch_rules[p.epoch_of(t)]
         today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes)
         run_day(today, self.kernel_layout, rules, People.of(self.pop, self.state), tallies)

@@ -28,7 +28,7 @@ from socialcredit import rng
 from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
-from socialcredit.engine.standing import SanctionTables, metric_arrays
+from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.plan import (
@@ -48,6 +48,7 @@ from socialcredit.state import (
     State,
     cause_code,
     ever_bits,
+    forget_ever,
 )
 
 STAGES = (
@@ -143,7 +144,10 @@ class ReferenceEngine(DayLoop):
     # --- driver ---
 
     def begin_day(self, t: int) -> None:
-        """Take up the tables of day ``t``'s epoch (dated parameters: scenario/calendar.py)."""
+        """Take up the tables of day ``t``'s epoch (dated parameters: scenario/calendar.py);
+        on the first reported day after a warm-up, forget who was ever sanctioned."""
+        if t == self.plan.warmup > 0:
+            forget_ever(self.state)
         tables = self.plan.on_day(t)
         if tables is not self.tables:
             self.tables = tables
@@ -553,4 +557,6 @@ class ReferenceEngine(DayLoop):
             ),
             shadow_sum=np.bincount(self.cell, weights=s.shadow, minlength=cells).astype(np.int64),
         )
-        record_day(p, self.layout, tally, self.counts[t], self.stats[t])
+        record_day(
+            p, self.layout, tally, *metric_rows(self.plan, self.layout, self.counts, self.stats, t)
+        )

@@ -62,6 +62,8 @@ class TracingEngine(ReferenceEngine):
         d = Day()
         for stage in STAGES:
             getattr(self, stage)(t, d)
+        if t < self.plan.warmup:  # lived, as in the run, but not reported
+            return
         for j, person in self.traced.items():
             self.rows.append(self._row(t, d, j, person, before[j]))
 
@@ -105,7 +107,7 @@ class TracingEngine(ReferenceEngine):
         decided = self.decided.get((person, t))
         return {
             "person": person,
-            "day": t,
+            "day": t - p.warmup,  # the reported day, as in the run's metrics
             "act": act,
             "recorded_by": recorded,
             "error": error,
@@ -131,7 +133,8 @@ def cause_label(plan: Plan, source: int, kind: int) -> str:
 
 
 def replay(plan: Plan, people: list[int], appeal_log: np.ndarray) -> pa.Table:
-    """Day-by-day histories of ``people`` (one row per person and day).
+    """Day-by-day histories of ``people`` (one row per person and reported day; the warm-up's
+    days are lived, not reported). ``appeal_log`` is the queue's, in engine days.
 
     The table's metadata ``sanction_lists`` maps each sanction to the list that carries it
     (null: a tier carries it), so a story can say what a wrongful listing brought with it."""

@@ -36,8 +36,19 @@ def fresh_counts_row(plan: Plan, layout: MetricLayout) -> np.ndarray:
 
 
 def metric_arrays(plan: Plan, layout: MetricLayout) -> tuple[np.ndarray, np.ndarray]:
-    """Zeroed per-day metrics: counts [day, cell, column] int64 and stats [day, cell, 5]."""
+    """Zeroed per-day metrics: counts [day, cell, column] int64 and stats [day, cell, 5], one
+    row per reported day (engine day t is row t - plan.warmup; ``metric_rows``)."""
     counts = np.zeros((plan.days, plan.cells, len(layout.counts)), dtype=np.int64)
     stats = np.zeros((plan.days, plan.cells, len(layout.stats)), dtype=np.float64)
     counts[:] = fresh_counts_row(plan, layout)
     return counts, stats
+
+
+def metric_rows(plan: Plan, layout: MetricLayout, counts: np.ndarray, stats: np.ndarray,
+                t: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The rows engine day ``t`` records into: its reported day's, or, during a warm-up, rows
+    of their own that nobody reads (a warm-up's days are not reported, nor kept)."""
+    row = t - plan.warmup
+    if row >= 0:
+        return counts[row], stats[row]
+    return fresh_counts_row(plan, layout), np.zeros(stats.shape[1:], stats.dtype)

@@ -59,7 +59,7 @@ from socialcredit.runner import run as run_single
 from socialcredit.scenario.calendar import days_until
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
-from socialcredit.scenario.overrides import Given, overrides_from
+from socialcredit.scenario.overrides import Given, with_warmup
 from socialcredit.scenario.resolve import resolved_scenario_text
 from socialcredit.scenario.variant import load_variant
 from socialcredit.version import __version__
@@ -103,6 +103,7 @@ def run(
     seed: float | None = None,
     out: str | Path | None = None,
     until: str | date | None = None,
+    warmup: int | None = None,
     engine: str = "fast",
     shards: int | None = None,
     cluster: str | ShardBackend | None = None,
@@ -124,7 +125,8 @@ def run(
         return run_single(
             scenario, people=people, days=days, seed=seed, out=out, until=until, engine=engine,
             shards=shards, cluster=cluster, write=write, checkpoint_every=checkpoint_every,
-            trace=trace, overrides=overrides, on_start=on_start, on_day=on_day, argv=argv,
+            trace=trace, overrides=with_warmup(overrides, warmup), on_start=on_start,
+            on_day=on_day, argv=argv,
         )  # fmt: skip
     if engine not in ENGINES:
         raise ConfigError(
@@ -143,7 +145,8 @@ def run(
     address = ray_address(cluster)
     began = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    sc = load_variant(scenario, overrides_from(overrides)).scenario
+    overrides = with_warmup(overrides, warmup)
+    sc = load_variant(scenario, overrides).scenario
     if until is not None:
         days = days_until(sc, until, days_given=days is not None, label=str(scenario))
     folder = Path(out) if out is not None else default_out(sc.name)

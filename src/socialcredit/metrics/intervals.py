@@ -27,7 +27,9 @@ from socialcredit.metrics.summary import outside_parity
 
 LEVEL = 0.90  # two-sided: t(0.95, R - 1)
 # Numbers that describe the run rather than measure it: the same in every replicate, no interval
-FIXED = frozenset({"people", "days", "seed", "person_days", "magnitude"})
+# Kept as replicate 0 has them: the run's size, and the drift check, a verdict on one run's
+# series (metrics/drift.py) that a mean of its parts would not be.
+FIXED = frozenset({"people", "days", "warmup_days", "seed", "person_days", "magnitude", "drift"})
 CAUSE_KEY = ("source", "error_kind")
 
 

@@ -11,6 +11,9 @@ Definitions a reader needs:
 - *wrongful harm broken down* by sanction carrier and by group: metrics/breakdown.py.
 - *cross-context share*: share of sanction person-days whose domain differs from the domains of
   every record that can trigger them.
+- *warm-up*: days simulated before day 0 and not reported (none of the figures counts them;
+  "ever" means during the reported days); *drift*: whether the number of people under a sanction
+  was still trending over the last quarter (metrics/drift.py).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from socialcredit.metrics.breakdown import (
     sanction_by_group,
 )
 from socialcredit.metrics.breakdown import ratio as _ratio
+from socialcredit.metrics.drift import drift_check
 from socialcredit.metrics.layout import MetricLayout, cause_labels
 from socialcredit.plan import DISFAVOURED_LEGITIMATE, ERROR_KINDS, PERK, Plan
 
@@ -151,12 +155,14 @@ def summarize(
         "scenario": plan.name,
         "people": plan.people,
         "days": days,
+        "warmup_days": plan.warmup,
         **dated,
         "seed": plan.seed,
         "person_days": int(person_days),
         "people_ever_sanctioned": ever_sanctioned,
         "people_ever_wrongfully_sanctioned": ever_wrongful,
         "sanctioned_last_day": int(total[-1, col("sanctioned")]),
+        "drift": drift_check(total[:, col("sanctioned")], total[:, col("sanction_starts")]),
         "wrongfully_sanctioned_last_day": int(total[-1, col("sanctioned_wrongful")]),
         "sanctioned_person_days": int(total[:, col("sanctioned")].sum()),
         "wrongfully_sanctioned_person_days": wrongful_days,

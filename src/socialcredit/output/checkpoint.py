@@ -5,9 +5,11 @@ and the appeal queue (its next free slot and its log of filings). The population
 are not saved: they are rebuilt exactly from the resolved scenario and the seed. So a resumed
 run gives the same bits as one that was never interrupted.
 
-The metrics are preallocated for every day of the run; a checkpoint keeps the days done so far
-and, of the days to come, only the rows already written (appeal decisions are counted on the day
-they fall due), so its size grows with the days run, not with the days asked for.
+The metrics are preallocated for every reported day of the run; a checkpoint keeps the days done
+so far and, of the days to come, only the rows already written (appeal decisions are counted on
+the day they fall due), so its size grows with the days run, not with the days asked for. Days
+are engine days; after a warm-up, engine day t is the metrics' row t - warmup, so a checkpoint
+taken during the warm-up holds no rows done yet.
 
 A checkpoint is read back only after it proves itself: it holds a SHA-256 of its arrays (and of
 the shard files it names), and every field is checked against the run before anything is used,
@@ -77,10 +79,15 @@ def _metrics(sim: Any) -> list[tuple[str, np.ndarray, np.ndarray]]:
     ]
 
 
-def _written_ahead(metric: np.ndarray, day: int, fresh: np.ndarray) -> np.ndarray:
-    """The days after ``day`` whose rows differ from ``fresh`` (already written)."""
+def _rows_done(sim: Any, day: int) -> int:
+    """Metric rows complete at the end of engine day ``day`` (none during a warm-up)."""
+    return max(day + 1 - sim.plan.warmup, 0)
+
+
+def _written_ahead(metric: np.ndarray, done: int, fresh: np.ndarray) -> np.ndarray:
+    """The rows from ``done`` on that differ from ``fresh`` (already written)."""
     found = []
-    for lo in range(day + 1, metric.shape[0], BLOCK_DAYS):
+    for lo in range(done, metric.shape[0], BLOCK_DAYS):
         block = metric[lo : lo + BLOCK_DAYS]
         changed = (block != fresh).reshape(len(block), -1).any(axis=1)
         found.append(lo + np.flatnonzero(changed))
@@ -94,9 +101,10 @@ def save_checkpoint(folder: Path, day: int, sim: Any) -> None:
     if "shard_files" in arrays:  # written by the workers; their hashes travel in this file
         names = [str(name) for name in arrays["shard_files"]]
         arrays["shard_sha256"] = np.array([sha256_of(folder / name) for name in names])
+    done = _rows_done(sim, day)
     for name, metric, fresh in _metrics(sim):
-        ahead = _written_ahead(metric, day, fresh)
-        arrays |= {name: metric[: day + 1], f"{name}_ahead_days": ahead,
+        ahead = _written_ahead(metric, done, fresh)
+        arrays |= {name: metric[:done], f"{name}_ahead_days": ahead,
                    f"{name}_ahead": metric[ahead]}  # fmt: skip
     arrays |= {
         "day": np.array(day),
@@ -131,10 +139,11 @@ def load_checkpoint(folder: Path, sim: Any) -> int:
     path = folder / CHECKPOINT
     try:
         day = _check(path, folder, sim)
+        done = _rows_done(sim, day)
         with np.load(path, allow_pickle=False) as saved:
             for name, metric, fresh in _metrics(sim):
-                metric[: day + 1] = saved[name]
-                metric[day + 1 :] = fresh  # rows a recovered run had written after the checkpoint
+                metric[:done] = saved[name]
+                metric[done:] = fresh  # rows a recovered run had written after the checkpoint
                 metric[saved[f"{name}_ahead_days"]] = saved[f"{name}_ahead"]
             sim.load_state(saved, folder)
             sim.queue.next_slot = int(saved["next_slot"])
@@ -189,10 +198,11 @@ def _integer(arrays: dict[str, np.ndarray], name: str, low: int, high: int) -> i
 
 def _check_fields(arrays: dict[str, np.ndarray], folder: Path, sim: Any) -> int:
     days = sim.counts.shape[0]
-    day = _integer(arrays, "day", 0, days - 1)
+    day = _integer(arrays, "day", 0, sim.plan.simulated_days - 1)
+    done = _rows_done(sim, day)
     _integer(arrays, "next_slot", 0, 2**62)
     for name, metric in (("counts", sim.counts), ("stats", sim.stats)):
-        want = (day + 1, *metric.shape[1:])
+        want = (done, *metric.shape[1:])
         got = arrays.get(name)
         if got is None or got.shape != want or got.dtype != metric.dtype:
             raise Unusable(f"'{name}' does not fit a run of {days} days at day {day}")
@@ -200,7 +210,7 @@ def _check_fields(arrays: dict[str, np.ndarray], folder: Path, sim: Any) -> int:
         if (
             ahead is None or rows is None or ahead.ndim != 1 or ahead.dtype.kind not in "iu"
             or rows.shape != (len(ahead), *metric.shape[1:]) or rows.dtype != metric.dtype
-            or (len(ahead) and (ahead.min() <= day or ahead.max() >= days))
+            or (len(ahead) and (ahead.min() < done or ahead.max() >= days))
             or np.any(np.diff(ahead) <= 0)
         ):  # fmt: skip
             raise Unusable(f"'{name}_ahead' does not fit a run of {days} days at day {day}")

@@ -52,10 +52,15 @@ def compile_plan(
     people: int | None = None,
     days: int | None = None,
     seed: int | None = None,
+    warmup: int | None = None,
     label: str = "scenario",
 ) -> Plan:
+    """The plan of ``sc`` with its people, days, seed and warm-up (each overridden where given). A
+    warm-up (``run.warmup_days``) runs before the reported days under the tables of the first
+    reported day: dated changes are not back-dated into it (scenario/calendar.py)."""
     n = people if people is not None else sc.population.people
     t_days = days if days is not None else sc.run.days
+    warmup = warmup if warmup is not None else sc.run.warmup_days
     seed_value = seed if seed is not None else sc.run.seed
     if not 1 <= n < MAX_PEOPLE:
         raise ConfigError(
@@ -71,20 +76,31 @@ def compile_plan(
             expected=f"1 .. {LAST_DAY - 1}",
             fix="simulate fewer days",
         )
+    if warmup + t_days >= LAST_DAY:
+        raise ConfigError(
+            f"a warm-up of {warmup} days and {t_days} reported days make {warmup + t_days} days",
+            file=label,
+            path="run.warmup_days",
+            expected=f"a warm-up and days that together stay below {LAST_DAY}",
+            fix=f"shorten the warm-up (--warmup) to at most {LAST_DAY - 1 - t_days} days, "
+            "or simulate fewer days",
+        )
     start = sc.run.start
     if start is None:
-        return _compile_epoch(sc, sc, None, n, t_days, seed_value, label)
-    # One plan per epoch, each from the scenario as it stands on the epoch's first day.
+        return _compile_epoch(sc, sc, None, n, t_days, warmup, seed_value, label)
+    # One plan per epoch, each from the scenario as it stands on the epoch's first day. The
+    # warm-up belongs to the first epoch, so the other epochs begin ``warmup`` engine days later.
     firsts = epoch_days(sc, t_days)
     plans = []
     for first in firsts:
         day = start + timedelta(days=first)
-        plans.append(_compile_epoch(on(sc, day), sc, day, n, t_days, seed_value, label))
+        plans.append(_compile_epoch(on(sc, day), sc, day, n, t_days, warmup, seed_value, label))
     for plan in plans[1:]:  # the engines' structure must not change with the date
         for name in ("error_kind", "error_source", "error_behaviour"):
             assert np.array_equal(getattr(plan, name), getattr(plans[0], name)), name
+    engine_firsts = (0, *(warmup + first for first in firsts[1:]))
     return replace(
-        plans[0], epoch_days=tuple(firsts), epochs=tuple(plans) if len(plans) > 1 else ()
+        plans[0], epoch_days=engine_firsts, epochs=tuple(plans) if len(plans) > 1 else ()
     )
 
 
@@ -94,6 +110,7 @@ def _compile_epoch(
     day: date | None,
     n: int,
     t_days: int,
+    warmup: int,
     seed_value: int,
     label: str,
 ) -> Plan:
@@ -267,14 +284,16 @@ def _compile_epoch(
     # Days are stored in 15 bits of a uint16 (list ends, record expiry; the fast engine uses the
     # top bit as a same-day mark): the latest one must fit.
     longest = max([now(x.duration_days) for x in sc.regime.lists] + [rec.expire_after_days or 0])
-    if t_days + longest >= LAST_DAY:
+    simulated = warmup + t_days  # the engines count the warm-up's days too
+    if simulated + longest >= LAST_DAY:
+        with_warmup = f" with a warm-up of {warmup} days" if warmup else ""
         raise ConfigError(
-            f"{t_days} days plus the longest listing or expiry ({longest} days) reach day "
-            f"{t_days + longest}",
+            f"{t_days} days{with_warmup} plus the longest listing or expiry ({longest} days) "
+            f"reach day {simulated + longest}",
             file=label,
-            path="--days",
+            path="run.warmup_days" if warmup else "--days",
             expected=f"a last day below {LAST_DAY}",
-            fix=f"simulate at most {LAST_DAY - 1 - longest} days",
+            fix=f"simulate at most {LAST_DAY - 1 - longest} days, warm-up included",
         )
     tier_min = np.array([t.min_score for t in sc.regime.tiers], dtype=np.int32)
     regime_lists = sc.regime.lists
@@ -305,12 +324,12 @@ def _compile_epoch(
     appeal_capacity_micro = round(ap.capacity_per_100k_per_day * n * 10)
     # Decision slots are int64 (Plan.appeal_first_slot); the last day a decision can fall on
     # (the run's last day plus the delay) times the capacity must fit.
-    last_decision_day = t_days + ap.delay_days + 1
+    last_decision_day = simulated + ap.delay_days + 1
     if last_decision_day * appeal_capacity_micro >= MAX_APPEAL_SLOTS:
         most = MAX_APPEAL_SLOTS / last_decision_day / n / 10
         raise ConfigError(
             f"{ap.capacity_per_100k_per_day:g} decisions per 100,000 people per day for {n:,} "
-            f"people over {t_days:,} days is more than the appeal queue can count",
+            f"people over {simulated:,} days is more than the appeal queue can count",
             file=label,
             path="appeals.capacity_per_100k_per_day",
             expected=f"a capacity below {most:.3g} per 100,000 people per day at this size",
@@ -329,6 +348,7 @@ def _compile_epoch(
         consequence_domains=tuple(c.domain for c in sc.consequences),
         people=n,
         days=t_days,
+        warmup=warmup,
         seed=seed_value,
         cell_people=cell_people,
         household_size=sc.population.household_size,

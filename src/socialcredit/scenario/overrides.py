@@ -33,7 +33,15 @@ from socialcredit.scenario.yaml_safe import parse_scenario_yaml
 
 SET_OPTION = "--set"  # how messages name an override given on the command line
 ARGUMENT = "overrides"  # ... and one given to socialcredit.run()
-BY = {SET_OPTION: "--set on the command line", ARGUMENT: "overrides= of socialcredit.run()"}
+WARMUP_OPTION = "--warmup"  # sets run.warmup_days, as an override of its own
+WARMUP_ARGUMENT = "warmup="
+WARMUP_PATH = "run.warmup_days"
+BY = {
+    SET_OPTION: "--set on the command line",
+    ARGUMENT: "overrides= of socialcredit.run()",
+    WARMUP_OPTION: "--warmup on the command line",
+    WARMUP_ARGUMENT: "warmup= of socialcredit.run()",
+}
 EXAMPLE = "regime.lists[dishonest-debtors].duration_days=365"
 NOT_SETTABLE = ("extend", "changed")  # merged already / written by the run itself
 MAX_PATH_CHARS = 1000
@@ -112,6 +120,16 @@ def overrides_from(given: Given) -> list[Override]:
         o if isinstance(o, Override) else Override((p := parse_set(o)).path, p.value, ARGUMENT)
         for o in items
     ]
+
+
+def with_warmup(given: Given, warmup: int | None, origin: str = WARMUP_ARGUMENT) -> list[Override]:
+    """``given`` and, last (so that it wins), ``run.warmup_days`` set to ``warmup`` where one
+    is given: the warm-up travels as an override, so that the run's scenario.yaml, its report,
+    `resume` and every replicate of an ensemble see it like any other value."""
+    overrides = overrides_from(given)
+    if warmup is None:
+        return overrides
+    return [*overrides, Override(WARMUP_PATH, warmup, origin)]
 
 
 def _check_path_text(path: str, origin: str) -> None:

@@ -23,9 +23,14 @@ def resolved_scenario(scenario: Scenario, plan: Plan) -> dict[str, Any]:
     resolved = scenario.model_dump(mode="json", exclude_none=True, by_alias=True)
     resolved.pop("extend", None)  # already merged in: merging it again would change the run
     resolved["population"]["people"] = plan.people
+    run = resolved["run"]
     resolved["run"] = {"days": plan.days, "seed": plan.seed}
     if plan.start is not None:
         resolved["run"]["start"] = plan.start.isoformat()
+    if plan.warmup:  # absent for none, so a run without one keeps its scenario.yaml
+        resolved["run"]["warmup_days"] = plan.warmup
+    if "source" in run:
+        resolved["run"]["source"] = run["source"]
     return resolved
 
 

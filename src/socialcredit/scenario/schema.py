@@ -524,6 +524,15 @@ class RunSettings(Strict):
         description="calendar date of day 0; needed for schedules and from:/until: dates "
         "(then --until DATE can set the days)",
     )
+    warmup_days: int = Field(
+        0,
+        ge=0,
+        le=LAST_DAY - 2,
+        description="days simulated before day 0 and not reported, so that scores, points, "
+        "records and lists start from the regime's long-run state (a warm start); the warm-up "
+        "runs under the regime as it stands on day 0. --warmup DAYS overrides it",
+    )
+    source: Source = Field(None, description="why the run is this long, and its warm-up")
 
 
 class Change(Strict):

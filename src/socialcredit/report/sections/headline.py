@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from socialcredit.metrics.drift import Z
 from socialcredit.metrics.sanction_rows import sanction_rows
 from socialcredit.report import charts
 from socialcredit.report.data import RunData
@@ -46,6 +47,32 @@ class Cause:
 
 
 @dataclass(frozen=True)
+class Start:
+    """How the run started (a warm-up, or everyone at the start) and whether the number under
+    a sanction was still drifting over its last quarter (summary.json's ``drift``)."""
+
+    warmup_days: int
+    drifting: bool | None  # None: the run is too short to tell
+    window_days: int
+    change: float | None  # fitted change of the number under a sanction over the window
+    relative: float | None  # of the window's mean
+    allowed: float | None  # the change the turnover allows (Z x noise)
+
+    @staticmethod
+    def of(s: dict[str, Any]) -> Start:
+        drift = s.get("drift", {})
+        noise = drift.get("noise")
+        return Start(
+            warmup_days=int(s.get("warmup_days", 0)),
+            drifting=drift.get("still_drifting"),
+            window_days=int(drift.get("window_days", 0)),
+            change=drift.get("fitted_change"),
+            relative=drift.get("relative_change"),
+            allowed=None if noise is None else Z * noise,
+        )
+
+
+@dataclass(frozen=True)
 class Headline:
     people: int
     days: int
@@ -63,6 +90,7 @@ class Headline:
     chart: Chart | None
     replicates: int = 1
     bounds: dict[str, list[float] | None] | None = None  # 90% intervals of the cards' numbers
+    start: Start | None = None
 
 
 def per_carrier(s: dict[str, Any], limit: int = 3) -> list[Carrier]:
@@ -104,6 +132,7 @@ def build(data: RunData, page: Page, limit: int = 3) -> Headline:
         chart=chart,
         replicates=data.replicates,
         bounds=card_bounds(s.get("intervals", {})),
+        start=Start.of(s),
     )
 
 
