@@ -162,6 +162,7 @@ def test_appeal_capacity_is_checked_against_the_run_not_the_longest_possible_run
     # test refuses such a run for memory, which it must reach), not over 32,000 days
     raw = yaml.safe_load(preset_text("us-credit-score"))
     raw["appeals"]["capacity_per_100k_per_day"] = 300
+    raw["run"] = raw.get("run", {}) | {"warmup_days": 0}  # its decades of warm-up are days too
     sc = validate(raw, "mine.yaml")
     compile_plan(sc, people=10**11, days=2, label="mine.yaml")
     with pytest.raises(ConfigError, match="below .* per 100,000 people per day at this size"):
