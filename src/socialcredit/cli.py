@@ -14,6 +14,7 @@ import os
 import shlex
 import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -787,20 +788,33 @@ def _print_carriers(summary: dict[str, Any]) -> None:
     carriers = summary.get("carriers") or {}
     if not carriers:
         return
+    # The text columns are wrapped here, between names and words and never inside one (rich
+    # would fold a name that does not fit): the names column as wide as its longest name, the
+    # cause column whatever the terminal leaves (4 + 7 for the counts, 13 for edges and padding).
+    longest = max(len(n) + 1 for k in carriers.values() for n in [*k["sanctions"], k["name"]])
+    names_width = max(longest, len("sanctions (carried by)"))
+    cause_width = max(out_console.width - names_width - 4 - 7 - 13, 16)
+
+    def wrapped(text: str, width: int) -> str:
+        return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+
     table = Table(title="people ever under each sanction group", title_justify="left")
-    for name in ("sanctions (carried by)", "ever", "wrongly", "top cause of wrongful days"):
-        table.add_column(name, justify="left" if name[0] in "st" else "right", overflow="fold")
+    table.add_column("sanctions (carried by)", width=names_width, no_wrap=True)
+    table.add_column("ever", justify="right", no_wrap=True)
+    table.add_column("wrongly", justify="right", no_wrap=True)
+    table.add_column("top cause of wrongful days", width=cause_width, no_wrap=True)
     for k in carriers.values():
         top = k["wrongful_causes"][:1]
         cause = "-"
         if top:
             c = top[0]
             cause = f"{c['source'] or ''} {c['error_kind'].replace('_', ' ')} {pct(c['share'])}"
+        names = ", ".join(k["sanctions"]) + f" ({k['kind']} {k['name']})"
         table.add_row(
-            escape(", ".join(k["sanctions"]) + f" ({k['kind']} {k['name']})"),
+            escape(wrapped(names, names_width)),
             num(k["people_ever_under"]),
             num(k["people_ever_wrongly_under"]),
-            escape(cause.strip()),
+            escape(wrapped(cause.strip(), cause_width)),
         )
     out_console.print(table)
 

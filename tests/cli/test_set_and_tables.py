@@ -118,3 +118,34 @@ def test_presets_show_round_trips_through_validate_at_40_columns(
     done = sc("validate", str(copy), columns=40)
     assert done.returncode == 0, done.stderr
     assert yaml.safe_load(shown.stdout)["name"] == preset
+
+
+def test_the_carriers_table_wraps_between_names_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the driving preset's names folded inside a name ("job-loss-professional-driver / s")
+    # before the table wrapped them itself
+    import io
+
+    from rich.console import Console
+
+    from socialcredit import cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "out_console", Console(file=screen, width=80))
+    sanctions = ["driving-ban", "job-loss-professional-drivers", "high-consumption-restriction"]
+    cause = {"source": "speed-cameras", "error_kind": "misattribution", "share": 0.64}
+    summary = {"carriers": {
+        "list:disqualified": {"sanctions": sanctions, "kind": "list", "name": "disqualified",
+                              "people_ever_under": 1234, "people_ever_wrongly_under": 56,
+                              "wrongful_causes": [cause]},
+        "tiers:endorsed+at-risk+at-limit": {"sanctions": ["insurance-premium"], "kind": "tiers",
+                                            "name": "endorsed+at-risk+at-limit",
+                                            "people_ever_under": 78, "people_ever_wrongly_under": 2,
+                                            "wrongful_causes": []},
+    }}  # fmt: skip
+    cli._print_carriers(summary)
+    printed = screen.getvalue()
+    assert max(len(x) for x in printed.splitlines()) <= 80
+    for word in [*sanctions, "insurance-premium", "endorsed+at-risk+at-limit", "misattribution"]:
+        assert re.search(rf"(^|[\s,(]){re.escape(word)}(,|\)|\s|$)", printed), word
