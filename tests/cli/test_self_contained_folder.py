@@ -37,6 +37,7 @@ def stop_on_day_25(day: int) -> None:
 def without_a_sanction(folder: Path) -> Path:
     path = folder / "fewer-sanctions.yaml"
     patch = {"name": "fewer-sanctions", "extend": "us-credit-score",
+             "run": {"warmup_days": 0},  # the preset's 50-year warm-up: minutes, not the point
              "consequences": [{"name": REMOVED, "remove": True}]}  # fmt: skip
     path.write_text(yaml.safe_dump(patch))
     return path
@@ -45,7 +46,9 @@ def without_a_sanction(folder: Path) -> Path:
 def on_a_parent_file(folder: Path) -> Path:
     """A scenario that extends a file beside it; the parent itself extends a preset."""
     (folder / "parent.yaml").write_text(
-        yaml.safe_dump({"name": "parent", "extend": "us-credit-score", "run": {"seed": 9}})
+        yaml.safe_dump(
+            {"name": "parent", "extend": "us-credit-score", "run": {"seed": 9, "warmup_days": 0}}
+        )  # fmt: skip
     )
     path = folder / "child.yaml"
     path.write_text(yaml.safe_dump({"name": "child", "extend": "parent.yaml"}))

@@ -28,7 +28,8 @@ def test_the_share_rule() -> None:
 def test_summary_table_reads_shares_as_the_report_does(tmp_path: Path) -> None:
     out = tmp_path / "run"
     done = subprocess.run(
-        [sys.executable, "-m", "socialcredit", "run", "us-credit-score", "--people", "2e4",
+        [sys.executable, "-m", "socialcredit", "run", "us-credit-score", "--warmup", "0",
+         "--people", "2e4",
          "--days", "60", "--seed", "1", "--out", str(out)],
         capture_output=True, text=True, timeout=300, env=os.environ | {"COLUMNS": "200"},
     )  # fmt: skip

@@ -20,6 +20,7 @@ name: dated
 extend: us-credit-score
 run:
   start: 2016-02-27
+  warmup_days: 0
 """
 
 
@@ -51,8 +52,8 @@ def test_until_counts_days_from_the_start_both_included(tmp_path: Path) -> None:
 
 def test_an_undated_run_has_no_date_column(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert sc("run", "us-credit-score", "--people", "300", "--days", "3", "--out", str(out),
-              "-q").returncode == 0  # fmt: skip
+    assert sc("run", "us-credit-score", "--warmup", "0", "--people", "300", "--days", "3",
+              "--out", str(out), "-q").returncode == 0  # fmt: skip
     assert "date" not in pq.read_table(out / "metrics.parquet").column_names
     assert "start" not in json.loads((out / "summary.json").read_text("utf-8"))
 
