@@ -251,7 +251,8 @@ def advance(
     timings["person_days_per_second"] = simulated / max(timings["simulation"], 1e-9)
 
 
-def _outcome(plan: Plan, sim: Engine, timings: dict[str, float], folder: Path | None) -> RunResult:
+def outcome(plan: Plan, sim: Engine, timings: dict[str, float], folder: Path | None) -> RunResult:
+    """The summary and metrics table of a finished simulation (a run, or an ensemble member)."""
     summary = summarize(
         plan,
         sim.layout,
@@ -329,7 +330,7 @@ def run(
             on_start(plan, 0)
         if not write:
             advance(sim, 0, timings, on_day=on_day)
-            return _outcome(plan, sim, timings, None)
+            return outcome(plan, sim, timings, None)
         request = request_of(
             scenario, engine, shards, cluster, checkpoint_every, trace, started_at, argv
         )
@@ -486,7 +487,7 @@ def _finish(
     began: float,
 ) -> RunResult:
     """Write metrics, summary, report and manifest into the staging folder."""
-    result = _outcome(plan, sim, timings, folder)
+    result = outcome(plan, sim, timings, folder)
     start = time.perf_counter()
     try:
         pq.write_table(result.metrics, staging / "metrics.parquet", compression="zstd")

@@ -26,16 +26,13 @@ import pyarrow.parquet as pq
 
 from socialcredit.ensemble.spec import MemberSpec
 from socialcredit.errors import OutputError
-from socialcredit.metrics.summary import summarize
-from socialcredit.metrics.table import metrics_table
 from socialcredit.output.run_folder import sha256_of
 from socialcredit.plan import Plan
 from socialcredit.population.synthesis import Population, synthesize
-from socialcredit.runner import advance, appeal_table, engine_class
+from socialcredit.runner import advance, appeal_table, engine_class, outcome
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.schema import Scenario
 from socialcredit.scenario.variant import variant_of_raw
-from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL
 
 MEMBERS = "members"  # the folder of finished members, in the staging folder
 MEMBER_FILE = "member.json"
@@ -109,15 +106,8 @@ class Simulator:
         timings: dict[str, float] = {"population": synthesis}
         advance(sim, 0, timings)
         start = time.perf_counter()
-        summary = summarize(
-            plan,
-            sim.layout,
-            sim.counts,
-            sim.stats,
-            ever_sanctioned=sim.count_flag(EVER_SANCTIONED),
-            ever_wrongful=sim.count_flag(EVER_WRONGFUL),
-        )
-        table = metrics_table(plan, sim.layout, sim.counts, sim.stats)
+        result = outcome(plan, sim, timings, None)
+        summary, table = result.summary, result.metrics
         timings["metrics"] = time.perf_counter() - start
         start = time.perf_counter()
         log = sim.queue.log_table()
