@@ -71,8 +71,8 @@ def test_an_edit_to_any_dependency_changes_the_stamp(tmp_path: Path) -> None:
 
 
 def test_the_kernels_carry_the_stamped_cache() -> None:
-    for dispatcher in (kernels.run_day, kernels._run_lane, kernels._first_draws,
-                       kernels.collect_entered):  # fmt: skip
+    for dispatcher in (kernels.run_day, kernels.run_day_serial, kernels._run_lane,
+                       kernels._first_draws, kernels.collect_entered):  # fmt: skip
         locator = dispatcher._cache._impl.locator
         assert locator.get_source_stamp() == kernel_cache.sources_digest(
             PACKAGE / name for name in kernel_cache.DEPENDENCIES

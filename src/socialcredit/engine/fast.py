@@ -32,6 +32,9 @@ STANDING = ("tier_pairs", "listed", "listed_wrongful", "sanctioned", "wrongful",
 # The day's tallies the kernel counts per lane (the appeals filed are counted after it)
 KERNEL_TALLIES = tuple(k for k in Tallies._fields if k != "entered_count")
 CHUNK_PEOPLE = 16_384  # about this many people per chunk (rounded to a household boundary)
+# Fewer people than this run on one thread: waking a second thread for a parallel region costs
+# more than their whole day, and far more when the other core is busy (measured below).
+SERIAL_BELOW = 2 * CHUNK_PEOPLE
 
 
 def chunk_starts(flags: np.ndarray, size: int = CHUNK_PEOPLE) -> np.ndarray:
@@ -59,6 +62,7 @@ def balanced_chunk_size(people: int) -> int:
 
 class FastEngine(DayLoop):
     name = "fast"
+    serial_below = SERIAL_BELOW  # benchmarks/ set it to compare one thread with all
 
     def __init__(self, plan: Plan, population: Population, state: State | None = None) -> None:
         """Simulate ``population`` (the whole population, or a window of it starting at
@@ -110,12 +114,13 @@ class FastEngine(DayLoop):
         indices, ascending) for the appeal queue."""
         from numba import get_num_threads
 
-        from socialcredit.engine.kernels import collect_entered, run_day
+        from socialcredit.engine.kernels import collect_entered, run_day, run_day_serial
 
         p = self.plan
         start = time.perf_counter()
         # few lanes: zeroing and summing the lanes' tallies (a score histogram per cell) is daily
-        lanes = min(len(self.chunks) - 1, get_num_threads())
+        serial = len(self.pop.flags) < self.serial_below
+        lanes = 1 if serial else min(len(self.chunks) - 1, get_num_threads())
         tallies = Tallies(
             **{k: np.zeros((lanes, *self.shapes[k]), np.int64) for k in KERNEL_TALLIES},
             entered_count=np.zeros((len(self.chunks) - 1, len(p.lists)), np.int64),
@@ -130,7 +135,8 @@ class FastEngine(DayLoop):
         full = self.standing is None or not self.keeps_standing or p.new_epoch(t) or reporting
         rules = self.epoch_rules[p.epoch_of(t)]
         today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes)
-        run_day(today, self.kernel_layout, rules, People.of(self.pop, self.state), tallies)
+        kernel = run_day_serial if serial else run_day
+        kernel(today, self.kernel_layout, rules, People.of(self.pop, self.state), tallies)
         self.timings["kernel"] += time.perf_counter() - start
 
         start = time.perf_counter()

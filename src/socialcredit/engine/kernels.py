@@ -638,6 +638,19 @@ def run_day(today, layout, rules, people, tallies):
         _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts, code, quiet)
 
 
+@kernel(nogil=True, cache=True)
+def run_day_serial(today, layout, rules, people, tallies):
+    """``run_day`` on this thread alone, one lane (``today.lanes == 1``): for a small population
+    waking the other threads costs more than the day (fast.py ``SERIAL_BELOW``)."""
+    day = _day_tables(today, layout, rules)
+    m = np.empty(CLASSES)
+    busy = np.empty(day.max_chunk, np.int64)
+    starts = np.empty(day.max_chunk, np.int64)
+    code = np.empty(day.max_chunk, np.uint8)
+    quiet = np.empty(day.max_chunk, np.int64)
+    _run_lane(0, today, layout, rules, people, tallies, day, m, busy, starts, code, quiet)
+
+
 @kernel(nogil=True, cache=True, _nrt=False)
 def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts, code, quiet):
     """Every chunk of one lane: pass 1 (first draws, rest), the quiet pass, the busy pass and

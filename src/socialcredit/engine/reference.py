@@ -128,9 +128,8 @@ class ReferenceEngine(DayLoop):
         self.cell = population.cell_of(self.ids).astype(np.int64)
         self.group = self.cell % G
         self.region = self.cell // G
-        at = self.ids - population.offset
-        self.trait = population.trait[at].astype(np.float64) / TRAIT_SCALE
-        flags = population.flags[at]
+        trait, flags = population.held(self.ids)
+        self.trait = trait.astype(np.float64) / TRAIT_SCALE
         self.household = np.cumsum(flags & 1, dtype=np.int64) - 1
         self.households = int(self.household[-1]) + 1 if self.n else 0
         self.state = State.initial(plan, flags)

@@ -40,6 +40,11 @@ class Population:
         """Cells of people given by their index in the whole population."""
         return np.searchsorted(self.cell_start, people, side="right") - 1
 
+    def held(self, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(trait, flags) of ``people``: global indices of people this population holds."""
+        at = people - self.offset
+        return self.trait[at], self.flags[at]
+
     def cells(self) -> np.ndarray:
         """Every held person's cell (uint16), built on demand (the reference engine keeps it)."""
         return self.cell_of(np.arange(self.offset, self.offset + self.people)).astype(np.uint16)
