@@ -116,9 +116,10 @@ def simulate(
     seed: int,
     poisson: bool = True,
     decay: float = DECAY,
+    every: int = 1,
 ) -> np.ndarray:
-    """The share of balls (= of patrols) in the first region, day 0 (the prior) to ``days``:
-    an array (days + 1, runs).
+    """The share of balls (= of patrols) in the first region on days 0 (the prior), ``every``,
+    2 ``every``, ... up to ``days``: an array (days // every + 1, runs).
 
     ``poisson=False, decay=0`` is the plain generalized Pólya urn of the paper's analysis
     (deterministic additions of lambda), which the tests compare with its closed forms.
@@ -127,10 +128,9 @@ def simulate(
     a = np.full(runs, setting.prior[0])
     b = np.full(runs, setting.prior[1])
     rate_a, rate_b = setting.rates
-    shares = np.empty((days + 1, runs))
-    shares[0] = a / (a + b)
+    shares = np.empty((days // every + 1, runs))
+    share = shares[0] = a / (a + b)
     for day in range(1, days + 1):
-        share = shares[day - 1]
         to_a = patrol.random(runs) < share
         rate = np.where(to_a, rate_a, rate_b)
         found = incidents.poisson(rate).astype(float) if poisson else rate
@@ -146,7 +146,9 @@ def simulate(
             # Forget whole balls (numpy's binomial counts whole trials), keeping one per region.
             a = np.maximum(a - forget.binomial(a.astype(np.int64), decay), 1.0)
             b = np.maximum(b - forget.binomial(b.astype(np.int64), decay), 1.0)
-        shares[day] = a / (a + b)
+        share = a / (a + b)
+        if day % every == 0:
+            shares[day // every] = share
     return shares
 
 

@@ -87,15 +87,20 @@ def _layout(title: str, setting: model.Setting) -> dict[str, Any]:
 
 def _pair(page: Page, setting: model.Setting, curves: list[model.Curve]) -> Pair:
     name = f"{setting.regions[0]} vs {setting.regions[1]}"
-    theirs = page.chart({
-        "data": _reference(setting, model.DAYS) + _theirs(setting, markers_only=False),
-        "layout": _layout(f"Theirs: {name} (read off their plot)", setting),
-    })
-    ours = page.chart({
-        "data": _reference(setting, model.DAYS) + _ours(curves)
-        + _theirs(setting, markers_only=True),
-        "layout": _layout(f"Ours: {name}, {curves[0].runs:,} runs", setting),
-    })
+    theirs = page.chart(
+        {
+            "data": _reference(setting, model.DAYS) + _theirs(setting, markers_only=False),
+            "layout": _layout(f"Theirs: {name} (read off their plot)", setting),
+        }
+    )
+    ours = page.chart(
+        {
+            "data": _reference(setting, model.DAYS)
+            + _ours(curves)
+            + _theirs(setting, markers_only=True),
+            "layout": _layout(f"Ours: {name}, {curves[0].runs:,} runs", setting),
+        }
+    )
     by = {c.corrected: c for c in curves}
     their = model.THEIRS
     days = [
@@ -114,8 +119,13 @@ def build(curves: list[model.Curve], rows: list[Row], seed: int) -> str:
         sections.append(Section(s.key, f"{s.regions[0]} vs {s.regions[1]}",
                                 "ensign2018/pair.html.j2", pair))  # fmt: skip
     sections.append(Section("numbers", "The compared numbers", "rows.html.j2", rows))
-    about = {"settings": model.SETTINGS, "decay": model.DECAY, "code": model.CODE,
-             "days": model.DAYS, "runs": model.RUNS}
+    about = {
+        "settings": model.SETTINGS,
+        "decay": model.DECAY,
+        "code": model.CODE,
+        "days": model.DAYS,
+        "runs": model.RUNS,
+    }
     sections.append(Section("model", "The model and its sources", "ensign2018/model.html.j2",
                             about))  # fmt: skip
     return render(

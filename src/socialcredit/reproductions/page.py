@@ -34,6 +34,14 @@ def environment() -> Environment:
 def render(page: Page, sections: list[Section], **context: Any) -> str:
     """``reproduction.html.j2`` with its sections, the charts collected in ``page``, plotly.js."""
     nav = [(s.anchor, s.heading) for s in sections]
-    return environment().get_template("reproduction.html.j2").render(
-        sections=sections, nav=nav, figures=page.figures_json(), plotly_js=plotly_js(), **context
+    return (
+        environment()
+        .get_template("reproduction.html.j2")
+        .render(
+            sections=sections,
+            nav=nav,
+            figures=page.figures_json(),
+            plotly_js=plotly_js(),
+            **context,
+        )
     )
