@@ -11,11 +11,11 @@ there), which for two regions is ``(1 - visited share) / max(share)``: the expec
 are then ``p_A p_B lambda_A`` and ``p_A p_B lambda_B``, so the share settles at
 ``lambda_A / (lambda_A + lambda_B)``.
 
-The setting is the code's ``make paper-examples`` (its Makefile's default target), which is
-where the paper's Oakland plots come from: ``src/Makefile``, ``src/polya.py`` and
-``src/main.py`` of algofairness/runaway-feedback-loops-src at 4110c52 (2017-12-13), read for this
-module; the code here is our own. Every run of all settings is one NumPy array; the only Python
-loop is over days.
+The setting is the code's ``make paper-examples`` (its Makefile's default target, whose plots
+we take to be the paper's Oakland figures; not checked against the PDF [U]): ``src/Makefile``,
+``src/polya.py`` and ``src/main.py`` of algofairness/runaway-feedback-loops-src at 4110c52
+(2017-12-13), read for this module; the code here is our own. Each urn's runs are one NumPy
+array; the only Python loop is over days.
 """
 
 from __future__ import annotations
