@@ -1,5 +1,5 @@
 """The command line: ``socialcredit run | resume | verify | trace | report | compare | presets |
-schema | validate | calibrate``.
+schema | validate | calibrate | reproduce``.
 
 Every deliberate error (``SocialCreditError``) is shown as one paragraph on stderr with exit code
 2, never as a traceback.
@@ -1117,6 +1117,38 @@ def _print_fit(result: Any) -> None:
         )
     out_console.print(f"Calibration: [bold]{escape(str(result.folder))}[/bold] (scenario.yaml, "
                       "fit.parquet, fit.html, trials.parquet)", soft_wrap=True)  # fmt: skip
+
+
+@app.command()
+@friendly_errors
+def reproduce(
+    name: Annotated[str, typer.Argument(help="The paper to reproduce, e.g. ensign2018.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write into (default: runs/reproduce-NAME-TIME).")
+    ] = None,
+    seed: Annotated[str, typer.Option(help="Seeds every run of the reproduction.")] = "0",
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Fewer runs: a smoke test, not the README's numbers.")
+    ] = False,
+) -> None:
+    """Re-run a published result with our own code: its figure redrawn beside ours
+    (reproduction.html), our curves (parquet), and the numbers compared."""
+    from socialcredit.reproductions import find
+    from socialcredit.runner import default_out
+
+    reproduction = find(name)
+    n = _count(seed, "--seed", 0, 2**63 - 1) or 0
+    result = reproduction.run(out if out is not None else default_out(f"reproduce-{name}"), n,
+                              quick)  # fmt: skip
+    table = Table(box=box.SIMPLE, title=f"{name}: {reproduction.figure}")
+    for column in ("quantity", "theirs", "ours (90% of runs)"):
+        table.add_column(column, justify="left" if column == "quantity" else "right")
+    for r in result.rows:
+        table.add_row(escape(r.quantity), f"{r.theirs:.3f}",
+                      f"{r.ours:.3f} ({r.low:.3f}-{r.high:.3f})")  # fmt: skip
+    out_console.print(table)
+    out_console.print(f"Page: [bold]{escape(str(result.page))}[/bold] (curves: "
+                      f"{escape(result.data.name)})", soft_wrap=True)  # fmt: skip
 
 
 def main() -> None:
