@@ -145,7 +145,9 @@ class FastEngine(DayLoop):
             collect_entered(self.chunks, tallies.entered_count, self.state.list_until, x)
             for x in range(len(p.lists))
         ]
-        merged = {k: getattr(tallies, k).sum(axis=0) for k in KERNEL_TALLIES}
+        # one lane: its tallies are the day's (fresh arrays every day, so a view is safe)
+        merged = {k: getattr(tallies, k)[0] if lanes == 1 else getattr(tallies, k).sum(axis=0)
+                  for k in KERNEL_TALLIES}  # fmt: skip
         standing = self.standing
         if full or standing is None:
             self.standing = {k: merged[k].copy() for k in STANDING}
