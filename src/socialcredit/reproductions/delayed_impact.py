@@ -58,6 +58,9 @@ class Model:
     fico: Fico
     repay_change: float = 75.0  # Liu et al. 2018, §6; notebook cell 10 (score_change_repay)
     default_change: float = -150.0  # the same (score_change_default)
+    # True: each outcome is kept within 300-850 (what the sampled check draws). False: the
+    # expected move is, as the paper's code does (distribution_to_loans_outcomes.exp_move).
+    clip_each_outcome: bool = True
 
     # -- per score, top order -------------------------------------------------------------------
 
@@ -75,9 +78,7 @@ class Model:
 
     @cached_property
     def up(self) -> np.ndarray:
-        """A repayer's move, cut at 850 (the paper's code clips the expected move instead:
-        ``distribution_to_loans_outcomes.exp_move``; clipping each outcome is what the sampled
-        check draws, and the two differ only within 150 points of either end)."""
+        """A repayer's move, cut at 850."""
         return np.minimum(self.score + self.repay_change, HIGHEST) - self.score
 
     @cached_property
@@ -86,8 +87,12 @@ class Model:
 
     @cached_property
     def move(self) -> np.ndarray:
-        """(G, S) expected score change of a borrower at each score."""
-        return self.repay * self.up + (1 - self.repay) * self.down
+        """(G, S) expected score change of a borrower at each score. The two clippings differ
+        only within 150 points of either end of the scale."""
+        if self.clip_each_outcome:
+            return self.repay * self.up + (1 - self.repay) * self.down
+        expected = self.repay * self.repay_change + (1 - self.repay) * self.default_change
+        return np.clip(self.score + expected, LOWEST, HIGHEST) - self.score
 
     def gain(self, u: Utility) -> np.ndarray:
         """(G, S) the lender's expected gain per loan at each score."""
@@ -168,7 +173,10 @@ class Model:
         out = np.full(self.pmf.shape[0], np.nan)
         for g in range(len(out)):
             d, r = self.delta_knots[g], self.rate_knots[g]
-            below = np.flatnonzero(d[1:] < 0) + 1
+            # After the curve's peak: at the very top a loan can only lose points (850 is the
+            # ceiling), so Δμ dips below zero for the first sliver of the group.
+            peak = int(np.argmax(d))
+            below = np.flatnonzero(d[peak:] < 0) + peak
             if len(below):
                 k = below[0]
                 out[g] = r[k - 1] + (r[k] - r[k - 1]) * d[k - 1] / (d[k - 1] - d[k])
@@ -219,7 +227,8 @@ class Sampled:
 def change_variance(model: Model, rate: np.ndarray) -> np.ndarray:
     """(G,) the variance of one applicant's score change (0 for those not lent to)."""
     a = model.acceptance(rate)
-    second = (model.pmf * a * (model.repay * model.up**2 + (1 - model.repay) * model.down**2)).sum(1)
+    per_loan = model.repay * model.up**2 + (1 - model.repay) * model.down**2
+    second = (model.pmf * a * per_loan).sum(1)
     return second - model.delta_mu(rate) ** 2
 
 

@@ -1,4 +1,4 @@
-"""The FICO/TransRisk tables (``data/fico``, README there) as arrays, as Liu et al. (2018) read them.
+"""The FICO/TransRisk tables (``data/fico``, README there) as arrays, as Liu et al. 2018 read them.
 
 Scores are put on the 300-850 scale the paper's score changes (+75, -150) are written in, with
 the conversion of the paper's code (``fico.py::convert_percentiles``). Read on first use, never at
@@ -15,7 +15,12 @@ from importlib import resources
 import numpy as np
 
 # Column names as the Fed's tables spell them.
-COLUMNS = {"white": "Non- Hispanic white", "black": "Black", "hispanic": "Hispanic", "asian": "Asian"}
+COLUMNS = {
+    "white": "Non- Hispanic white",
+    "black": "Black",
+    "hispanic": "Hispanic",
+    "asian": "Asian",
+}
 
 # The national score distribution the paper's code uses to turn the 0-100 TransRisk scale (a
 # percentile of the national population) into 300-850: percent of people in each 50-point band
