@@ -1,5 +1,5 @@
 """The command line: ``socialcredit run | resume | verify | trace | report | compare | presets |
-schema | validate | calibrate``.
+schema | validate | calibrate | reproduce``.
 
 Every deliberate error (``SocialCreditError``) is shown as one paragraph on stderr with exit code
 2, never as a traceback.
@@ -1117,6 +1117,43 @@ def _print_fit(result: Any) -> None:
         )
     out_console.print(f"Calibration: [bold]{escape(str(result.folder))}[/bold] (scenario.yaml, "
                       "fit.parquet, fit.html, trials.parquet)", soft_wrap=True)  # fmt: skip
+
+
+@app.command()
+@friendly_errors
+def reproduce(
+    name: Annotated[str, typer.Argument(help="The reproduction, e.g. liu2018.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for reproduction.html and NAME.parquet (default: reproductions/NAME)."
+        ),
+    ] = None,
+    seed: Annotated[str, typer.Option(help="Random seed of the sampled checks.")] = "1",
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Smaller samples: seconds, wider intervals.")
+    ] = False,
+) -> None:
+    """Recompute a published figure and write it beside ours (reproduction.html)."""
+    from socialcredit.reproductions import REPRODUCTIONS
+
+    if name not in REPRODUCTIONS:
+        raise ConfigError(
+            f"no reproduction named {name!r}",
+            path="NAME",
+            expected="one of " + ", ".join(sorted(REPRODUCTIONS)),
+        )
+    s = _count(seed, "--seed", 0, 2**63 - 1) or 0
+    result = REPRODUCTIONS[name].run(out or Path("reproductions") / name, s, quick)
+    table = Table(
+        box=box.SIMPLE, title=f"{REPRODUCTIONS[name].paper}: {REPRODUCTIONS[name].figure}"
+    )
+    for column in ("quantity", "theirs", "ours (90% interval)"):
+        table.add_column(column, justify="left" if column == "quantity" else "right")
+    for row in result.rows:
+        table.add_row(escape(row.quantity), escape(row.theirs), row.ours_text())
+    out_console.print(table)
+    out_console.print(f"Page: [bold]{escape(str(result.page))}[/bold]", soft_wrap=True)
 
 
 def main() -> None:

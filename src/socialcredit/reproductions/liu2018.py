@@ -27,9 +27,7 @@ from socialcredit.reproductions.delayed_impact import Applicants, Model, Policy,
 from socialcredit.reproductions.page import About, Pair, Table, render, rows_table
 
 NAME = "liu2018"
-PAPER = (
-    "Liu, Dean, Rolf, Simchowitz & Hardt, Delayed Impact of Fair Machine Learning, ICML 2018"
-)
+PAPER = "Liu, Dean, Rolf, Simchowitz & Hardt, Delayed Impact of Fair Machine Learning, ICML 2018"
 FIGURE = "§6, FICO outcome curves and lending thresholds"
 CURVES = "outcome curves (notebook cell 19)"
 THRESHOLDS = "thresholds (notebook cell 15)"
@@ -78,8 +76,9 @@ class Liu2018:
     def run(self, out: Path, seed: int, quick: bool) -> ReproductionResult:
         model = Model(fico.load(("black", "white")))
         applicants = Applicants(model, APPLICANTS_QUICK if quick else APPLICANTS, seed)
-        outcomes = [_outcome(model, applicants, ratio, u) for ratio, u in UTILITIES.items()]
-        outcomes = [o for group in outcomes for o in group]
+        outcomes = [
+            o for ratio, u in UTILITIES.items() for o in _outcome(model, applicants, ratio, u)
+        ]
         theirs = _their_curves()
         rows = _rows(model, outcomes, theirs)
         about = About(
@@ -136,10 +135,11 @@ def _rows(model: Model, outcomes: list[Outcome], theirs: dict[str, np.ndarray]) 
         return ResultRow(PAPER.split(",")[0] + " et al. 2018", figure, quantity, their, ours, **kw)
 
     d = model.delta_knots
+    their_crossing = _crossing(theirs["black"][0], theirs["black"][1])
     rows = [
         row("Black: largest Δμ", f"{theirs['black'][1].max():.1f}", d[0].max(), CURVES),
         row("Black: selection rate where Δμ turns negative",
-            f"{_crossing(*theirs['black']):.3f}", float(model.harm_rate()[0]), CURVES,
+            f"{their_crossing:.3f}", float(model.harm_rate()[0]), CURVES,
             decimals=3),
         row("Black: Δμ when all are lent to", f"{theirs['black'][1][-1]:.1f}", d[0, -1], CURVES),
         row("White: largest Δμ", f"{theirs['white'][1].max():.1f}", d[1].max(), CURVES),
@@ -148,8 +148,9 @@ def _rows(model: Model, outcomes: list[Outcome], theirs: dict[str, np.ndarray]) 
     for o in outcomes:
         key = (o.ratio, o.policy.name)
         if key in THEIR_THRESHOLDS:
-            rows.append(row(f"Black threshold, {o.policy.name}, u-/u+ = {o.ratio}",
-                            f"{THEIR_THRESHOLDS[key]:.1f}", float(o.threshold[0]), THRESHOLDS))  # fmt: skip
+            their = f"{THEIR_THRESHOLDS[key]:.1f}"
+            quantity = f"Black threshold, {o.policy.name}, u-/u+ = {o.ratio}"
+            rows.append(row(quantity, their, float(o.threshold[0]), THRESHOLDS))
     harm = model.threshold(np.array([model.harm_rate()[0], 0.0]))[0]
     rows.append(row("Black active-harm threshold", f"{THEIR_HARM_THRESHOLD:.1f}", harm, THRESHOLDS))
     for o in outcomes:
@@ -182,8 +183,9 @@ def _curve_figure(title: str, rate: np.ndarray, delta: np.ndarray,
 
 
 def _mark(name: str, ratio: int, rate: float, delta: float) -> dict[str, Any]:
+    marker = {"color": POLICY_STYLE[name], "symbol": RATIO_SYMBOL[ratio], "size": 10}
     return {"x": [rate], "y": [delta], "mode": "markers", "name": f"{name}, u-/u+ = {ratio}",
-            "marker": {"color": POLICY_STYLE[name], "symbol": RATIO_SYMBOL[ratio], "size": 10}}  # fmt: skip
+            "marker": marker}  # fmt: skip
 
 
 def _their_rate(model: Model, group: int, threshold: float) -> float:
@@ -200,14 +202,15 @@ def _html(model: Model, outcomes: list[Outcome], theirs: dict[str, np.ndarray],
         if group == "black":  # their threshold figure shows the Black group only
             for (ratio, name), t in THEIR_THRESHOLDS.items():
                 r = _their_rate(model, g, t)
-                d = float(np.interp(r, *theirs[group]))
+                d = float(np.interp(r, theirs[group][0], theirs[group][1]))
                 their_marks.append(_mark(name, ratio, r, d))
         ours_marks = [_mark(o.policy.name, o.ratio, float(o.policy.rate[g]), float(o.delta_mu[g]))
                       for o in outcomes]  # fmt: skip
         pairs.append(Pair(
             f"{group.capitalize()} group. Left: theirs (the curve read off their figure; the "
             "policies at the share of the group above their thresholds). Right: ours.",
-            page.chart(_curve_figure(f"{group.capitalize()}: theirs", *theirs[group], their_marks)),
+            page.chart(_curve_figure(f"{group.capitalize()}: theirs", theirs[group][0],
+                                     theirs[group][1], their_marks)),
             page.chart(_curve_figure(f"{group.capitalize()}: ours", model.rate_knots[g],
                                      model.delta_knots[g], ours_marks)),
         ))  # fmt: skip
