@@ -159,7 +159,7 @@ def _rows(model: Model, outcomes: list[Outcome], theirs: dict[str, np.ndarray]) 
             sign = "< 0" if THEIR_THRESHOLDS[key] < THEIR_HARM_THRESHOLD else "> 0"
             rows.append(row(
                 f"Black Δμ, {o.policy.name}, u-/u+ = {o.ratio} (sampled)",
-                f"{sign} (threshold vs active harm)", float(o.sampled.mean[0]), THRESHOLDS,
+                f"{sign} (implied)", float(o.sampled.mean[0]), THRESHOLDS,
                 interval=(float(o.sampled.low[0]), float(o.sampled.high[0])), decimals=2,
             ))  # fmt: skip
     return rows
