@@ -23,7 +23,7 @@ from socialcredit.report.charts import PALETTE, layout, series
 from socialcredit.report.page import Page, Section
 from socialcredit.reproductions import fico
 from socialcredit.reproductions.base import ReproductionResult, ResultRow
-from socialcredit.reproductions.delayed_impact import Applicants, Model, Policy, Utility
+from socialcredit.reproductions.delayed_impact import Applicants, Model, Policy, Sampled, Utility
 from socialcredit.reproductions.page import About, Pair, Table, render, rows_table
 
 NAME = "liu2018"
@@ -64,7 +64,7 @@ class Outcome:
     threshold: np.ndarray
     tpr: np.ndarray
     delta_mu: np.ndarray
-    sampled: Any  # delayed_impact.Sampled
+    sampled: Sampled
 
 
 @dataclass(frozen=True)
