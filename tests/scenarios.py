@@ -26,8 +26,11 @@ def _scale(value: Any, factor: float, floor: float = 0.0) -> Any:
 
 def scaled(name: str, rate_scale: float, rate_floor: float, error_scale: float) -> dict[str, Any]:
     """A preset with behaviour rates x rate_scale and at least rate_floor (so rare acts that
-    lead to lists happen in small runs), and every error rate x error_scale."""
+    lead to lists happen in small runs), and every error rate x error_scale. Cold (no warm-up):
+    the presets' warm-ups (50 years for the credit score) would make small runs minutes long;
+    tests/unit/test_warmup.py sets its own."""
     raw = copy.deepcopy(_raw(name))
+    raw["run"] = raw.get("run", {}) | {"warmup_days": 0}
     for b in raw["behaviours"]:
         b["rate"] = _scale(b["rate"], rate_scale, rate_floor)
     for s in raw["sources"]:

@@ -1122,38 +1122,34 @@ def _print_fit(result: Any) -> None:
 @app.command()
 @friendly_errors
 def reproduce(
-    name: Annotated[str, typer.Argument(help="The reproduction, e.g. liu2018.")],
+    name: Annotated[
+        str, typer.Argument(help="The paper to reproduce, e.g. ensign2018 or liu2018.")
+    ],
     out: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder for reproduction.html and NAME.parquet (default: reproductions/NAME)."
-        ),
+        Path | None, typer.Option(help="Folder to write into (default: runs/reproduce-NAME-TIME).")
     ] = None,
-    seed: Annotated[str, typer.Option(help="Random seed of the sampled checks.")] = "1",
+    seed: Annotated[str, typer.Option(help="Seeds every run of the reproduction.")] = "0",
     quick: Annotated[
-        bool, typer.Option("--quick", help="Smaller samples: seconds, wider intervals.")
+        bool, typer.Option("--quick", help="Fewer runs: a smoke test, not the README's numbers.")
     ] = False,
 ) -> None:
-    """Recompute a published figure and write it beside ours (reproduction.html)."""
-    from socialcredit.reproductions import REPRODUCTIONS
+    """Re-run a published result with our own code: its figure redrawn beside ours
+    (reproduction.html), our curves (parquet), and the numbers compared."""
+    from socialcredit.reproductions import find
+    from socialcredit.runner import default_out
 
-    if name not in REPRODUCTIONS:
-        raise ConfigError(
-            f"no reproduction named {name!r}",
-            path="NAME",
-            expected="one of " + ", ".join(sorted(REPRODUCTIONS)),
-        )
-    s = _count(seed, "--seed", 0, 2**63 - 1) or 0
-    result = REPRODUCTIONS[name].run(out or Path("reproductions") / name, s, quick)
-    table = Table(
-        box=box.SIMPLE, title=f"{REPRODUCTIONS[name].paper}: {REPRODUCTIONS[name].figure}"
-    )
+    reproduction = find(name)
+    n = _count(seed, "--seed", 0, 2**63 - 1) or 0
+    result = reproduction.run(out if out is not None else default_out(f"reproduce-{name}"), n,
+                              quick)  # fmt: skip
+    table = Table(box=box.SIMPLE, title=f"{name}: {reproduction.figure}")
     for column in ("quantity", "theirs", "ours (90% interval)"):
         table.add_column(column, justify="left" if column == "quantity" else "right")
-    for row in result.rows:
-        table.add_row(escape(row.quantity), escape(row.theirs), row.ours_text())
+    for r in result.rows:
+        table.add_row(escape(r.quantity), escape(r.theirs_shown()), escape(r.ours_shown()))
     out_console.print(table)
-    out_console.print(f"Page: [bold]{escape(str(result.page))}[/bold]", soft_wrap=True)
+    out_console.print(f"Page: [bold]{escape(str(result.page))}[/bold] (curves: "
+                      f"{escape(result.data.name)})", soft_wrap=True)  # fmt: skip
 
 
 def main() -> None:

@@ -157,6 +157,6 @@ def test_an_unknown_reproduction_is_refused_with_the_known_names(tmp_path: Path)
     )  # fmt: skip
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert "no reproduction named 'liu2019'; expected one of liu2018" in " ".join(
+    assert "no reproduction named 'liu2019'; expected one of ensign2018, liu2018" in " ".join(
         done.stderr.split()
     )

@@ -119,8 +119,9 @@ class FastEngine(DayLoop):
         p = self.plan
         start = time.perf_counter()
         # few lanes: zeroing and summing the lanes' tallies (a score histogram per cell) is daily
-        serial = len(self.pop.flags) < self.serial_below
-        lanes = 1 if serial else min(len(self.chunks) - 1, get_num_threads())
+        lanes = min(len(self.chunks) - 1, get_num_threads())
+        serial = lanes == 1 or len(self.pop.flags) < self.serial_below
+        lanes = 1 if serial else lanes
         tallies = Tallies(
             **{k: np.zeros((lanes, *self.shapes[k]), np.int64) for k in KERNEL_TALLIES},
             entered_count=np.zeros((len(self.chunks) - 1, len(p.lists)), np.int64),

@@ -1,53 +1,21 @@
-"""reproduction.html: a paper's figure redrawn beside ours, offline like report.html.
-
-The page extends the report's shell (``report/templates/base.html.j2``: plotly.js embedded once,
-the charts drawn from their JSON) with templates of its own (``templates/``).
-"""
+"""The Jinja2 environment reproduction pages render with: this package's templates first, then
+the report's, so a page extends the report's shell (``base.html.j2``: inline CSS, plotly.js
+embedded once, so it opens offline) and uses its macros and number filters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
-from socialcredit.report.page import Chart, Page, Section, plotly_js
+from socialcredit.report.page import Page, Section, plotly_js
 from socialcredit.report.templating import FILTERS
-from socialcredit.reproductions.base import ResultRow
-from socialcredit.version import __version__
-
-
-@dataclass(frozen=True)
-class Pair:
-    """One panel of the paper's figure: theirs on the left, ours on the right."""
-
-    caption: str
-    theirs: Chart
-    ours: Chart
-
-
-@dataclass(frozen=True)
-class Table:
-    header: list[str]
-    rows: list[list[str]]
-    numeric: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class About:
-    """The page's header and footer."""
-
-    name: str
-    paper: str
-    figure: str
-    theirs: str  # where the paper's numbers were read
-    ours: str  # how ours were made (seed, sample size)
 
 
 @cache
 def environment() -> Environment:
-    """Ours first, then the report's (the shell, the macros, the CSS); made on first use."""
+    """Made on first use, not at import (as the report's)."""
     env = Environment(
         loader=ChoiceLoader([
             PackageLoader("socialcredit.reproductions", "templates"),
@@ -63,25 +31,20 @@ def environment() -> Environment:
     return env
 
 
-def rows_table(rows: list[ResultRow]) -> Table:
-    return Table(
-        ["Quantity", "Theirs", "Ours (90% interval)", "Where theirs is read"],
-        [[r.quantity, r.theirs, r.ours_text(), r.figure] for r in rows],
-        numeric=(1, 2),
-    )
-
-
-def render(page: Page, about: About, sections: list[Section], **context: Any) -> str:
+def render(
+    page: Page, sections: list[Section], template: str = "reproduction.html.j2", **context: Any
+) -> str:
+    """``template`` (which extends the report's shell) with its sections, the charts collected
+    in ``page``, plotly.js."""
+    nav = [(s.anchor, s.heading) for s in sections]
     return (
         environment()
-        .get_template("reproduction.html.j2")
+        .get_template(template)
         .render(
+            sections=sections,
+            nav=nav,
             figures=page.figures_json(),
             plotly_js=plotly_js(),
-            sections=sections,
-            nav=[(s.anchor, s.heading) for s in sections],
-            about=about,
-            version=__version__,
             **context,
         )
     )
