@@ -1122,7 +1122,9 @@ def _print_fit(result: Any) -> None:
 @app.command()
 @friendly_errors
 def reproduce(
-    name: Annotated[str, typer.Argument(help="The paper to reproduce, e.g. ensign2018.")],
+    name: Annotated[
+        str, typer.Argument(help="The paper to reproduce, e.g. ensign2018 or liu2018.")
+    ],
     out: Annotated[
         Path | None, typer.Option(help="Folder to write into (default: runs/reproduce-NAME-TIME).")
     ] = None,
@@ -1141,11 +1143,10 @@ def reproduce(
     result = reproduction.run(out if out is not None else default_out(f"reproduce-{name}"), n,
                               quick)  # fmt: skip
     table = Table(box=box.SIMPLE, title=f"{name}: {reproduction.figure}")
-    for column in ("quantity", "theirs", "ours (90% of runs)"):
+    for column in ("quantity", "theirs", "ours (90% interval)"):
         table.add_column(column, justify="left" if column == "quantity" else "right")
     for r in result.rows:
-        table.add_row(escape(r.quantity), f"{r.theirs:.3f}",
-                      f"{r.ours:.3f} ({r.low:.3f}-{r.high:.3f})")  # fmt: skip
+        table.add_row(escape(r.quantity), escape(r.theirs_shown()), escape(r.ours_shown()))
     out_console.print(table)
     out_console.print(f"Page: [bold]{escape(str(result.page))}[/bold] (curves: "
                       f"{escape(result.data.name)})", soft_wrap=True)  # fmt: skip

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from socialcredit.errors import ConfigError
 from socialcredit.reproductions.ensign2018 import Ensign2018
+from socialcredit.reproductions.liu2018 import Liu2018
 from socialcredit.reproductions.result import Reproduction, ReproductionResult, Row
 
 REPRODUCTIONS: dict[str, Reproduction] = {
     "ensign2018": Ensign2018(),
+    "liu2018": Liu2018(),
 }
 
 __all__ = ["REPRODUCTIONS", "Reproduction", "ReproductionResult", "Row", "find"]

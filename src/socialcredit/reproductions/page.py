@@ -31,12 +31,15 @@ def environment() -> Environment:
     return env
 
 
-def render(page: Page, sections: list[Section], **context: Any) -> str:
-    """``reproduction.html.j2`` with its sections, the charts collected in ``page``, plotly.js."""
+def render(
+    page: Page, sections: list[Section], template: str = "reproduction.html.j2", **context: Any
+) -> str:
+    """``template`` (which extends the report's shell) with its sections, the charts collected
+    in ``page``, plotly.js."""
     nav = [(s.anchor, s.heading) for s in sections]
     return (
         environment()
-        .get_template("reproduction.html.j2")
+        .get_template(template)
         .render(
             sections=sections,
             nav=nav,

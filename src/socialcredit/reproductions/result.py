@@ -14,7 +14,7 @@ from typing import Protocol
 @dataclass(frozen=True)
 class Row:
     """One compared number: the paper's (``theirs``, with where it was read) beside ours, with
-    ``low``-``high`` the 90% interval of our runs."""
+    ``low``-``high`` the 90% interval of our runs (or of our sample)."""
 
     paper: str
     figure: str
@@ -22,8 +22,22 @@ class Row:
     theirs: float
     theirs_source: str
     ours: float
-    low: float
-    high: float
+    low: float | None = None  # None: ours is exact (a sum over the paper's tables), not sampled
+    high: float | None = None
+    digits: int = 3  # decimals shown, as many as the comparison needs
+    theirs_text: str | None = None  # what the paper says where it gives no number ("< 0")
+
+    def theirs_shown(self) -> str:
+        return self.theirs_text or f"{self.theirs:.{self.digits}f}"
+
+    def ours_shown(self) -> str:
+        """'0.926 (0.823-0.997)', '-17.31 (-17.45 to -17.17)' (signed bounds: 'to'), or the
+        value alone where there is no interval."""
+        ours = f"{self.ours:.{self.digits}f}"
+        if self.low is None or self.high is None:
+            return ours
+        joint = " to " if min(self.low, self.high) < 0 else "-"
+        return f"{ours} ({self.low:.{self.digits}f}{joint}{self.high:.{self.digits}f})"
 
 
 @dataclass(frozen=True)
