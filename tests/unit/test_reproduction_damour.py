@@ -46,9 +46,9 @@ def test_permissive_lending_settles_at_the_stationary_vector() -> None:
     a standard error of a cluster's share. Both groups start apart (INITIAL) and must meet.
 
     Checked: Pearson's chi-square of the pooled counts against N pi, 6 degrees of freedom,
-    below its 1 - 5.7e-7 quantile (36.9). Broken rules, measured: repay moving a person down
-    and default up: X^2 = 14,000; no clamp at the top (a repayer at cluster 6 falls back to
-    5): X^2 = 1,900; default not moving anyone: X^2 = 61,000.
+    below its 1 - 5.7e-7 quantile (39.5); the correct model gives 6.9. Broken rules, measured:
+    repay moving a person down and default up: X^2 = 230,000; the top edge at cluster 5 (a
+    repayer at 5 or 6 ends at 5): X^2 = 11,800; default moving nobody: X^2 = 135,000.
     """
     pool, runs = 10, 2000
     lam2 = sorted(np.abs(np.linalg.eigvals(model.transition_matrix())))[-2]
@@ -68,15 +68,16 @@ def test_max_util_one_step_credit_change_has_its_closed_form(start: np.ndarray) 
     """One step of max-util from a given population: group g arrives with probability 1/2, a
     person of cluster c with probability w_c, is lent to iff P(repay) > 0.5, and moves to a
     cluster drawn from row c of the chain, so group g's mean P(repay) changes in expectation by
-    (1/2) (1/pool) sum_c w_c [lend_c] ((P p)_c - p_c). The "top" start puts people at cluster
-    6, where a repayer stays (the paper's edge effect behind the falling credit).
+    (1/2) (1/pool) sum_c w_c [lend_c] ((P p)_c - p_c). The "top" start puts 40% of group 1 at
+    cluster 6, where a repayer stays.
 
     Checked: the mean change over 400,000 one-step runs within Z standard errors (sample
-    standard deviation / sqrt(runs)) of the closed form, per group (the closed form is -3e-5
-    and -1.0e-4 per step for the paper's start, ~20 and ~80 standard errors from 0). Broken
-    rules, measured: repay and default swapped: 160 standard errors off (paper start); no
-    clamp at the top: 39 standard errors off ("top" start); lending below the threshold too
-    (permissive): 33 standard errors off (paper start, group 2).
+    standard deviation / sqrt(runs)) of the closed form, per group. The closed form is -3.0e-5
+    and -2.25e-5 per step for the paper's start, 49 and 32 standard errors from 0, so a model
+    in which credit did not fall would fail. Broken rules, measured: repay and default swapped:
+    168 and 136 standard errors off (paper start); lending to every cluster (permissive): 46 and
+    60 off. Not caught here: a wrong top edge, since P(repay) is 0.7 at both 5 and 6 and the
+    mean cannot see moves between them (the chi-square test above catches it).
     """
     runs = 400_000
     counts = np.broadcast_to(start.astype(np.int64), (runs, *start.shape))
@@ -109,9 +110,10 @@ def test_eo_equalises_tpr_each_step_with_the_most_profit() -> None:
     300 random ones: the two groups' expected TPR (sum_c lend_c w_c p_c / sum_c w_c p_c) are
     equal, and no common TPR target on a grid of 2,001 gives more expected profit (computed by
     an independent best-first fill). Exact arithmetic, so the tolerance is rounding (1e-9).
-    Broken rules, measured: equalising acceptance rates instead (w_c in place of w_c p_c):
-    TPR gaps up to 0.09; taking the smallest vertex target instead of the most profitable: a
-    grid target beats it by up to 0.05 of profit per applicant.
+    The correct rule: TPR gap at most 4e-16, shortfall at most 6e-17. Broken rules, measured:
+    equalising acceptance rates instead (w_c in place of w_c p_c): TPR gaps up to 0.40; always
+    taking the first vertex (target 0, lend to nobody) instead of the most profitable: the TPRs
+    stay equal but a grid target beats it by up to 0.65 of profit per applicant.
     """
     reached = model.simulate("eo", runs=300, steps=3000, seed=5, every=3000).counts
     rng = np.random.default_rng(1)
