@@ -8,11 +8,13 @@ papers added side by side merge without conflict. Importing it runs nothing.
 from __future__ import annotations
 
 from socialcredit.errors import ConfigError
+from socialcredit.reproductions.damour2020 import Damour2020
 from socialcredit.reproductions.ensign2018 import Ensign2018
 from socialcredit.reproductions.liu2018 import Liu2018
 from socialcredit.reproductions.result import Reproduction, ReproductionResult, Row
 
 REPRODUCTIONS: dict[str, Reproduction] = {
+    "damour2020": Damour2020(),
     "ensign2018": Ensign2018(),
     "liu2018": Liu2018(),
 }
