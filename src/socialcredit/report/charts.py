@@ -287,6 +287,32 @@ def causes_bars(labels: Sequence[str], shares: Sequence[float]) -> Figure:
     }
 
 
+def band_traces(
+    days: np.ndarray,
+    band: tuple[np.ndarray, np.ndarray],
+    colour: str,
+    axes: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """A shaded 90% interval of the mean over replicates (``metrics.intervals.mean_band``):
+    its lower edge, then its upper edge filled down to it. Drawn before the line it surrounds."""
+    lo, hi = band
+    return [
+        {
+            "x": days.tolist(),
+            "y": series(edge),
+            "mode": "lines",
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "line": {"width": 0, "color": colour},
+            "fill": fill,
+            "opacity": 0.25,
+        }
+        | (axes or {})
+        | ({} if fill is None else {"name": "90% interval of the mean"})
+        for edge, fill in ((lo, None), (hi, "tonexty"))
+    ]
+
+
 def chilling(
     days: np.ndarray,
     per_behaviour: dict[str, tuple[np.ndarray, float]],
@@ -323,23 +349,8 @@ def chilling(
             "title": {"text": time_axis(days) if i == n - 1 else ""},
         }
         if bands and name in bands:
-            lo, hi = bands[name]
-            for edge, fill in ((lo, None), (hi, "tonexty")):
-                data.append(
-                    {
-                        "x": days.tolist(),
-                        "y": series(edge),
-                        "mode": "lines",
-                        "xaxis": f"x{suffix}",
-                        "yaxis": f"y{suffix}",
-                        "showlegend": False,
-                        "hoverinfo": "skip",
-                        "line": {"width": 0, "color": colours[i % len(colours)]},
-                        "fill": fill,
-                        "opacity": 0.25,
-                    }
-                    | ({} if fill is None else {"name": "90% interval of the mean"})
-                )
+            data += band_traces(days, bands[name], colours[i % len(colours)],
+                                {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})  # fmt: skip
         data.append(
             {
                 "x": days.tolist(),
@@ -395,8 +406,14 @@ def chilling(
 
 
 def appeals_over_time(
-    days: np.ndarray, filed: np.ndarray, decided: np.ndarray, won: np.ndarray
+    days: np.ndarray,
+    filed: np.ndarray,
+    decided: np.ndarray,
+    won: np.ndarray,
+    bands: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Figure:
+    """Cumulative appeals filed, decided, won and pending; ``bands`` (a run with replicates):
+    each line's 90% interval of the mean, by name."""
     x = days.tolist()
     lines = {
         "filed": (np.cumsum(filed), PALETTE[0]),
@@ -404,17 +421,24 @@ def appeals_over_time(
         "won": (np.cumsum(won), PALETTE[5]),
         "pending": (np.cumsum(filed) - np.cumsum(decided), "#999"),
     }
-    data = [
-        {
-            "x": x,
-            "y": series(values),
-            "name": name,
-            "mode": "lines",
-            "line": {"color": colour, "width": 2, "dash": "dot" if name == "pending" else "solid"},
-            "hovertemplate": "%{y:,.0f}",
-        }
-        for name, (values, colour) in lines.items()
-    ]
+    data: list[dict[str, Any]] = []
+    for name, (values, colour) in lines.items():
+        if bands and name in bands:
+            data += band_traces(days, bands[name], colour)
+        data.append(
+            {
+                "x": x,
+                "y": series(values),
+                "name": name,
+                "mode": "lines",
+                "line": {
+                    "color": colour,
+                    "width": 2,
+                    "dash": "dot" if name == "pending" else "solid",
+                },  # fmt: skip
+                "hovertemplate": "%{y:,.0f}",
+            }
+        )
     return {
         "data": data,
         "layout": layout(

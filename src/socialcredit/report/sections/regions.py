@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from socialcredit.metrics.intervals import mean_band
 from socialcredit.report import charts
 from socialcredit.report.data import RunData
 from socialcredit.report.fmt import num
@@ -93,12 +94,20 @@ def appeals(data: RunData, page: Page) -> Appeals:
     spec = data.scenario.get("appeals", {})
     chart = None
     if a["filed"]:
+        bands = None
+        if data.replicates > 1:  # each cumulative line's 90% interval of the mean, day by day
+            filed, decided = (np.cumsum(data.per_day_by_replicate(f"appeals_{k}"), axis=1)
+                              for k in ("filed", "decided"))  # fmt: skip
+            won = np.cumsum(data.per_day_by_replicate("appeals_won"), axis=1)
+            bands = {"filed": mean_band(filed), "decided": mean_band(decided),
+                     "won": mean_band(won), "pending": mean_band(filed - decided)}  # fmt: skip
         chart = page.chart(
             charts.appeals_over_time(
                 data.timeline(),
                 data.per_day("appeals_filed"),
                 data.per_day("appeals_decided"),
                 data.per_day("appeals_won"),
+                bands=bands,
             )
         )
     return Appeals(
