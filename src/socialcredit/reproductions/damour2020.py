@@ -38,9 +38,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from socialcredit.errors import OutputError
+from socialcredit.reproductions.files import write_curves
 from socialcredit.reproductions.result import ReproductionResult, Row
 
 PAPER = (
@@ -491,7 +490,7 @@ def _nanmean(x: np.ndarray) -> np.ndarray:
     return np.where(n > 0, total / np.maximum(n, 1), np.nan)
 
 
-def write_parquet(path: Path, r: Runs) -> None:
+def curves_table(r: Runs) -> pa.Table:
     """Our curves, one row per (agent, environment, recorded step, group)."""
     parts: dict[str, list[np.ndarray]] = {}
     for run in (r.max_util, r.eo, r.eo_static, r.permissive):
@@ -511,11 +510,7 @@ def write_parquet(path: Path, r: Runs) -> None:
             columns |= {"tpr_mean": _nanmean(run.recall[:, :, g]), "tpr_gap_mean": tpr_gap}
             for key, values in columns.items():
                 parts.setdefault(key, []).append(values)
-    table = pa.table({key: np.concatenate(values) for key, values in parts.items()})
-    try:
-        pq.write_table(table, path)
-    except OSError as exc:
-        raise OutputError(f"{path}: could not be written ({exc}). Fix: check --out.") from None
+    return pa.table({key: np.concatenate(values) for key, values in parts.items()})
 
 
 @dataclass(frozen=True)
@@ -533,14 +528,7 @@ class Damour2020:
             seed,
             QUICK_PERMISSIVE_STEPS if quick else PERMISSIVE_STEPS,
         )
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(
-                f"{out}: could not create the folder ({exc.strerror}). Fix: choose another --out."
-            ) from None
-        data = out / "damour2020.parquet"
-        write_parquet(data, r)
+        data = write_curves(out / "damour2020.parquet", curves_table(r))
         result_rows = rows(r)
         page = write_page(out / "reproduction.html", r, result_rows)
         return ReproductionResult(self.name, result_rows, page, data)

@@ -25,9 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from socialcredit.errors import OutputError
+from socialcredit.reproductions.files import write_curves
 from socialcredit.reproductions.result import ReproductionResult, Row
 
 PAPER = (
@@ -196,7 +195,8 @@ def rows(curves: list[Curve]) -> list[Row]:
     return out
 
 
-def write_parquet(path: Path, curves: list[Curve]) -> None:
+def curves_table(curves: list[Curve]) -> pa.Table:
+    """Our curves, one row per (setting, correction, day)."""
     days = np.arange(len(curves[0].mean))
     table = pa.table({
         "setting": [c.setting.key for c in curves for _ in days],
@@ -208,10 +208,7 @@ def write_parquet(path: Path, curves: list[Curve]) -> None:
         "share_p05": np.concatenate([c.low for c in curves]),
         "share_p95": np.concatenate([c.high for c in curves]),
     })  # fmt: skip
-    try:
-        pq.write_table(table, path)
-    except OSError as exc:
-        raise OutputError(f"{path}: could not be written ({exc}). Fix: check --out.") from None
+    return table
 
 
 @dataclass(frozen=True)
@@ -225,14 +222,7 @@ class Ensign2018:
 
         runs = QUICK_RUNS if quick else RUNS
         curves = [curve(s, fix, runs, DAYS, seed) for s in SETTINGS for fix in (False, True)]
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(
-                f"{out}: could not create the folder ({exc.strerror}). Fix: choose another --out."
-            ) from None
-        data = out / "ensign2018.parquet"
-        write_parquet(data, curves)
+        data = write_curves(out / "ensign2018.parquet", curves_table(curves))
         result_rows = rows(curves)
         page = write_page(out / "reproduction.html", curves, result_rows, seed=seed)
         return ReproductionResult(self.name, result_rows, page, data)

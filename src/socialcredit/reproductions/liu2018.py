@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
-from socialcredit.errors import OutputError
 from socialcredit.reproductions import fico
 from socialcredit.reproductions.delayed_impact import Applicants, Model, Policy, Sampled, Utility
+from socialcredit.reproductions.files import write_curves
 from socialcredit.reproductions.result import ReproductionResult, Row
 
 NAME = "liu2018"
@@ -81,8 +82,8 @@ class Liu2018:
         ]
         theirs = _their_curves()
         rows = _rows(model, outcomes, theirs)
-        page, data = out / "reproduction.html", out / f"{NAME}.parquet"
-        _write(data, lambda p: _parquet(p, model, outcomes, theirs))
+        page = out / "reproduction.html"
+        data = write_curves(out / f"{NAME}.parquet", _table(model, outcomes, theirs))
         from socialcredit.reproductions.liu2018_page import write_page
 
         write_page(page, model, outcomes, theirs, rows, seed=seed, n=applicants.n)
@@ -161,21 +162,8 @@ def _rows(model: Model, outcomes: list[Outcome], theirs: dict[str, np.ndarray]) 
 # -- files ---------------------------------------------------------------------------------------
 
 
-def _write(path: Path, write: Any) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(path)
-    except OSError as exc:
-        raise OutputError(
-            f"{path}: could not write ({exc.strerror}). Fix: choose another --out."
-        ) from None
-
-
-def _parquet(path: Path, model: Model, outcomes: list[Outcome],
-             theirs: dict[str, np.ndarray]) -> None:  # fmt: skip
+def _table(model: Model, outcomes: list[Outcome], theirs: dict[str, np.ndarray]) -> pa.Table:
     """One long table: our curves, theirs as read, and one row per policy and group."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     cols: dict[str, list[Any]] = {k: [] for k in (
         "kind", "group", "utility_ratio", "policy", "selection_rate", "delta_mu", "threshold",
@@ -196,4 +184,4 @@ def _parquet(path: Path, model: Model, outcomes: list[Outcome],
                 threshold=float(o.threshold[g]), true_positive_rate=float(o.tpr[g]),
                 delta_mu_sampled=float(o.sampled.mean[g]), low=float(o.sampled.low[g]),
                 high=float(o.sampled.high[g]), applicants=o.sampled.n)  # fmt: skip
-    pq.write_table(pa.table(cols), path)
+    return pa.table(cols)
