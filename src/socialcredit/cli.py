@@ -382,7 +382,8 @@ def resume(
         try:
             with _progress(quiet) as (_, _, on_member):
                 done = sensitivity_run.resume(
-                    out, workers=w, on_start=lambda plan, total: on_member(plan, 0, total, "runs"),
+                    out, workers=w, cluster=cluster,
+                    on_start=lambda plan, total: on_member(plan, 0, total, "runs"),
                     on_member=_members(on_member),
                 )  # fmt: skip
         except KeyboardInterrupt:
@@ -398,6 +399,18 @@ def resume(
         raise RunInterrupted(out) from None
     if not quiet:
         _print_summary(result.summary, result.folder, result.timings)
+
+
+# --cluster of the commands whose runs are ensemble members (sensitivity, calibrate)
+EnsembleClusterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Run them as Ray actors: 'local' (a private Ray here), 'auto' (the cluster this "
+        "machine belongs to) or ray://HOST:10001 (needs socialcredit[ray]); the same results as "
+        "local processes.",
+    ),
+]
 
 
 @app.command()
@@ -433,8 +446,13 @@ def sensitivity(
         str | None, typer.Option(help="The one seed every run uses (default: the scenario's).")
     ] = None,
     workers: Annotated[
-        str | None, typer.Option(help="Processes running side by side (default: one per core).")
+        str | None,
+        typer.Option(
+            help="Processes (or Ray actors, with --cluster) running side by side (default: one "
+            "per core, or per CPU of the cluster)."
+        ),
     ] = None,
+    cluster: EnsembleClusterOption = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Folder to create (default: runs/sensitivity-NAME-TIMESTAMP)."),
@@ -465,7 +483,8 @@ def sensitivity(
                 scenario, vary=vary, method=method, samples=n,
                 people=_count(people, "--people", 1, 2**40 - 1),
                 days=_count(days, "--days", 1, 32_000), seed=_count(seed, "--seed", 0, 2**63 - 1),
-                workers=_count(workers, "--workers", 1, 1024), overrides=overrides, out=out,
+                workers=_count(workers, "--workers", 1, 1024), cluster=cluster,
+                overrides=overrides, out=out,
                 on_start=lambda plan, total: on_member(plan, 0, total, "runs"),
                 on_member=_members(on_member),
                 argv=sys.argv,
@@ -1005,8 +1024,12 @@ def calibrate(
     seeds: Annotated[str, typer.Option(help="Seeds per trial, the same for every trial.")] = "3",
     workers: Annotated[
         str | None,
-        typer.Option(help="Processes, and trials asked per batch (default: one per core)."),
+        typer.Option(
+            help="Processes (or Ray actors, with --cluster), and trials asked per batch "
+            "(default: one per core)."
+        ),
     ] = None,
+    cluster: EnsembleClusterOption = None,
     sampler: Annotated[str, typer.Option(help="tpe (default) or cmaes.")] = "tpe",
     seed: Annotated[str, typer.Option(help="Seeds the runs and the sampler.")] = "0",
     out: Annotated[
@@ -1056,7 +1079,8 @@ def calibrate(
         folder = resume_folder
         try:
             with progress:
-                result = resume_calibration(folder, trials=n, workers=w, on_trial=on_trial)
+                result = resume_calibration(folder, trials=n, workers=w, cluster=cluster,
+                                            on_trial=on_trial)  # fmt: skip
         except KeyboardInterrupt:
             raise RunInterrupted(folder) from None
     else:
@@ -1078,7 +1102,7 @@ def calibrate(
                     scenario, targets, out=folder, trials=n or 100,
                     people=_count(people, "--people", 1, 2**40 - 1),
                     seeds=_count(seeds, "--seeds", 1, 1000) or 1,
-                    workers=w, sampler_kind=sampler,
+                    workers=w, cluster=cluster, sampler_kind=sampler,
                     seed=_count(seed, "--seed", 0, 2**63 - 1) or 0, on_trial=on_trial,
                 )  # fmt: skip
         except KeyboardInterrupt:

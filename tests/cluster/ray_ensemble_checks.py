@@ -135,7 +135,36 @@ def main(out: Path) -> None:
     findings["cli_exit"] = done.returncode
     findings["cli_stderr"] = done.stderr[-2000:]
     findings["cli"] = digests(cli) if done.returncode == 0 else {}
+    findings |= sensitivity_and_calibration(out)
     (out / "findings.json").write_text(json.dumps(findings, indent=1))
+
+
+def sensitivity_and_calibration(out: Path) -> dict[str, object]:
+    """A sensitivity analysis and a calibration whose members run in Ray actors, and the same
+    in local processes: their results (indices, samples; the trials' losses and parameters)."""
+    from socialcredit.ensemble.calibration import calibrate
+    from socialcredit.ensemble.sensitivity.run import sensitivity
+
+    tests = Path(__file__).resolve().parents[1]
+    known, size = tests / "sensitivity" / "known.yaml", {"people": 1500, "days": 45}
+    found: dict[str, object] = {}
+    for where, cluster in (("local", None), ("ray", "local")):
+        folder = sensitivity(known, samples=2, workers=2, cluster=cluster,
+                             out=out / f"sensitivity-{where}", **size).folder  # fmt: skip
+        found[f"sensitivity_{where}"] = {
+            name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            for name in ("sensitivity.parquet", "samples.parquet")
+        }
+    targets = out / "targets.yaml"
+    targets.write_text(yaml.safe_dump({"population": 4000, "targets": [
+        {"metric": "list_entries", "list": "debtors", "date": "2020-08-27", "value": 60.0,
+         "source": "a round number"}]}))  # fmt: skip
+    for where, cluster in (("local", None), ("ray", "local")):
+        study = calibrate(tests / "calibration" / "tiny.yaml", targets, trials=3, people=1000,
+                          seeds=1, workers=2, cluster=cluster, seed=5,
+                          out=out / f"calibrate-{where}")  # fmt: skip
+        found[f"calibration_{where}"] = [study.best.loss, study.best_params]
+    return found
 
 
 if __name__ == "__main__":

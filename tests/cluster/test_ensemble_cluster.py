@@ -56,6 +56,11 @@ def test_the_command_line_runs_replicates_on_a_cluster(findings: dict) -> None:
     assert findings["cli"] == findings["local"]
 
 
+def test_sensitivity_and_calibration_run_their_members_on_ray(findings: dict) -> None:
+    assert findings["sensitivity_ray"] == findings["sensitivity_local"]
+    assert findings["calibration_ray"] == findings["calibration_local"]
+
+
 @pytest.mark.parametrize("cluster", ["in-process", None])
 def test_shards_or_the_in_process_backend_with_replicates_are_refused(cluster: str | None) -> None:
     shards = None if cluster else 2

@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from multiprocessing import get_context
 from pathlib import Path
 
+from socialcredit.engine.backends import IN_PROCESS, ShardBackend
 from socialcredit.ensemble.member import EnsembleJob, MemberDone, Simulator, finished
 from socialcredit.ensemble.spec import MemberSpec
 from socialcredit.errors import ConfigError
@@ -52,6 +53,22 @@ def _start_worker(job: EnsembleJob, threads: int) -> None:
 def _run_in_worker(spec: MemberSpec, root: Path) -> MemberDone:
     assert _worker is not None, "the worker was not started"
     return _worker.run(spec, root)
+
+
+def ray_address(cluster: str | ShardBackend | None, what: str = "replicates") -> str | None:
+    """The Ray address an ensemble's members (``what``: replicates, runs, trials) run on, or
+    None for local worker processes. The in-process shard backend (a test double for shards)
+    has no ensemble counterpart."""
+    if cluster is None:
+        return None
+    if not isinstance(cluster, str) or cluster == IN_PROCESS:
+        raise ConfigError(
+            f"--cluster {cluster if isinstance(cluster, str) else cluster.name} with {what}",
+            path="--cluster",
+            expected=f"a Ray cluster for the {what}: local, auto or ray://HOST:PORT",
+            fix="pass --cluster local (a private Ray here), or leave --cluster out",
+        )
+    return cluster
 
 
 def run_members(

@@ -24,9 +24,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from socialcredit.engine.backends import IN_PROCESS, ShardBackend
+from socialcredit.engine.backends import ShardBackend
 from socialcredit.ensemble.member import MEMBERS, EnsembleJob, MemberDone, member_folder
-from socialcredit.ensemble.members import check_workers, run_members
+from socialcredit.ensemble.members import check_workers, ray_address, run_members
 from socialcredit.ensemble.spec import replicate_specs
 from socialcredit.errors import ConfigError, OutputError
 from socialcredit.metrics.intervals import combine
@@ -76,21 +76,6 @@ def check_replicates(replicates: int) -> int:
             fix="pass --replicates 1 (one run) or more, e.g. --replicates 10 for 90% intervals",
         )
     return replicates
-
-
-def ray_address(cluster: str | ShardBackend | None) -> str | None:
-    """The Ray address an ensemble's members run on, or None for local worker processes. The
-    in-process shard backend (a test double for shards) has no ensemble counterpart."""
-    if cluster is None:
-        return None
-    if not isinstance(cluster, str) or cluster == IN_PROCESS:
-        raise ConfigError(
-            f"--cluster {cluster if isinstance(cluster, str) else cluster.name} with replicates",
-            path="--cluster",
-            expected="a Ray cluster for the replicates: local, auto or ray://HOST:PORT",
-            fix="pass --cluster local (a private Ray here), or leave --cluster out",
-        )
-    return cluster
 
 
 def run(

@@ -44,7 +44,7 @@ from socialcredit.ensemble.calibration.request import (
 from socialcredit.ensemble.calibration.scoring import Scored, score
 from socialcredit.ensemble.calibration.space import distributions, sampler, startup_trials
 from socialcredit.ensemble.member import EnsembleJob, MemberDone, member_folder
-from socialcredit.ensemble.members import check_workers, run_members
+from socialcredit.ensemble.members import check_workers, ray_address, run_members
 from socialcredit.ensemble.spec import MemberSpec, replicate_seed
 from socialcredit.errors import ConfigError, OutputError
 from socialcredit.plan import Plan
@@ -78,6 +78,7 @@ def calibrate(
     people: int | None = None,
     seeds: int = 3,
     workers: int | None = None,
+    cluster: str | None = None,
     batch: int | None = None,
     sampler_kind: str = "tpe",
     seed: int = 0,
@@ -88,6 +89,7 @@ def calibrate(
     its results go to ``out``, which must not hold anything yet. ``batch`` trials are asked
     together (default: ``workers``, one per core)."""
     check_sampler(sampler_kind)
+    address = ray_address(cluster, "trials")
     for option, value in (("--trials", trials), ("--seeds", seeds)):
         if value < 1:
             raise ConfigError(
@@ -140,7 +142,7 @@ def calibrate(
              if f.low <= float(value_at(raw, p)) <= f.high}  # fmt: skip
     if start:
         study.enqueue_trial(start)
-    return _search(folder, request, workers, on_trial, on_member)
+    return _search(folder, request, workers, address, on_trial, on_member)
 
 
 def resume(
@@ -148,17 +150,19 @@ def resume(
     *,
     trials: int | None = None,
     workers: int | None = None,
+    cluster: str | None = None,
     on_trial: OnTrial | None = None,
     on_member: OnMember | None = None,
 ) -> Calibration:
-    """Continue the calibration in ``out`` (to ``trials`` in all, if given) to the same study
-    an uninterrupted calibration gives."""
+    """Continue the calibration in ``out`` (to ``trials`` in all, if given; on ``cluster``, if
+    given) to the same study an uninterrupted calibration gives."""
+    address = ray_address(cluster, "trials")
     folder = Path(out)
     request = read_request(folder)
     if trials is not None and trials != request.trials:
         request = replace(request, trials=trials)
         write_request(folder, request)
-    return _search(folder, request, workers, on_trial, on_member)
+    return _search(folder, request, workers, address, on_trial, on_member)
 
 
 def _check_empty(folder: Path) -> None:
@@ -204,6 +208,7 @@ def _search(
     folder: Path,
     request: Request,
     workers: int | None,
+    cluster: str | None,
     on_trial: OnTrial | None,
     on_member: OnMember | None,
 ) -> Calibration:
@@ -244,7 +249,7 @@ def _search(
             for i in range(k)
         ]
         done: dict[int, int] = {}
-        for member in run_members(setup.job, specs, folder, workers, on_member):
+        for member in run_members(setup.job, specs, folder, workers, on_member, cluster):
             number = member.index // k
             done[number] = done.get(number, 0) + 1
             if done[number] == k:

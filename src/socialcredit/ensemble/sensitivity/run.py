@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from socialcredit.ensemble.member import MEMBERS, EnsembleJob, MemberDone
-from socialcredit.ensemble.members import check_workers, run_members
+from socialcredit.ensemble.members import check_workers, ray_address, run_members
 from socialcredit.ensemble.sensitivity.design import (
     DEFAULT_SAMPLES,
     INDICES,
@@ -87,14 +87,18 @@ def sensitivity(
     days: float | None = None,
     seed: float | None = None,
     workers: int | None = None,
+    cluster: str | None = None,
     overrides: Given = None,
     out: str | Path | None = None,
     on_start: OnStart | None = None,
     on_member: OnMember | None = None,
     argv: list[str] | None = None,
 ) -> SensitivityResult:
-    """Vary the scenario's assumptions (or ``vary``'s factors) and rank them per output."""
+    """Vary the scenario's assumptions (or ``vary``'s factors) and rank them per output: the
+    runs in ``workers`` local processes, or in Ray actors on ``cluster`` (local, auto or
+    ray://HOST:PORT; the same results)."""
     began = time.perf_counter()
+    address = ray_address(cluster, "runs")
     check_method(method)
     n = DEFAULT_SAMPLES[method] if samples is None else samples
     check_samples(method, n)
@@ -128,7 +132,8 @@ def sensitivity(
                 fix="pass --vary FILE naming the numbers to vary and their ranges",
             )
         members = min(check_workers(workers), runs(method, n, len(factors)))
-        check_memory(plan, "fast", limit=available_memory() // members)
+        if address is None:  # on Ray each actor asks the cluster for a run's memory instead
+            check_memory(plan, "fast", limit=available_memory() // members)
         request = {
             "scenario_ref": str(scenario),
             "method": method,
@@ -141,19 +146,22 @@ def sensitivity(
             "command": argv,
         }
         write_json(staging / REQUEST, {"request": request, "sha256": _digest(request)})
-        return _analyse(staging, folder, plan, request, factors, workers, on_start, on_member,
-                        began)  # fmt: skip
+        return _analyse(staging, folder, plan, request, factors, workers, address, on_start,
+                        on_member, began)  # fmt: skip
 
 
 def resume(
     out: str | Path,
     *,
     workers: int | None = None,
+    cluster: str | None = None,
     on_start: OnStart | None = None,
     on_member: OnMember | None = None,
 ) -> SensitivityResult:
-    """Continue an interrupted analysis: run only the members it lacks, then write the folder."""
+    """Continue an interrupted analysis: run only the members it lacks (on ``cluster``, if
+    given: an address is never taken from the folder), then write the folder."""
     began = time.perf_counter()
+    address = ray_address(cluster, "runs")
     folder = Path(out)
     staging = staging_path(folder)
     _check_resumable(folder, staging)
@@ -163,7 +171,7 @@ def resume(
         plan = compile_plan(scenario, label=str(staging / SCENARIO))
         factors = [Factor(**f) for f in request["factors"]]
         with staged_folder(folder, resume=True, keep=MEMBERS):
-            return _analyse(staging, folder, plan, request, factors, workers, on_start,
+            return _analyse(staging, folder, plan, request, factors, workers, address, on_start,
                             on_member, began)  # fmt: skip
 
 
@@ -194,8 +202,9 @@ def read_request(staging: Path) -> dict[str, Any]:
 
 
 def _analyse(staging: Path, folder: Path, plan: Plan, request: dict[str, Any],
-             factors: list[Factor], workers: int | None, on_start: OnStart | None,
-             on_member: OnMember | None, began: float) -> SensitivityResult:  # fmt: skip
+             factors: list[Factor], workers: int | None, cluster: str | None,
+             on_start: OnStart | None, on_member: OnMember | None,
+             began: float) -> SensitivityResult:  # fmt: skip
     method, seed = request["method"], request["seed"]
     _, raw = load_scenario(staging / SCENARIO)
     x = sample(method, len(factors), request["samples"], seed)
@@ -216,7 +225,7 @@ def _analyse(staging: Path, folder: Path, plan: Plan, request: dict[str, Any],
             on_member(plan, count[0], len(specs))
 
     start = time.perf_counter()
-    for done in run_members(job, specs, staging, workers, progress):
+    for done in run_members(job, specs, staging, workers, progress, cluster):
         values = read_outputs(done.summary)
         y[done.index] = [np.nan if v is None else v for v in values.values()]
     wall = time.perf_counter() - start
