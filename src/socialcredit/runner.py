@@ -151,6 +151,14 @@ def prepare(
             expected="shards and clusters with the fast engine",
             fix=f"use --engine fast with {option}, or leave {option} out",
         )
+    if cluster is not None and scenario.regime.scorer is not None:
+        raise ConfigError(
+            "--cluster with a learned scorer (regime.scorer)",
+            path="--cluster",
+            expected="a learned scorer run in one process: its training reads the whole "
+            "population's state between days",
+            fix="leave out --cluster (--shards N splits the run into shards in this process)",
+        )
     plan = compile_plan(scenario, people=people, days=days, seed=seed, label=label)
     start = time.perf_counter()
     if cluster is not None:  # the shards synthesise their own people, where they run
