@@ -44,6 +44,7 @@ class LearnedScorer:
     horizon: int  # days after a snapshot in which a disfavoured record makes the label 1
     sample_people: int  # people drawn per snapshot (distinct: fewer where draws coincide)
     use_group: bool  # the protected group is a feature
+    points_to_double_odds: float  # 0: the score spans min..max by probability (learned.py)
     behaviour_kind: np.ndarray  # [B] int64: record kind of each behaviour
     kind_disfavoured: np.ndarray  # [K] bool: the kind's records are of disfavoured acts
     feature_names: tuple[str, ...]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -53,14 +53,31 @@ class Model(NamedTuple):
     seconds: float  # time to fit
 
 
-def score_cuts(score_min: int, score_max: int) -> np.ndarray:
-    """The fixed-point logits at which the score steps down: score = score_max - round(width x p)
-    with p = 1 / (1 + exp(-logit)) and halves rounded up, so the score is score_max less the
-    number of cuts at or below the logit. Computed once per run in float64 here and shared by
-    both engines, which then compare integers only."""
-    width = score_max - score_min
-    q = (np.arange(1, width + 1) - 0.5) / width
-    return np.ceil(np.log(q / (1.0 - q)) * LOGIT_SCALE).astype(np.int64)
+def score_cuts(plan: Plan, base_rate: float) -> np.ndarray:
+    """The fixed-point logits at which the score steps down one point: the score is score_max
+    less the number of cuts at or below the logit. Computed once per model in float64 here and
+    shared by both engines, which then compare integers only. Two mappings, halves rounded
+    towards the lower score:
+
+    - by probability (``points_to_double_odds`` 0): score = max - round((max - min) x p), with
+      p = 1 / (1 + exp(-logit)); the whole range is used, a certain record scores min;
+    - as a scorecard: score = start - round(PDO / ln 2 x (logit - b)), within min..max, where b
+      is the logit of ``base_rate`` (the training sample's share of label 1): a person of
+      average risk scores the start, so the regime's tiers keep the meaning they were set for,
+      and each doubling of the odds costs PDO points (the usual scaling of credit scorecards,
+      Siddiqi 2006, *Credit Risk Scorecards*, ch. 9)."""
+    s = plan.scorer
+    assert s is not None
+    width = plan.score_max - plan.score_min
+    k = np.arange(1, width + 1, dtype=np.float64)  # the score is at most score_max - k
+    if not s.points_to_double_odds:
+        q = (k - 0.5) / width
+        return np.ceil(np.log(q / (1.0 - q)) * LOGIT_SCALE).astype(np.int64)
+    b = np.log(base_rate / (1.0 - base_rate))
+    # start - f (logit - b) < score_max - k + 0.5  <=>  logit > b + (start - max + k - 0.5) / f
+    f = s.points_to_double_odds / np.log(2.0)
+    edge = (b + (plan.score_start - plan.score_max + k - 0.5) / f) * LOGIT_SCALE
+    return (np.floor(edge) + 1).astype(np.int64)
 
 
 def score_from_logit(logit: np.ndarray, cut: np.ndarray, score_max: int) -> np.ndarray:
@@ -79,8 +96,9 @@ def features(
     out = np.zeros((len(who), s.features), dtype=np.uint8)
     day = state.record_day[:, who].astype(np.int64)  # [K, n]: 1 + record day, 0 for none
     for j, w in enumerate(RECENCY_WINDOWS):  # a record on day d is in the last w days: d >= t - w
-        out[:, j:K * W:W] = ((day > 0) & (day + w > t)).T
-    listed = (state.list_until >= t).any(axis=0)  # at the end of yesterday (list_until > t - 1)
+        out[:, j : K * W : W] = ((day > 0) & (day + w > t)).T
+    # on a list at the end of yesterday (list_until > t - 1)
+    listed: np.ndarray = np.asarray((state.list_until >= t).any(axis=0))
     starts = np.flatnonzero(state.flags & HOUSEHOLD_START)
     house = np.searchsorted(starts, who, side="right") - 1
     in_house = np.add.reduceat(listed.astype(np.int64), starts) if len(starts) else listed
@@ -111,7 +129,7 @@ def fit(rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float] | None
         return None
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(**LOGISTIC)  # type: ignore[arg-type]
+    model = LogisticRegression(**LOGISTIC)
     model.fit(rows.astype(np.float64), labels)
     return model.coef_[0].astype(np.float64), float(model.intercept_[0])
 
@@ -132,7 +150,6 @@ class Learner:
         self.scorer: LearnedScorer = plan.scorer
         self.cell_of = cell_of
         self.key = rng.seed_key(plan.seed)
-        self.cut = score_cuts(plan.score_min, plan.score_max)
         self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # t0: (people, rows)
         self.models: list[Model] = []  # every model fitted, in order
         self.fixed: list[Model] | None = None  # a replay's models, given (none trained)
@@ -185,9 +202,11 @@ class Learner:
         if fitted is None:
             return
         coef, intercept = fitted
+        positives = int(labels.sum())
+        cut = score_cuts(self.plan, positives / len(labels))
         self.models.append(
-            Model(t, to_fixed(coef), int(to_fixed(intercept)), self.cut, coef, intercept,
-                  len(who), int(labels.sum()), time.perf_counter() - start)
+            Model(t, to_fixed(coef), int(to_fixed(intercept)), cut, coef, intercept, len(who),
+                  positives, time.perf_counter() - start)
         )  # fmt: skip
 
     # --- checkpoints: the snapshots waiting for their labels, and every model so far ---
@@ -200,17 +219,20 @@ class Learner:
         return {
             "learned.snapshot_days": np.array(days, dtype=np.int64),
             "learned.snapshot_sizes": np.array([len(w) for w, _ in taken], dtype=np.int64),
-            "learned.snapshot_people": np.concatenate([w for w, _ in taken] or [np.empty(0,
-                                                      np.int64)]),  # fmt: skip
-            "learned.snapshot_rows": np.concatenate([r for _, r in taken]
-                                                    or [np.empty((0, F), np.uint8)]),  # fmt: skip
+            "learned.snapshot_people": np.concatenate(
+                [w for w, _ in taken] or [np.empty(0, np.int64)]
+            ),
+            "learned.snapshot_rows": np.concatenate(
+                [r for _, r in taken] or [np.empty((0, F), np.uint8)]
+            ),
             "learned.model_days": np.array([x.day for x in m], dtype=np.int64),
             "learned.model_weights": np.array([x.weights for x in m], np.int64).reshape(-1, F),
             "learned.model_intercepts": np.array([x.intercept for x in m], dtype=np.int64),
             "learned.model_coef": np.array([x.coef for x in m], np.float64).reshape(-1, F),
             "learned.model_coef_intercept": np.array([x.coef_intercept for x in m]),
-            "learned.model_counts": np.array([(x.sample, x.positives) for x in m],
-                                             np.int64).reshape(-1, 2),  # fmt: skip
+            "learned.model_counts": np.array(
+                [(x.sample, x.positives) for x in m], np.int64
+            ).reshape(-1, 2),
             "learned.model_seconds": np.array([x.seconds for x in m], dtype=np.float64),
         }
 
@@ -239,9 +261,67 @@ class Learner:
             int(d): (people[e - n : e].astype(np.int64), rows[e - n : e].astype(np.uint8))
             for d, n, e in zip(days.tolist(), sizes.tolist(), ends.tolist(), strict=True)
         }
+        if np.any(counts[:, 1] <= 0) or np.any(counts[:, 1] >= counts[:, 0]):
+            raise ValueError("learned scorer: a saved model's sample has one class only")
         self.models = [
-            Model(int(mdays[k]), weights[k].astype(np.int64), int(intercepts[k]), self.cut,
+            Model(int(mdays[k]), weights[k].astype(np.int64), int(intercepts[k]),
+                  score_cuts(self.plan, int(counts[k, 1]) / int(counts[k, 0])),
                   coef[k].astype(np.float64), float(coef_b[k]), int(counts[k, 0]),
                   int(counts[k, 1]), float(seconds[k]))
             for k in range(M)
         ]  # fmt: skip
+
+
+# --- the models of a run, in its folder (learned-models.json): for audits and replays ---
+
+MODELS_FILE = "learned-models.json"
+
+
+def models_of(sim: object) -> list[Model]:
+    """The models an engine's learner fitted (none where the regime has no learned scorer)."""
+    learner = getattr(sim, "learner", None)
+    return list(learner.models) if isinstance(learner, Learner) else []
+
+
+def models_json(plan: Plan, models: list[Model]) -> dict[str, Any]:
+    """What a run folder keeps of its models: the fixed-point weights both engines scored with
+    (``weights_fixed`` / 2**16), scikit-learn's own, and the sample each was fitted to. Days are
+    engine days (``warmup`` before the reported day 0)."""
+    assert plan.scorer is not None
+    return {
+        "features": list(plan.scorer.feature_names),
+        "logit_scale": LOGIT_SCALE,
+        "warmup": plan.warmup,
+        "models": [
+            {
+                "day": m.day,
+                "sample": m.sample,
+                "positives": m.positives,
+                "intercept_fixed": m.intercept,
+                "weights_fixed": m.weights.tolist(),
+                "intercept": m.coef_intercept,
+                "coef": m.coef.tolist(),
+                "fit_seconds": m.seconds,
+            }
+            for m in models
+        ],
+    }
+
+
+def models_from_json(plan: Plan, data: dict[str, Any]) -> list[Model]:
+    """The models ``models_json`` wrote (KeyError, ValueError or TypeError where they do not
+    fit the plan)."""
+    assert plan.scorer is not None
+    F = plan.scorer.features
+    out = []
+    for m in data["models"]:
+        weights = np.array(m["weights_fixed"], dtype=np.int64)
+        sample, positives = int(m["sample"]), int(m["positives"])
+        if weights.shape != (F,) or not 0 < positives < sample:
+            raise ValueError("a saved model does not fit this scenario's features")
+        out.append(
+            Model(int(m["day"]), weights, int(m["intercept_fixed"]),
+                  score_cuts(plan, positives / sample), np.array(m["coef"], dtype=np.float64),
+                  float(m["intercept"]), sample, positives, float(m["fit_seconds"]))
+        )  # fmt: skip
+    return out

@@ -444,6 +444,7 @@ def learned_scorer(sc: Scenario, behaviour_class: np.ndarray) -> LearnedScorer |
         horizon=spec.horizon_days,
         sample_people=spec.sample_people,
         use_group=spec.use_group,
+        points_to_double_odds=spec.points_to_double_odds or 0.0,
         behaviour_kind=behaviour_kind,
         kind_disfavoured=np.array([bad for _, bad in keys], dtype=bool),
         feature_names=tuple(names),

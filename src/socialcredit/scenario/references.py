@@ -224,8 +224,7 @@ def check_scorer(sc: Scenario, simulated: int, label: str, path: str) -> None:
             file=label,
             path=path,
             expected="retrain_every_days + horizon_days below the run's days (warm-up included)",
-            fix=f"shorten the horizon or the retraining period, or simulate more than {first} "
-            "days",
+            fix=f"shorten the horizon or the retraining period, or simulate more than {first} days",
         )
     observed = {name for s in sc.sources for name in s.observes}
     if not any(b.stance == "disfavoured" and b.name in observed for b in sc.behaviours):

@@ -473,6 +473,14 @@ class LearnedScorerSpec(Strict):
         description="people drawn per snapshot (default 20000: assumption, enough for a "
         "logistic model of a few dozen binary features)",
     )
+    points_to_double_odds: float | None = Field(
+        None,
+        gt=0.0,
+        le=30000.0,
+        description="omit: score = max - (max - min) x the predicted probability; or anchor "
+        "it as a scorecard does: a person at the training sample's base rate scores "
+        "score.start, and each doubling of the predicted odds costs this many points",
+    )
     use_group: bool = Field(
         False,
         description="give the model the protected group (to show what leaving it out does and "
