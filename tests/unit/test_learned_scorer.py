@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from scenarios import stressed
 from socialcredit.engine.fast import FastEngine
@@ -28,6 +29,7 @@ from socialcredit.engine.kernels import learned_scores
 from socialcredit.engine.learned import (
     LOGISTIC,
     features,
+    fit,
     logits,
     score_from_logit,
     scores,
@@ -103,11 +105,10 @@ def test_fit_is_scikit_learns_with_fixed_settings(trained: FastEngine) -> None:
     rng = np.random.default_rng(0)
     rows = (rng.random((3000, p.scorer.features)) < 0.2).astype(np.uint8)
     labels = (rng.random(3000) < 0.1 + 0.5 * rows[:, 0]).astype(np.int64)
-    from socialcredit.engine.learned import fit
-
     fitted = fit(rows, labels)
     assert fitted is not None
-    sk = LogisticRegression(**LOGISTIC).fit(rows.astype(np.float64), labels)
+    with threadpool_limits(limits=1):  # as fit does: one BLAS thread, the same sums
+        sk = LogisticRegression(**LOGISTIC).fit(rows.astype(np.float64), labels)
     assert np.array_equal(fitted[0], sk.coef_[0]) and fitted[1] == sk.intercept_[0]
     assert fit(rows, np.zeros(3000, np.int64)) is None  # one class: nothing to learn
 

@@ -449,7 +449,7 @@ class LearnedScorerSpec(Strict):
     record on them, and a model fitted to those labels scores everybody from the next morning
     on, until the next one. Before the first model, the point rules score."""
 
-    kind: Literal["learned"] = Field(description="the only kind so far")
+    kind: Literal["learned"] = Field(description="learned (the only kind so far)")
     model: Literal["logistic"] = Field(
         "logistic", description="logistic regression (scikit-learn, fixed settings)"
     )
