@@ -30,6 +30,7 @@ from socialcredit.engine.learned import (
     LOGISTIC,
     features,
     fit,
+    kind_tails,
     logits,
     score_from_logit,
     scores,
@@ -123,8 +124,9 @@ def test_kernel_scores_equal_the_reference_scores(trained: FastEngine) -> None:
     want = scores(model, rows, p.score_max)
     saved = s.score.copy()
     try:
-        scorer = Scorer(model.weights, model.intercept, model.cut, p.score_max, len(p.regions),
-                        p.scorer.use_group)  # fmt: skip
+        tails = kind_tails(model.weights, p.scorer.kinds)
+        scorer = Scorer(model.weights, tails, model.intercept, model.cut, p.score_max,
+                        len(p.regions), p.scorer.use_group)  # fmt: skip
         learned_scores(t, trained.kernel_layout, scorer, People.of(trained.pop, s))
         assert np.array_equal(s.score, want)
         assert len(np.unique(want)) > 5  # the model tells people apart

@@ -18,7 +18,7 @@ from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.kernel_records import Layout, People, Rules, Scorer, Tallies, Today
-from socialcredit.engine.learned import Learner, Model
+from socialcredit.engine.learned import Learner, Model, kind_tails
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -102,8 +102,8 @@ class FastEngine(DayLoop):
         p = self.plan
         assert p.scorer is not None
         start = time.perf_counter()
-        scorer = Scorer(model.weights, model.intercept, model.cut, p.score_max, len(p.regions),
-                        p.scorer.use_group)  # fmt: skip
+        scorer = Scorer(model.weights, kind_tails(model.weights, p.scorer.kinds), model.intercept,
+                        model.cut, p.score_max, len(p.regions), p.scorer.use_group)  # fmt: skip
         serial = len(self.pop.flags) < self.serial_below
         kernel = learned_scores_serial if serial else learned_scores
         kernel(t, self.kernel_layout, scorer, People.of(self.pop, self.state))

@@ -30,6 +30,10 @@ class Scorer(NamedTuple):
     """A learned model in fixed point (engine/learned.py ``Model``) and what its features need."""
 
     weights: np.ndarray  # [F] int64
+    # [K, W + 1] int64: a kind's part of the logit by the first recency window its latest record
+    # is in (W: none, or no record); the windows are nested, so it is the sum of that window's
+    # weight and the wider ones' (the same integers the reference adds one by one)
+    kind_tail: np.ndarray
     intercept: int
     cut: np.ndarray  # [score range] int64, ascending: the score is score_max - cuts <= logit
     smax: int

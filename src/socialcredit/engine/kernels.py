@@ -860,11 +860,13 @@ def _learned_chunk(ci, t, layout, scorer, people):
             own = _listed_since(t, i, P)
             logit = np.int64(scorer.intercept)
             for k in range(K):
+                # the first window the latest record is in (W: none), without branches: a
+                # record on day d is in window w when t - d <= w, i.e. day + w > t
                 day = np.int64(P.record_day[k, i])
-                if day > 0:
-                    for j in range(W):
-                        if day + RECENCY_WINDOWS[j] > t:
-                            logit += scorer.weights[k * W + j]
+                first = 0
+                for j in range(W):
+                    first += day + RECENCY_WINDOWS[j] <= t
+                logit += scorer.kind_tail[k, W if day == 0 else first]
             if own:
                 logit += scorer.weights[listed_at]
             if in_house - own > 0:
@@ -872,14 +874,14 @@ def _learned_chunk(ci, t, layout, scorer, people):
             logit += scorer.weights[region_at + cell // G]
             if scorer.use_group:
                 logit += scorer.weights[group_at + cell % G]
-            # the score is score_max less the cuts at or below the logit (binary search)
-            a, z = 0, scorer.cut.shape[0]
-            while a < z:
-                mid = (a + z) >> 1
-                if scorer.cut[mid] <= logit:
-                    a = mid + 1
-                else:
-                    z = mid
+            # the score is score_max less the cuts at or below the logit: a binary search with
+            # selects for branches (which side it goes is a coin toss for the predictor)
+            a, n = 0, scorer.cut.shape[0]
+            while n > 0:
+                half = n >> 1
+                right = scorer.cut[a + half] <= logit
+                a = a + half + 1 if right else a
+                n = n - half - 1 if right else half
             P.score[i] = scorer.smax - a
         h = e
 

@@ -111,6 +111,16 @@ def features(
     return out
 
 
+def kind_tails(weights: np.ndarray, kinds: int) -> np.ndarray:
+    """[K, W + 1]: per record kind, the sum of its recency weights from window j on (0 past the
+    widest), for the fast kernel: a record in window j is in every wider one too."""
+    W = len(RECENCY_WINDOWS)
+    per_kind = weights[: kinds * W].reshape(kinds, W)
+    tails = np.zeros((kinds, W + 1), dtype=np.int64)
+    tails[:, :W] = np.cumsum(per_kind[:, ::-1], axis=1)[:, ::-1]
+    return tails
+
+
 def logits(model: Model, rows: np.ndarray) -> np.ndarray:
     """Fixed-point logits of feature rows: the intercept plus the weights of active features,
     in int64 (exact)."""
