@@ -141,6 +141,7 @@ def test_kernel_scores_equal_the_reference_scores(trained: FastEngine) -> None:
         ("china-national-score-2018", {"points_to_double_odds": 40, "use_group": True}),
         ("us-credit-score", {"points_to_double_odds": 20}),
         ("driving-demerit-points", {}),
+        ("china-court-list-2013-2018", {}),  # dated epochs; a score range of one value
     ],
 )
 def test_engines_agree_bit_for_bit(preset: str, scorer: dict) -> None:
