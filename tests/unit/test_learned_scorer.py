@@ -240,3 +240,13 @@ def test_too_few_days_for_a_model_exit_2_from_the_cli(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "--days" in done.stderr and "first model is fitted on day 120" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "never").exists()
+
+
+def test_a_cluster_is_refused_by_name() -> None:
+    """Training reads the whole population's state between days: not on shards elsewhere."""
+    from socialcredit.runner import prepare
+
+    scenario = validate(learned_raw(), "learned")
+    with pytest.raises(ConfigError) as caught:
+        prepare(scenario, people=1000, days=100, cluster="in-process")
+    assert "--cluster" in str(caught.value) and "--shards" in str(caught.value)
