@@ -250,3 +250,26 @@ def test_a_cluster_is_refused_by_name() -> None:
     with pytest.raises(ConfigError) as caught:
         prepare(scenario, people=1000, days=100, cluster="in-process")
     assert "--cluster" in str(caught.value) and "--shards" in str(caught.value)
+
+
+def test_run_folder_keeps_the_models_its_stories_replay_with(tmp_path: Path) -> None:
+    """A run writes learned-models.json; a person's story replayed from the folder alone is
+    the one the run kept."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from socialcredit.runner import run
+    from socialcredit.stories import RunStories
+
+    folder = run(EXAMPLE, people=2000, days=130, out=tmp_path / "run").folder
+    saved = json.loads((folder / "learned-models.json").read_text())
+    assert [m["day"] for m in saved["models"]] == [120]
+    kept = pq.read_table(folder / "traces.parquet").to_pandas()
+    person = int(kept.person.iloc[0])
+    stories = RunStories(folder)
+    stories.kept = None  # replay it, from the scenario, the appeals and the models alone
+    again = stories.story(person).to_pandas()
+    mine = kept[kept.person == person].reset_index(drop=True)
+    assert again.score.tolist() == mine.score.tolist()
+    assert again.score.iloc[-1] != again.score.iloc[119]  # rescored from day 120 on
