@@ -25,7 +25,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from socialcredit.engine.backends import IN_PROCESS, ShardBackend
-from socialcredit.engine.learned import MODELS_FILE
 from socialcredit.ensemble.member import MEMBERS, EnsembleJob, MemberDone, member_folder
 from socialcredit.ensemble.members import check_workers, run_members
 from socialcredit.ensemble.spec import replicate_specs
@@ -278,6 +277,8 @@ def _finish(staging: Path, folder: Path | None, plan: Plan, request: dict[str, A
     try:
         _concatenate(staging, "metrics.parquet", replicates)
         _concatenate(staging, "appeals.parquet", replicates)
+        from socialcredit.engine.learned import MODELS_FILE
+
         # replicate 0's, as the stories tell (and the learned models they are replayed with)
         for name in ("traces.parquet", WRONGFUL_FILE, MODELS_FILE):
             kept = member_folder(staging, 0) / name
