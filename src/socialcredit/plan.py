@@ -23,6 +23,40 @@ NO_LIST = -1
 NO_THRESHOLD = -(2**31)
 TRAIT_SCALE = 64  # propensity multiplier = trait byte / 64, so at most 255 / 64 (about 4)
 
+# The learned scorer (engine/learned.py). Its features are recency indicators: a record of the
+# kind in the last 30, 90 or 365 days (nested windows, assumption: a month, a quarter, a year).
+RECENCY_WINDOWS = (30, 90, 365)
+# Weights and the logit are whole multiples of 2**-16 (int64 sums of int32 weights), so both
+# engines compute the same logit bit for bit.
+LOGIT_SCALE = 2**16
+
+
+@dataclass(frozen=True)
+class LearnedScorer:
+    """The compiled ``regime.scorer: {kind: learned}`` (scenario/schema.py).
+
+    A *record kind* is a (domain, disfavoured or not) pair of the scenario's behaviours: the
+    system keeps, per person and kind, the day of the latest record it holds (state.record_day);
+    the features are the recency indicators of each kind, listed, a household member listed,
+    the region and (with ``use_group``) the group, in that order (``feature_names``)."""
+
+    retrain_every: int  # days between snapshots of the training sample
+    horizon: int  # days after a snapshot in which a disfavoured record makes the label 1
+    sample_people: int  # people drawn per snapshot (distinct: fewer where draws coincide)
+    use_group: bool  # the protected group is a feature
+    points_to_double_odds: float  # 0: the score spans min..max by probability (learned.py)
+    behaviour_kind: np.ndarray  # [B] int64: record kind of each behaviour
+    kind_disfavoured: np.ndarray  # [K] bool: the kind's records are of disfavoured acts
+    feature_names: tuple[str, ...]
+
+    @property
+    def kinds(self) -> int:
+        return len(self.kind_disfavoured)
+
+    @property
+    def features(self) -> int:
+        return len(self.feature_names)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -131,6 +165,7 @@ class Plan:
     warmup: int = 0
     epoch_days: tuple[int, ...] = (0,)  # first day of each epoch, ascending
     epochs: tuple[Plan, ...] = ()  # one plan per epoch; empty: one epoch, this plan
+    scorer: LearnedScorer | None = None  # None: the point rules score (today's regimes)
 
     @property
     def simulated_days(self) -> int:

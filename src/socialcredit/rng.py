@@ -31,6 +31,7 @@ HOUSEHOLD = 7
 TRAIT_A = 8
 TRAIT_B = 9
 KEEP_WRONGFUL = 10  # which wrongly sanctioned people a large run's index keeps
+LEARN_SAMPLE = 11  # the learned scorer's training sample (counter: sample slot, not person)
 OBSERVE = 32  # + source index (< 16)
 MISATTRIBUTE = 48  # + source index (< 16)
 COMPLY = 64  # + list index (< 8)

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from socialcredit.engine.backends import IN_PROCESS, ShardBackend, backend_for
+from socialcredit.engine.learned import MODELS_FILE, models_json, models_of
 from socialcredit.engine.protocol import Engine, RecoveringEngine
 from socialcredit.engine.replay import replay
 from socialcredit.errors import BackendError, ConfigError, OutputError, WorkerLostError
@@ -150,6 +151,14 @@ def prepare(
             path=option,
             expected="shards and clusters with the fast engine",
             fix=f"use --engine fast with {option}, or leave {option} out",
+        )
+    if cluster is not None and scenario.regime.scorer is not None:
+        raise ConfigError(
+            "--cluster with a learned scorer (regime.scorer)",
+            path="--cluster",
+            expected="a learned scorer run in one process: its training reads the whole "
+            "population's state between days",
+            fix="leave out --cluster (--shards N splits the run into shards in this process)",
         )
     plan = compile_plan(scenario, people=people, days=days, seed=seed, label=label)
     start = time.perf_counter()
@@ -504,7 +513,10 @@ def _finish(
     pq.write_table(wrongful_table(plan, wrongful, total), staging / WRONGFUL_FILE)
     causes = result.summary["wrongful_causes"]
     traced = traced_people(plan, request.get("trace", DEFAULT_TRACES), wrongful, causes)
-    pq.write_table(replay(plan, traced, log), staging / "traces.parquet")
+    models = models_of(sim)
+    if plan.scorer is not None:  # what scored, for audits and for replays of its people
+        write_json(staging / MODELS_FILE, models_json(plan, models))
+    pq.write_table(replay(plan, traced, log, models), staging / "traces.parquet")
     write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
     remove_checkpoint(staging)
     (staging / REQUEST).unlink()

@@ -75,6 +75,10 @@ class State:
     slot_points: np.ndarray  # [K, N] int16
     shadow_slot_until: np.ndarray
     shadow_slot_points: np.ndarray
+    # [K, N] uint16, learned scorer only (K = 0 otherwise): per record kind (plan.LearnedScorer),
+    # 1 + the day of the latest record the system holds (true or erroneous), 0 for none. Days
+    # fit: the run's last day is below LAST_DAY.
+    record_day: np.ndarray
 
     @staticmethod
     def initial(plan: Plan, flags: np.ndarray) -> State:
@@ -94,6 +98,7 @@ class State:
             slot_points=np.zeros((slots, n), dtype=np.int16),
             shadow_slot_until=np.zeros((slots, n), dtype=np.uint16),
             shadow_slot_points=np.zeros((slots, n), dtype=np.int16),
+            record_day=np.zeros((plan.scorer.kinds if plan.scorer else 0, n), dtype=np.uint16),
         )
 
     def nbytes(self) -> int:

@@ -8,6 +8,7 @@ people whose stories the run kept.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from socialcredit.engine.learned import MODELS_FILE, Model, models_from_json
 from socialcredit.engine.replay import replay
 from socialcredit.errors import ConfigError, OutputError
 from socialcredit.metrics.wrongful_people import WRONGFUL_FILE, WrongfulPeople
@@ -123,7 +125,22 @@ class RunStories:
             # kept by an earlier version without the appeal outcomes: replay instead
             if mine.num_rows and "appeal_decision" in mine.column_names:
                 return mine
-        return replay(self.plan, [person], self.appeal_log)
+        return replay(self.plan, [person], self.appeal_log, self.models)
+
+    @cached_property
+    def models(self) -> list[Model]:
+        """The learned scorer's models, where the regime has one (learned.MODELS_FILE)."""
+        if self.plan.scorer is None:
+            return []
+        self._need(MODELS_FILE, "its people cannot be replayed under the learned scorer")
+        path = self.folder / MODELS_FILE
+        try:
+            return models_from_json(self.plan, json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise OutputError(
+                f"{path}: cannot be read ({exc.__class__.__name__}), so its people cannot be "
+                "replayed. Fix: run the scenario again."
+            ) from None
 
 
 def story(folder: Path, person: int) -> pa.Table:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from socialcredit.engine.learned import Learner, Model
 from socialcredit.engine.standing import fresh_counts_row, metric_rows
 from socialcredit.metrics import wrongful_people
 from socialcredit.metrics.collector import Tally, record_day
@@ -32,6 +33,10 @@ class DayLoop:
     # overrides every method below that reads it.
     state: State
     worker_losses = 0  # workers lost and replaced during the run (only clusters lose any)
+    # The learned scorer's driver (learned.py), where the regime has one: engines call
+    # ``learn(t)`` before day t and score with the model it returns (None: the point rules).
+    learner: Learner | None = None
+    timings: dict[str, float]
 
     @property
     def shard_count(self) -> int:
@@ -40,6 +45,14 @@ class DayLoop:
 
     def step(self, t: int) -> None:
         raise NotImplementedError
+
+    def learn(self, t: int) -> Model | None:
+        """Snapshot, label and fit what is due this morning; the learned model in force."""
+        if self.learner is None:
+            return None
+        model = self.learner.before_day(t, self.state)
+        self.timings["learning"] = self.learner.seconds
+        return model
 
     def run(self, on_day: Callable[[int], None] | None = None) -> None:
         for t in range(self.plan.simulated_days):  # the warm-up's days, then the reported
@@ -56,7 +69,10 @@ class DayLoop:
 
     def save_state(self, folder: Path, day: int) -> dict[str, np.ndarray]:
         """Arrays for the checkpoint of the end of ``day``."""
-        return {f"state.{k}": v for k, v in vars(self.state).items()}
+        arrays = {f"state.{k}": v for k, v in vars(self.state).items()}
+        if self.learner is not None:
+            arrays |= self.learner.save()
+        return arrays
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
         """Restore the state from a checkpoint's arrays (ValueError where they do not fit)."""
@@ -65,6 +81,8 @@ class DayLoop:
             if name not in saved or saved[name].shape != target.shape:
                 raise ValueError(name)
             target[...] = saved[name]
+        if self.learner is not None:
+            self.learner.load(saved)
 
     def count_flag(self, bit: np.uint8) -> int:
         """People with a flag bit set (``state.EVER_SANCTIONED``, ...)."""

@@ -17,7 +17,8 @@ import numpy as np
 from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
-from socialcredit.engine.kernel_records import Layout, People, Rules, Tallies, Today
+from socialcredit.engine.kernel_records import Layout, People, Rules, Scorer, Tallies, Today
+from socialcredit.engine.learned import Learner, Model, kind_tails
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -91,6 +92,22 @@ class FastEngine(DayLoop):
         # count, which the kernel cannot see; with no delay every day is counted in full.
         self.standing: dict[str, np.ndarray] | None = None
         self.keeps_standing = plan.appeal_delay > 0 or plan.appeal_capacity_micro == 0
+        if plan.scorer is not None and state is None:  # a shard's is its driver's (shards.py)
+            self.learner = Learner(plan, population.cell_of)
+
+    def rescore(self, t: int, model: Model) -> None:
+        """Stage 4 under a learned model, this morning: everybody's score (kernels.py)."""
+        from socialcredit.engine.kernels import learned_scores, learned_scores_serial
+
+        p = self.plan
+        assert p.scorer is not None
+        start = time.perf_counter()
+        scorer = Scorer(model.weights, kind_tails(model.weights, p.scorer.kinds), model.intercept,
+                        model.cut, p.score_max, len(p.regions), p.scorer.use_group)  # fmt: skip
+        serial = len(self.pop.flags) < self.serial_below
+        kernel = learned_scores_serial if serial else learned_scores
+        kernel(t, self.kernel_layout, scorer, People.of(self.pop, self.state))
+        self.timings["kernel"] += time.perf_counter() - start
 
     @staticmethod
     def _rules_of(plan: Plan) -> Rules:
@@ -99,7 +116,10 @@ class FastEngine(DayLoop):
                         carriers_of(plan))  # fmt: skip
 
     def step(self, t: int) -> None:
-        close_day(self, t, *self.kernel_day(t))
+        model = self.learn(t)
+        if model is not None:
+            self.rescore(t, model)
+        close_day(self, t, *self.kernel_day(t, learned=model is not None))
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
         super().load_state(saved, folder)
@@ -109,9 +129,12 @@ class FastEngine(DayLoop):
         """Count everybody afresh on the next day (the state was replaced)."""
         self.standing = None
 
-    def kernel_day(self, t: int) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+    def kernel_day(
+        self, t: int, learned: bool = False
+    ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
         """Stages 1-8 and the day's tallies; returns them and today's new list entries (local
-        indices, ascending) for the appeal queue."""
+        indices, ascending) for the appeal queue. ``learned``: a learned model set the scores
+        this morning (``rescore``)."""
         from numba import get_num_threads
 
         from socialcredit.engine.kernels import collect_entered, run_day, run_day_serial
@@ -133,9 +156,11 @@ class FastEngine(DayLoop):
         reporting = t == p.warmup > 0
         if reporting:
             forget_ever(self.state)
-        full = self.standing is None or not self.keeps_standing or p.new_epoch(t) or reporting
+        # So does a learned model's rescoring: it moved scores outside the kernel's sight.
+        full = (self.standing is None or not self.keeps_standing or p.new_epoch(t) or reporting
+                or learned)  # fmt: skip
         rules = self.epoch_rules[p.epoch_of(t)]
-        today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes)
+        today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes, learned)
         kernel = run_day_serial if serial else run_day
         kernel(today, self.kernel_layout, rules, People.of(self.pop, self.state), tallies)
         self.timings["kernel"] += time.perf_counter() - start

@@ -23,6 +23,22 @@ class Today(NamedTuple):
     aware: float  # how far people know what is watched (Plan.awareness)
     drift: int  # whole points of recovery today (Plan.drift_on)
     lanes: int  # sets of chunks with tallies of their own, one per thread at most
+    learned: bool  # a learned model set the system's score this morning: no points move it
+
+
+class Scorer(NamedTuple):
+    """A learned model in fixed point (engine/learned.py ``Model``) and what its features need."""
+
+    weights: np.ndarray  # [F] int64
+    # [K, W + 1] int64: a kind's part of the logit by the first recency window its latest record
+    # is in (W: none, or no record); the windows are nested, so it is the sum of that window's
+    # weight and the wider ones' (the same integers the reference adds one by one)
+    kind_tail: np.ndarray
+    intercept: int
+    cut: np.ndarray  # [score range] int64, ascending: the score is score_max - cuts <= logit
+    smax: int
+    regions: int
+    use_group: bool
 
 
 class DayTables(NamedTuple):
@@ -63,13 +79,14 @@ class People(NamedTuple):
     slot_points: np.ndarray
     shadow_slot_until: np.ndarray
     shadow_slot_points: np.ndarray
+    record_day: np.ndarray
 
     @staticmethod
     def of(population: Population, s: State) -> People:
         return People(
             population.trait, s.flags, s.score, s.shadow, s.list_until, s.shadow_until,
             s.deterrence, s.cause, s.ever, s.slot_until, s.slot_points, s.shadow_slot_until,
-            s.shadow_slot_points,
+            s.shadow_slot_points, s.record_day,
         )  # fmt: skip
 
 
@@ -103,6 +120,7 @@ class Rules(NamedTuple):
     list_duration: np.ndarray
     list_threshold: np.ndarray
     list_reset: np.ndarray
+    behaviour_kind: np.ndarray  # [B] int64: record kind (plan.LearnedScorer); zeros without one
     # 5. recovery
     list_comply: np.ndarray
     # 6. standing, 7. consequences
@@ -150,6 +168,9 @@ class Rules(NamedTuple):
             list_duration=p.list_duration,
             list_threshold=p.list_threshold,
             list_reset=p.list_reset,
+            behaviour_kind=(
+                p.scorer.behaviour_kind if p.scorer else np.zeros(len(p.behaviours), np.int64)
+            ),
             list_comply=p.list_comply,
             tier_min=p.tier_min,
             tier_sanctioned=tier_sanctioned,

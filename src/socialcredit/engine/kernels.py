@@ -39,7 +39,7 @@ from numba import prange
 from socialcredit import rng
 from socialcredit.engine.kernel_cache import inline, kernel
 from socialcredit.engine.kernel_records import DayTables
-from socialcredit.plan import CLASSES, NO_THRESHOLD
+from socialcredit.plan import CLASSES, NO_THRESHOLD, RECENCY_WINDOWS
 from socialcredit.rng import GOLDEN, MIX1, MIX2, TO_UNIT
 from socialcredit.state import (
     CARRIERS_PER_BYTE,
@@ -262,7 +262,8 @@ def _scoring(
     by threshold. Returns the lists entered today, as bits."""
     t = today.t
     P = people
-    _apply(t, i, P.score, act_points + err_points, P.slot_until, P.slot_points, rules)
+    if not today.learned:  # else a learned model set the score this morning (learned_scores)
+        _apply(t, i, P.score, act_points + err_points, P.slot_until, P.slot_points, rules)
     _apply(t, i, P.shadow, act_points, P.shadow_slot_until, P.shadow_slot_points, rules)
     entered = 0
     for xl in range(P.list_until.shape[0]):
@@ -292,10 +293,12 @@ def _recovery(today, lane, cell, i, rules, people, tallies):
     t = today.t
     P = people
     if today.drift:
-        _drift(P.score, i, today.drift, rules.start)
+        if not today.learned:  # a learned score neither drifts nor expires
+            _drift(P.score, i, today.drift, rules.start)
         _drift(P.shadow, i, today.drift, rules.start)
     if rules.expire:
-        _expire(t, i, P.score, P.slot_until, P.slot_points, rules)
+        if not today.learned:
+            _expire(t, i, P.score, P.slot_until, P.slot_points, rules)
         _expire(t, i, P.shadow, P.shadow_slot_until, P.shadow_slot_points, rules)
     for xl in range(P.list_until.shape[0]):
         if (
@@ -420,13 +423,14 @@ def _response(i, sanctioned, wrongful, rules, people):
 
 
 @inline
-def _quiet_day(lane, cell, i, t, drift, tier_of, rules, people, tallies):
+def _quiet_day(lane, cell, i, t, drift, learned, tier_of, rules, people, tallies):
     """Stages 5-8 and 10 of a day in which nothing can change but drift (no record, not listed,
     nothing due): drift, tallies, and the response without the household bump. Returns whether
     a sanction starts."""
     P, T = people, tallies
     if drift:  # stage 5 (a no-op for people at the start)
-        _drift(P.score, i, drift, rules.start)
+        if not learned:
+            _drift(P.score, i, drift, rules.start)
         _drift(P.shadow, i, drift, rules.start)
     v = np.int32(P.score[i])
     sv = np.int32(P.shadow[i])
@@ -708,7 +712,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
                 cell += 1
             if not full:
                 _tally_standing(-1, lane, cell, i, counted_on, tier_of, rules, P, T)
-            if _quiet_day(lane, cell, i, t, drift, tier_of, rules, P, T):
+            if _quiet_day(lane, cell, i, t, drift, today.learned, tier_of, rules, P, T):
                 starts[n_starts] = i
                 n_starts += 1
                 T.starts[lane, cell] += 1
@@ -734,6 +738,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
             act_points = 0
             act_list = -1
             recorded = False
+            b = 0
             if actor:
                 b = _acts(today, i, g, m, total, rules)
                 T.acts[lane, cell, b] += 1
@@ -754,7 +759,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
             if not full:  # stages 1-2 change nothing of the state: take it back now
                 _tally_standing(-1, lane, cell, i, counted_on, tier_of, rules, P, T)
             if quiet_act:
-                if _quiet_day(lane, cell, i, t, drift, tier_of, rules, P, T):
+                if _quiet_day(lane, cell, i, t, drift, today.learned, tier_of, rules, P, T):
                     starts[n_starts] = i
                     n_starts += 1
                     T.starts[lane, cell] += 1
@@ -767,6 +772,12 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
             # 4. scoring
             if recorded or had_error:
                 P.flags[i] |= HAS_RECORD
+                if P.record_day.shape[0]:  # the learned scorer's features (state.record_day)
+                    if recorded:
+                        P.record_day[rules.behaviour_kind[b], i] = t + 1
+                    if had_error:
+                        kind = rules.behaviour_kind[rules.error_behaviour[err_slot]]
+                        P.record_day[kind, i] = t + 1
             entered = _scoring(
                 today,
                 ci,
@@ -803,6 +814,85 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
         if rules.hh_step and n_starts:
             _merge(starts, quiet_starts, n_starts, quiet)  # both passes went in index order
             _household_bump(hi, quiet, n_starts, rules, P)
+
+
+@kernel(parallel=True, nogil=True, cache=True)
+def learned_scores(t, layout, scorer, people):
+    """Stage 4 under a learned model, on the morning of day ``t``: every person's score from the
+    fixed-point logit of their features (engine/learned.py ``features``, the same columns and
+    the same integer sums), one chunk per iteration (households never straddle chunks). The
+    chunk is a function of its own: Numba loses writes through a NamedTuple's arrays made
+    inside a ``prange`` body (see ``run_day``)."""
+    for ci in prange(layout.chunk_start.shape[0] - 1):
+        _learned_chunk(ci, t, layout, scorer, people)
+
+
+@kernel(nogil=True, cache=True)
+def learned_scores_serial(t, layout, scorer, people):
+    """``learned_scores`` on this thread alone (small populations, fast.py ``SERIAL_BELOW``)."""
+    for ci in range(layout.chunk_start.shape[0] - 1):
+        _learned_chunk(ci, t, layout, scorer, people)
+
+
+@kernel(nogil=True, cache=True)
+def _learned_chunk(ci, t, layout, scorer, people):
+    """``learned_scores`` for chunk ``ci``, household by household."""
+    chunk_start, cell_start, G = layout.chunk_start, layout.cell_start, layout.groups
+    P = people
+    K = P.record_day.shape[0]
+    W = len(RECENCY_WINDOWS)
+    listed_at = K * W  # then household-listed, the regions and the groups (learned.features)
+    region_at = listed_at + 2
+    group_at = region_at + scorer.regions
+    lo, hi = chunk_start[ci], chunk_start[ci + 1]
+    cell = np.searchsorted(cell_start, lo, side="right") - 1
+    h = lo
+    while h < hi:
+        e = h + 1
+        while e < hi and (P.flags[e] & HOUSEHOLD_START) == 0:
+            e += 1
+        in_house = 0
+        for i in range(h, e):
+            in_house += _listed_since(t, i, P)
+        for i in range(h, e):
+            while i >= cell_start[cell + 1]:
+                cell += 1
+            own = _listed_since(t, i, P)
+            logit = np.int64(scorer.intercept)
+            for k in range(K):
+                # the first window the latest record is in (W: none), without branches: a
+                # record on day d is in window w when t - d <= w, i.e. day + w > t
+                day = np.int64(P.record_day[k, i])
+                first = 0
+                for j in range(W):
+                    first += day + RECENCY_WINDOWS[j] <= t
+                logit += scorer.kind_tail[k, W if day == 0 else first]
+            if own:
+                logit += scorer.weights[listed_at]
+            if in_house - own > 0:
+                logit += scorer.weights[listed_at + 1]
+            logit += scorer.weights[region_at + cell // G]
+            if scorer.use_group:
+                logit += scorer.weights[group_at + cell % G]
+            # the score is score_max less the cuts at or below the logit: a binary search with
+            # selects for branches (which side it goes is a coin toss for the predictor)
+            a, n = 0, scorer.cut.shape[0]
+            while n > 0:
+                half = n >> 1
+                right = scorer.cut[a + half] <= logit
+                a = a + half + 1 if right else a
+                n = n - half - 1 if right else half
+            P.score[i] = scorer.smax - a
+        h = e
+
+
+@inline
+def _listed_since(t, i, people):
+    """1 where person i was on some list at the end of day t - 1 (the learned scorer's feature)."""
+    for xl in range(people.list_until.shape[0]):
+        if people.list_until[xl, i] >= t:
+            return 1
+    return 0
 
 
 @kernel(nogil=True, cache=True)

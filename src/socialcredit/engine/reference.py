@@ -15,6 +15,9 @@ Model rules worth knowing when reading the numbers:
   shadow score sees true records alone. A sanction is wrongful where the shadow standing would
   not carry it.
 - Appeals contest new list entries; a won appeal ends the listing on the decision day.
+- Under a learned scorer's model (learned.py), stage 4 first sets everybody's score from what the
+  system held at the end of yesterday; the day's records then move no points on it (they reach
+  it tomorrow), nor does recovery. The shadow score keeps the point rules on true records.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from socialcredit import rng
 from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
+from socialcredit.engine.learned import Learner, Model, features, scores
 from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -119,6 +123,7 @@ class ReferenceEngine(DayLoop):
         self.pop = population
         self.layout: MetricLayout = layout_for(plan)
         self.key = rng.seed_key(plan.seed)
+        replaying = people is not None  # a few households, not the whole population
         if people is None:
             people = np.arange(population.offset, population.offset + population.people)
         self.ids = people.astype(np.int64)
@@ -139,6 +144,11 @@ class ReferenceEngine(DayLoop):
         self._sanction_tables()
         self.queue = queue if queue is not None else AppealQueue(plan)
         self.counts, self.stats = metric_arrays(plan, self.layout)
+        self.model: Model | None = None  # the learned model in force today (None: points)
+        if plan.scorer is not None:
+            self.learner = Learner(plan, lambda who: self.cell[who])
+            if replaying:  # a few households cannot train: a replay is given its models
+                self.learner.replaying([])
 
     # --- driver ---
 
@@ -160,6 +170,7 @@ class ReferenceEngine(DayLoop):
         self.carriers = carriers_of(self.tables)
 
     def step(self, t: int) -> None:
+        self.model = self.learn(t)
         self.begin_day(t)
         d = Day()
         for stage in STAGES:
@@ -258,6 +269,12 @@ class ReferenceEngine(DayLoop):
 
     def scoring(self, t: int, d: Day) -> None:
         p, s = self.tables, self.state
+        learned = self.model is not None
+        if self.model is not None and p.scorer is not None:
+            # from the records held at the end of yesterday: stages 1-3 changed none of them
+            G, R = len(p.groups), len(p.regions)
+            rows = features(p.scorer, s, self.cell, G, R, t, np.arange(self.n))
+            s.score[:] = scores(self.model, rows, p.score_max)
         src = p.error_source[d.error_channel]
         beh = p.error_behaviour[d.error_channel]
         kind = p.error_kind[d.error_channel]
@@ -271,12 +288,16 @@ class ReferenceEngine(DayLoop):
             recorded |= seen
         s.flags[d.actors[recorded]] |= HAS_RECORD
         s.flags[d.errors] |= HAS_RECORD
+        if p.scorer is not None:  # the learned scorer's features: the latest record by kind
+            s.record_day[p.scorer.behaviour_kind[d.acts[recorded]], d.actors[recorded]] = t + 1
+            s.record_day[p.scorer.behaviour_kind[beh], d.errors] = t + 1
 
         delta = np.zeros(self.n, dtype=np.int32)
         delta[d.actors] += d.act_points
         shadow_delta = delta.copy()
         delta[d.errors] += err_points
-        self._apply(t, s.score, delta, s.slot_until, s.slot_points)
+        if not learned:
+            self._apply(t, s.score, delta, s.slot_until, s.slot_points)
         self._apply(t, s.shadow, shadow_delta, s.shadow_slot_until, s.shadow_slot_points)
 
         d.entered = []
@@ -356,8 +377,9 @@ class ReferenceEngine(DayLoop):
     def recovery(self, t: int, d: Day) -> None:
         p, s = self.tables, self.state
         drift = p.drift_on(t)
+        learned = self.model is not None  # a learned score neither drifts nor expires
         if drift:
-            for score in (s.score, s.shadow):
+            for score in (s.shadow,) if learned else (s.score, s.shadow):
                 v = score.astype(np.int32)
                 v = np.where(v > p.score_start, np.maximum(v - drift, p.score_start), v)
                 v = np.where(v < p.score_start, np.minimum(v + drift, p.score_start), v)
@@ -366,7 +388,7 @@ class ReferenceEngine(DayLoop):
             for score, until, points in (
                 (s.score, s.slot_until, s.slot_points),
                 (s.shadow, s.shadow_slot_until, s.shadow_slot_points),
-            ):
+            )[learned:]:
                 for k in range(until.shape[0]):
                     who = np.flatnonzero(until[k] == t)
                     if len(who):

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from socialcredit.engine.appeals import ReplayQueue
+from socialcredit.engine.learned import Model
 from socialcredit.engine.reference import STAGES, Day, ReferenceEngine
 from socialcredit.errors import ConfigError
 from socialcredit.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
@@ -83,8 +84,11 @@ class TracingEngine(ReferenceEngine):
     """The reference engine over one household, recording each day of the people it traces."""
 
     def __init__(self, plan: Plan, window: Population, people: np.ndarray,
-                 appeal_log: np.ndarray, traced: list[int]) -> None:  # fmt: skip
+                 appeal_log: np.ndarray, traced: list[int],
+                 models: list[Model] | None = None) -> None:  # fmt: skip
         super().__init__(plan, window, people=people, queue=ReplayQueue(plan, appeal_log))
+        if self.learner is not None:  # the run's models: a household alone cannot train them
+            self.learner.replaying(models or [])
         self.traced = {int(np.searchsorted(self.ids, p)): p for p in traced}
         # (person, decision day) -> won, for the days an appeal of a traced person is decided
         mine = appeal_log[np.isin(appeal_log[:, 2], traced) & (appeal_log[:, 4] >= 0)]
@@ -94,6 +98,7 @@ class TracingEngine(ReferenceEngine):
         self.sanctions = [c for c in range(len(plan.consequences)) if sanction[c]]
 
     def step(self, t: int) -> None:
+        self.model = self.learn(t)
         self.begin_day(t)
         before = {j: int(self.state.score[j]) for j in self.traced}
         d = Day()
@@ -169,9 +174,12 @@ def cause_label(plan: Plan, source: int, kind: int) -> str:
     return f"{plan.sources[source]} {ERROR_KINDS[kind].replace('_', ' ')}"
 
 
-def replay(plan: Plan, people: list[int], appeal_log: np.ndarray) -> pa.Table:
+def replay(
+    plan: Plan, people: list[int], appeal_log: np.ndarray, models: list[Model] | None = None
+) -> pa.Table:
     """Day-by-day histories of ``people`` (one row per person and reported day; the warm-up's
-    days are lived, not reported). ``appeal_log`` is the queue's, in engine days.
+    days are lived, not reported). ``appeal_log`` is the queue's, in engine days; ``models``
+    the learned scorer's, where the regime has one (learned.MODELS_FILE).
 
     The table's metadata ``sanction_lists`` maps each sanction to the list that carries it
     (null: a tier carries it), so a story can say what a wrongful listing brought with it."""
@@ -179,7 +187,7 @@ def replay(plan: Plan, people: list[int], appeal_log: np.ndarray) -> pa.Table:
     rows: list[dict[str, Any]] = []
     if traced:
         households = Households.around(plan, traced)
-        engine = TracingEngine(plan, households, households.ids, appeal_log, traced)
+        engine = TracingEngine(plan, households, households.ids, appeal_log, traced, models)
         engine.run()
         rows = sorted(engine.rows, key=lambda r: r["person"])  # stable: days stay in order
     carried = {

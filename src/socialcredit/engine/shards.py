@@ -25,6 +25,7 @@ import numpy as np
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.fast import FastEngine
+from socialcredit.engine.learned import Learner
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.plan import Plan
@@ -73,6 +74,8 @@ class ShardedEngine(DayLoop):
             for lo, hi in self.bounds
         ]
         self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
+        if plan.scorer is not None:  # one driver for the whole population's state
+            self.learner = Learner(plan, population.cell_of)
 
     @property
     def shard_count(self) -> int:
@@ -84,8 +87,12 @@ class ShardedEngine(DayLoop):
             shard.recount()
 
     def step(self, t: int) -> None:
+        model = self.learn(t)
         start = time.perf_counter()
-        days = [shard.kernel_day(t) for shard in self.shards]
+        if model is not None:
+            for shard in self.shards:
+                shard.rescore(t, model)
+        days = [shard.kernel_day(t, learned=model is not None) for shard in self.shards]
         self.timings["shards"] += time.perf_counter() - start
 
         start = time.perf_counter()

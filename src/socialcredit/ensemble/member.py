@@ -131,7 +131,12 @@ class Simulator:
                 wrongful = sim.wrongful_people(keep_share(total))
                 pq.write_table(wrongful_table(plan, wrongful, total), staging / WRONGFUL_FILE)
                 traced = traced_people(plan, job.trace, wrongful, summary["wrongful_causes"])
-                pq.write_table(replay(plan, traced, log), staging / "traces.parquet")
+                from socialcredit.engine.learned import MODELS_FILE, models_json, models_of
+
+                models = models_of(sim)
+                if plan.scorer is not None:
+                    _write_json(staging / MODELS_FILE, models_json(plan, models))
+                pq.write_table(replay(plan, traced, log, models), staging / "traces.parquet")
             _write_json(staging / "summary.json", summary)
             timings["write"] = time.perf_counter() - start
             timings["member"] = time.perf_counter() - began

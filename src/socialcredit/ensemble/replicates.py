@@ -259,10 +259,13 @@ def _finish(staging: Path, folder: Path | None, plan: Plan, request: dict[str, A
     summary = combine(
         _read_summary(member_folder(staging, r) / "summary.json") for r in range(replicates)
     )
+    from socialcredit.engine.learned import MODELS_FILE
+
     try:
         _concatenate(staging, "metrics.parquet", replicates)
         _concatenate(staging, "appeals.parquet", replicates)
-        for name in ("traces.parquet", WRONGFUL_FILE):  # replicate 0's, as the stories tell
+        # replicate 0's, as the stories tell (and the learned models they are replayed with)
+        for name in ("traces.parquet", WRONGFUL_FILE, MODELS_FILE):
             kept = member_folder(staging, 0) / name
             if kept.is_file():
                 shutil.copyfile(kept, staging / name)

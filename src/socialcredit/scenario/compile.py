@@ -22,13 +22,16 @@ from socialcredit.plan import (
     NO_LIST,
     NO_THRESHOLD,
     PERK,
+    RECENCY_WINDOWS,
     SANCTION,
     TRAIT_SCALE,
+    LearnedScorer,
     Plan,
 )
 from socialcredit.rng import MAX_PEOPLE
 from socialcredit.scenario.calendar import epoch_days, in_force, now, on
 from socialcredit.scenario.limits import MAX_APPEAL_SLOTS
+from socialcredit.scenario.references import check_scorer
 from socialcredit.scenario.schema import Dated, Scenario
 from socialcredit.scenario.triggers import consequence_triggers, cross_context
 from socialcredit.state import LAST_DAY
@@ -85,6 +88,9 @@ def compile_plan(
             fix=f"shorten the warm-up (--warmup) to at most {LAST_DAY - 1 - t_days} days, "
             "or simulate fewer days",
         )
+    if sc.regime.scorer is not None:  # again: --days and --warmup may shorten the run
+        where = "regime.scorer.horizon_days" if days is None else "--days"
+        check_scorer(sc, warmup + t_days, label, where)
     start = sc.run.start
     if start is None:
         return _compile_epoch(sc, sc, None, n, t_days, warmup, seed_value, label)
@@ -407,4 +413,39 @@ def _compile_epoch(
         appeal_file=np.array([ap.file_probability_rightful, ap.file_probability_wrongful]),
         appeal_success=np.array([ap.success_rightful, ap.success_wrongful]),
         start=sc.run.start,
+        scorer=learned_scorer(sc, behaviour_class),
+    )
+
+
+def learned_scorer(sc: Scenario, behaviour_class: np.ndarray) -> LearnedScorer | None:
+    """The compiled ``regime.scorer`` (plan.LearnedScorer): record kinds numbered in the order
+    the behaviours first show them, and the names of the model's features."""
+    spec = sc.regime.scorer
+    if spec is None:
+        return None
+    keys: list[tuple[str, bool]] = []
+    behaviour_kind = np.zeros(len(sc.behaviours), dtype=np.int64)
+    for b, behaviour in enumerate(sc.behaviours):
+        key = (behaviour.domain, bool(behaviour_class[b] >= DISFAVOURED))
+        if key not in keys:
+            keys.append(key)
+        behaviour_kind[b] = keys.index(key)
+    names = [
+        f"{domain}{'-disfavoured' if bad else ''}-in-{w}d"
+        for domain, bad in keys
+        for w in RECENCY_WINDOWS
+    ]
+    names += ["listed", "household-listed"]
+    names += [f"region={r.name}" for r in sc.population.regions]
+    if spec.use_group:
+        names += [f"group={g.name}" for g in sc.population.groups]
+    return LearnedScorer(
+        retrain_every=spec.retrain_every_days,
+        horizon=spec.horizon_days,
+        sample_people=spec.sample_people,
+        use_group=spec.use_group,
+        points_to_double_odds=spec.points_to_double_odds or 0.0,
+        behaviour_kind=behaviour_kind,
+        kind_disfavoured=np.array([bad for _, bad in keys], dtype=bool),
+        feature_names=tuple(names),
     )

@@ -118,6 +118,9 @@ def check_references(sc: Scenario, label: str) -> None:
             "move start inside the bounds or widen them",
         )
 
+    if sc.regime.scorer is not None:
+        check_scorer(sc, sc.run.warmup_days + sc.run.days, label, "regime.scorer.horizon_days")
+
     for i, rule in enumerate(sc.regime.rules):
         known(rule.behaviour, behaviours, f"regime.rules[{i}].behaviour", "behaviour")
         if rule.recorded_by is not None:
@@ -203,3 +206,32 @@ def check_references(sc: Scenario, label: str) -> None:
                     "remove encounters:, or carry the sanction by a list",
                 )
             per_group(c.encounters, f"consequences[{i}].encounters")
+
+
+def check_scorer(sc: Scenario, simulated: int, label: str, path: str) -> None:
+    """A learned scorer must have something to learn: its first model (one retraining period,
+    then one horizon) must come within the run, and some source must record a disfavoured act
+    (the label). ``simulated``: the days run, warm-up included (the scorer learns during it);
+    ``path``: what set them (the scorer's key path, or --days where the command line did)."""
+    scorer = sc.regime.scorer
+    assert scorer is not None
+    first = scorer.retrain_every_days + scorer.horizon_days
+    if first >= simulated:
+        raise ConfigError(
+            f"the first model is fitted on day {first} (retrain_every_days "
+            f"{scorer.retrain_every_days} + horizon_days {scorer.horizon_days}), but the run "
+            f"has {simulated} days",
+            file=label,
+            path=path,
+            expected="retrain_every_days + horizon_days below the run's days (warm-up included)",
+            fix=f"shorten the horizon or the retraining period, or simulate more than {first} days",
+        )
+    observed = {name for s in sc.sources for name in s.observes}
+    if not any(b.stance == "disfavoured" and b.name in observed for b in sc.behaviours):
+        raise ConfigError(
+            "no source records a disfavoured behaviour, so the model has no target to learn",
+            file=label,
+            path="regime.scorer",
+            expected="a disfavoured behaviour in some source's observes:",
+            fix="add a disfavoured behaviour to a source, or remove regime.scorer",
+        )

@@ -442,6 +442,53 @@ class ListSpec(Dated):
     source: Source = None
 
 
+class LearnedScorerSpec(Strict):
+    """A scorer learned from the system's own records (engine/learned.py): every
+    ``retrain_every_days`` a sample of people is snapshotted (what the system holds on them);
+    ``horizon_days`` later each is labelled by whether the system then holds a disfavoured
+    record on them, and a model fitted to those labels scores everybody from the next morning
+    on, until the next one. Before the first model, the point rules score."""
+
+    kind: Literal["learned"] = Field(description="learned (the only kind so far)")
+    model: Literal["logistic"] = Field(
+        "logistic", description="logistic regression (scikit-learn, fixed settings)"
+    )
+    retrain_every_days: int = Field(
+        30,
+        ge=1,
+        le=LAST_DAY - 1,
+        description="days between training snapshots (default 30: assumption, a monthly batch)",
+    )
+    horizon_days: int = Field(
+        90,
+        ge=1,
+        le=LAST_DAY - 1,
+        description="the target: a disfavoured record within this many days of the snapshot "
+        "(default 90: assumption, the window of GitHub issue #15)",
+    )
+    sample_people: int = Field(
+        20_000,
+        ge=1,
+        le=10_000_000,
+        description="people drawn per snapshot (default 20000: assumption, enough for a "
+        "logistic model of a few dozen binary features)",
+    )
+    points_to_double_odds: float | None = Field(
+        None,
+        gt=0.0,
+        le=30000.0,
+        description="omit: score = max - (max - min) x the predicted probability; or anchor "
+        "it as a scorecard does: a person at the training sample's base rate scores "
+        "score.start, and each doubling of the predicted odds costs this many points",
+    )
+    use_group: bool = Field(
+        False,
+        description="give the model the protected group (to show what leaving it out does and "
+        "does not do); default false",
+    )
+    source: Source = None
+
+
 class Regime(Strict):
     name: str = ""
     score: Score
@@ -452,6 +499,9 @@ class Regime(Strict):
     related_domains: list[tuple[Domain, Domain]] = Field(
         default_factory=list,
         description="pairs of domains counted as the same context for the cross-context measure",
+    )
+    scorer: LearnedScorerSpec | None = Field(
+        None, description="omit for the point rules; {kind: learned} for a learned scorer"
     )
     source: Source = None
 

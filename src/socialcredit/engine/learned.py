@@ -1,0 +1,343 @@
+"""The learned scorer, driver side: snapshots, labels, training, and the model in force.
+
+Between days the driver (``DayLoop.learn``, shared by every in-process engine) does what a scoring
+agency with a data team would do, from what the system holds and nothing else:
+
+- every ``retrain_every`` days (day t0) it draws a sample of people (counter-based, from the run's
+  seed: the same people in every engine and for any number of threads) and keeps their features
+  as they stand that morning;
+- ``horizon`` days later it labels them: 1 where the system has since recorded a disfavoured act
+  of theirs (true or erroneous: it cannot tell), and fits a logistic regression (scikit-learn,
+  fixed settings) to the snapshot;
+- the model's weights and intercept are rounded to whole multiples of 2**-16 (``plan.LOGIT_SCALE``)
+  and from that morning on every person's score is ``score_from_logit`` of their fixed-point logit,
+  computed in integers by both engines (``scores`` here, ``kernels.learned_scores`` in the fast
+  engine), so both give the same bits. Before the first model the point rules score.
+
+The state is the same in every engine, so the snapshots, labels and models are too. The features
+(``features``) are binary: the recency of each record kind (``plan.LearnedScorer``) over 30, 90 and
+365 days, listed, a household member listed, the region, and the group only where the scenario
+asks. The fixed-point logit of a feature row differs from the float model's by at most
+(active features + 1) x 2**-17, the rounding of each term (tests/unit/test_learned_scorer.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from socialcredit import rng
+from socialcredit.plan import LOGIT_SCALE, RECENCY_WINDOWS, LearnedScorer, Plan
+from socialcredit.state import HOUSEHOLD_START, State
+
+# Fixed settings: C = 1 is scikit-learn's default L2 strength (assumption: binary features,
+# samples of thousands). Newton steps with a Cholesky solve suit many samples and few features:
+# 4-6 iterations to a tight tolerance (lbfgs needed over 100 on the collinear recency windows).
+LOGISTIC = {"C": 1.0, "solver": "newton-cholesky", "max_iter": 100, "tol": 1e-8}
+WEIGHT_BOUND = 2**31 - 1  # weights are int32 in fixed point: |w| < 32768 (never near, clipped)
+
+
+class Model(NamedTuple):
+    """A fitted model in fixed point, and the table that turns its logit into a score."""
+
+    day: int  # engine day from whose morning it scores
+    weights: np.ndarray  # [F] int64: round(w * LOGIT_SCALE)
+    intercept: int  # round(b * LOGIT_SCALE)
+    cut: np.ndarray  # [score_max - score_min] int64, ascending (score_cuts)
+    coef: np.ndarray  # [F] float64: scikit-learn's, for the record
+    coef_intercept: float
+    sample: int  # people in the training sample
+    positives: int  # of them with the label 1
+    seconds: float  # time to fit
+
+
+def score_cuts(plan: Plan, base_rate: float) -> np.ndarray:
+    """The fixed-point logits at which the score steps down one point: the score is score_max
+    less the number of cuts at or below the logit. Computed once per model in float64 here and
+    shared by both engines, which then compare integers only. Two mappings, halves rounded
+    towards the lower score:
+
+    - by probability (``points_to_double_odds`` 0): score = max - round((max - min) x p), with
+      p = 1 / (1 + exp(-logit)); the whole range is used, a certain record scores min;
+    - as a scorecard: score = start - round(PDO / ln 2 x (logit - b)), within min..max, where b
+      is the logit of ``base_rate`` (the training sample's share of label 1): a person of
+      average risk scores the start, so the regime's tiers keep the meaning they were set for,
+      and each doubling of the odds costs PDO points (the usual scaling of credit scorecards,
+      Siddiqi 2006, *Credit Risk Scorecards*, ch. 9)."""
+    s = plan.scorer
+    assert s is not None
+    width = plan.score_max - plan.score_min
+    k = np.arange(1, width + 1, dtype=np.float64)  # the score is at most score_max - k
+    if not s.points_to_double_odds:
+        q = (k - 0.5) / width
+        return np.ceil(np.log(q / (1.0 - q)) * LOGIT_SCALE).astype(np.int64)
+    b = np.log(base_rate / (1.0 - base_rate))
+    # start - f (logit - b) < score_max - k + 0.5  <=>  logit > b + (start - max + k - 0.5) / f
+    f = s.points_to_double_odds / np.log(2.0)
+    edge = (b + (plan.score_start - plan.score_max + k - 0.5) / f) * LOGIT_SCALE
+    return (np.floor(edge) + 1).astype(np.int64)
+
+
+def score_from_logit(logit: np.ndarray, cut: np.ndarray, score_max: int) -> np.ndarray:
+    """The score of each fixed-point logit (``score_cuts``)."""
+    return (score_max - np.searchsorted(cut, logit, side="right")).astype(np.int16)
+
+
+def features(
+    s: LearnedScorer, state: State, cell: np.ndarray, groups: int, regions: int, t: int,
+    who: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Feature rows [len(who), F] (uint8, 0 or 1) of the people ``who`` (indices into ``state``,
+    whose cells are ``cell``) on the morning of day ``t``, from what the system holds at the
+    end of day t - 1. Households are whole in ``state`` (flags mark their starts)."""
+    K, W = s.kinds, len(RECENCY_WINDOWS)
+    out = np.zeros((len(who), s.features), dtype=np.uint8)
+    day = state.record_day[:, who].astype(np.int64)  # [K, n]: 1 + record day, 0 for none
+    for j, w in enumerate(RECENCY_WINDOWS):  # a record on day d is in the last w days: d >= t - w
+        out[:, j : K * W : W] = ((day > 0) & (day + w > t)).T
+    # on a list at the end of yesterday (list_until > t - 1)
+    listed: np.ndarray = np.asarray((state.list_until >= t).any(axis=0))
+    starts = np.flatnonzero(state.flags & HOUSEHOLD_START)
+    house = np.searchsorted(starts, who, side="right") - 1
+    in_house = np.add.reduceat(listed.astype(np.int64), starts) if len(starts) else listed
+    out[:, K * W] = listed[who]
+    out[:, K * W + 1] = in_house[house] - listed[who] > 0
+    out[np.arange(len(who)), K * W + 2 + cell // groups] = 1
+    if s.use_group:
+        out[np.arange(len(who)), K * W + 2 + regions + cell % groups] = 1
+    return out
+
+
+def kind_tails(weights: np.ndarray, kinds: int) -> np.ndarray:
+    """[K, W + 1]: per record kind, the sum of its recency weights from window j on (0 past the
+    widest), for the fast kernel: a record in window j is in every wider one too."""
+    W = len(RECENCY_WINDOWS)
+    per_kind = weights[: kinds * W].reshape(kinds, W)
+    tails = np.zeros((kinds, W + 1), dtype=np.int64)
+    tails[:, :W] = np.cumsum(per_kind[:, ::-1], axis=1)[:, ::-1]
+    return tails
+
+
+def logits(model: Model, rows: np.ndarray) -> np.ndarray:
+    """Fixed-point logits of feature rows: the intercept plus the weights of active features,
+    in int64 (exact)."""
+    return model.intercept + rows.astype(np.int64) @ model.weights
+
+
+def scores(model: Model, rows: np.ndarray, score_max: int) -> np.ndarray:
+    """The reference engine's learned scores of feature rows."""
+    return score_from_logit(logits(model, rows), model.cut, score_max)
+
+
+def fit(rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Coefficients and intercept of a logistic regression, or None where the sample has one
+    class only (nothing to learn: the model in force stays). scikit-learn is imported here, so
+    importing the package stays fast."""
+    if labels.min(initial=0) == labels.max(initial=0):
+        return None
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread: the sums then do not depend on the machine's core count, so a run's models
+    # are the same everywhere; and threads fighting the engine's (or a busy machine's) for the
+    # cores made a 20,000 x 32 fit 15x slower (0.5 s against 0.035 s, measured on 2 cores).
+    with threadpool_limits(limits=1):
+        model = LogisticRegression(**LOGISTIC)
+        model.fit(rows.astype(np.float64), labels)
+    return model.coef_[0].astype(np.float64), float(model.intercept_[0])
+
+
+def to_fixed(value: np.ndarray | float) -> np.ndarray:
+    """Round to whole multiples of 2**-16 (int64 holding int32 values)."""
+    q = np.rint(np.asarray(value, dtype=np.float64) * LOGIT_SCALE)
+    return np.clip(q, -WEIGHT_BOUND, WEIGHT_BOUND).astype(np.int64)
+
+
+class Learner:
+    """Snapshots, labels and models of one run (see the module's docstring)."""
+
+    def __init__(self, plan: Plan, cell_of: Callable[[np.ndarray], np.ndarray]) -> None:
+        """``cell_of`` maps indices into the state to cells."""
+        assert plan.scorer is not None
+        self.plan = plan
+        self.scorer: LearnedScorer = plan.scorer
+        self.cell_of = cell_of
+        self.key = rng.seed_key(plan.seed)
+        self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # t0: (people, rows)
+        self.models: list[Model] = []  # every model fitted, in order
+        self.fixed: list[Model] | None = None  # a replay's models, given (none trained)
+        self.seconds = 0.0
+
+    @property
+    def model(self) -> Model | None:
+        return self.models[-1] if self.models else None
+
+    def replaying(self, models: list[Model]) -> None:
+        """Take the models of a finished run instead of training (a replay of a few households
+        cannot train: its models came from the whole population)."""
+        self.fixed = list(models)
+
+    def before_day(self, t: int, state: State) -> Model | None:
+        """Label and fit what is due this morning, snapshot what is due; the model in force."""
+        if self.fixed is not None:
+            due = [m for m in self.fixed if m.day <= t]
+            return due[-1] if due else None
+        start = time.perf_counter()
+        s = self.scorer
+        taken = self.snapshots.pop(t - s.horizon, None)
+        if taken is not None:
+            self._fit(t, state, *taken)
+        if t > 0 and t % s.retrain_every == 0 and t + s.horizon < self.plan.simulated_days:
+            who = self.sample(t, len(state.score))
+            self.snapshots[t] = (who, self.rows(state, t, who))
+        self.seconds += time.perf_counter() - start
+        return self.model
+
+    def sample(self, t: int, n: int) -> np.ndarray:
+        """Up to ``sample_people`` distinct people, drawn from stream LEARN_SAMPLE on day t."""
+        k = self.scorer.sample_people
+        if k >= n:
+            return np.arange(n, dtype=np.int64)
+        u = rng.uniform(self.key, rng.LEARN_SAMPLE, rng.person_counters(np.arange(k)), t)
+        return np.unique(np.minimum((u * n).astype(np.int64), n - 1))
+
+    def rows(self, state: State, t: int, who: np.ndarray) -> np.ndarray:
+        p = self.plan
+        cell = self.cell_of(who).astype(np.int64)
+        return features(self.scorer, state, cell, len(p.groups), len(p.regions), t, who)
+
+    def _fit(self, t: int, state: State, who: np.ndarray, rows: np.ndarray) -> None:
+        t0 = t - self.scorer.horizon
+        bad = state.record_day[self.scorer.kind_disfavoured][:, who]
+        labels = (bad > t0).any(axis=0).astype(np.int64)  # a record on day t0 or later
+        start = time.perf_counter()
+        fitted = fit(rows, labels)
+        if fitted is None:
+            return
+        coef, intercept = fitted
+        positives = int(labels.sum())
+        cut = score_cuts(self.plan, positives / len(labels))
+        self.models.append(
+            Model(t, to_fixed(coef), int(to_fixed(intercept)), cut, coef, intercept, len(who),
+                  positives, time.perf_counter() - start)
+        )  # fmt: skip
+
+    # --- checkpoints: the snapshots waiting for their labels, and every model so far ---
+
+    def save(self) -> dict[str, np.ndarray]:
+        F = self.scorer.features
+        days = sorted(self.snapshots)
+        taken = [self.snapshots[d] for d in days]
+        m = self.models
+        return {
+            "learned.snapshot_days": np.array(days, dtype=np.int64),
+            "learned.snapshot_sizes": np.array([len(w) for w, _ in taken], dtype=np.int64),
+            "learned.snapshot_people": np.concatenate(
+                [w for w, _ in taken] or [np.empty(0, np.int64)]
+            ),
+            "learned.snapshot_rows": np.concatenate(
+                [r for _, r in taken] or [np.empty((0, F), np.uint8)]
+            ),
+            "learned.model_days": np.array([x.day for x in m], dtype=np.int64),
+            "learned.model_weights": np.array([x.weights for x in m], np.int64).reshape(-1, F),
+            "learned.model_intercepts": np.array([x.intercept for x in m], dtype=np.int64),
+            "learned.model_coef": np.array([x.coef for x in m], np.float64).reshape(-1, F),
+            "learned.model_coef_intercept": np.array([x.coef_intercept for x in m]),
+            "learned.model_counts": np.array(
+                [(x.sample, x.positives) for x in m], np.int64
+            ).reshape(-1, 2),
+            "learned.model_seconds": np.array([x.seconds for x in m], dtype=np.float64),
+        }
+
+    def load(self, saved: Mapping[str, np.ndarray]) -> None:
+        """Restore what ``save`` wrote (ValueError where it does not fit this run)."""
+        F = self.scorer.features
+        try:
+            days, sizes = saved["learned.snapshot_days"], saved["learned.snapshot_sizes"]
+            people, rows = saved["learned.snapshot_people"], saved["learned.snapshot_rows"]
+            mdays, weights = saved["learned.model_days"], saved["learned.model_weights"]
+            intercepts, coef = saved["learned.model_intercepts"], saved["learned.model_coef"]
+            coef_b, counts = saved["learned.model_coef_intercept"], saved["learned.model_counts"]
+            seconds = saved["learned.model_seconds"]
+        except KeyError as missing:
+            raise ValueError(f"learned scorer: {missing} is missing") from None
+        M = len(mdays)
+        if (
+            len(sizes) != len(days) or int(sizes.sum()) != len(people)
+            or rows.shape != (len(people), F) or weights.shape != (M, F) or coef.shape != (M, F)
+            or len(intercepts) != M or len(coef_b) != M or counts.shape != (M, 2)
+            or len(seconds) != M
+        ):  # fmt: skip
+            raise ValueError("learned scorer: the saved snapshots or models do not fit")
+        ends = np.cumsum(sizes)
+        self.snapshots = {
+            int(d): (people[e - n : e].astype(np.int64), rows[e - n : e].astype(np.uint8))
+            for d, n, e in zip(days.tolist(), sizes.tolist(), ends.tolist(), strict=True)
+        }
+        if np.any(counts[:, 1] <= 0) or np.any(counts[:, 1] >= counts[:, 0]):
+            raise ValueError("learned scorer: a saved model's sample has one class only")
+        self.models = [
+            Model(int(mdays[k]), weights[k].astype(np.int64), int(intercepts[k]),
+                  score_cuts(self.plan, int(counts[k, 1]) / int(counts[k, 0])),
+                  coef[k].astype(np.float64), float(coef_b[k]), int(counts[k, 0]),
+                  int(counts[k, 1]), float(seconds[k]))
+            for k in range(M)
+        ]  # fmt: skip
+
+
+# --- the models of a run, in its folder (learned-models.json): for audits and replays ---
+
+MODELS_FILE = "learned-models.json"
+
+
+def models_of(sim: object) -> list[Model]:
+    """The models an engine's learner fitted (none where the regime has no learned scorer)."""
+    learner = getattr(sim, "learner", None)
+    return list(learner.models) if isinstance(learner, Learner) else []
+
+
+def models_json(plan: Plan, models: list[Model]) -> dict[str, Any]:
+    """What a run folder keeps of its models: the fixed-point weights both engines scored with
+    (``weights_fixed`` / 2**16), scikit-learn's own, and the sample each was fitted to. Days are
+    engine days (``warmup`` before the reported day 0)."""
+    assert plan.scorer is not None
+    return {
+        "features": list(plan.scorer.feature_names),
+        "logit_scale": LOGIT_SCALE,
+        "warmup": plan.warmup,
+        "models": [
+            {
+                "day": m.day,
+                "sample": m.sample,
+                "positives": m.positives,
+                "intercept_fixed": m.intercept,
+                "weights_fixed": m.weights.tolist(),
+                "intercept": m.coef_intercept,
+                "coef": m.coef.tolist(),
+                "fit_seconds": m.seconds,
+            }
+            for m in models
+        ],
+    }
+
+
+def models_from_json(plan: Plan, data: dict[str, Any]) -> list[Model]:
+    """The models ``models_json`` wrote (KeyError, ValueError or TypeError where they do not
+    fit the plan)."""
+    assert plan.scorer is not None
+    F = plan.scorer.features
+    out = []
+    for m in data["models"]:
+        weights = np.array(m["weights_fixed"], dtype=np.int64)
+        sample, positives = int(m["sample"]), int(m["positives"])
+        if weights.shape != (F,) or not 0 < positives < sample:
+            raise ValueError("a saved model does not fit this scenario's features")
+        out.append(
+            Model(int(m["day"]), weights, int(m["intercept_fixed"]),
+                  score_cuts(plan, positives / sample), np.array(m["coef"], dtype=np.float64),
+                  float(m["intercept"]), sample, positives, float(m["fit_seconds"]))
+        )  # fmt: skip
+    return out
