@@ -185,11 +185,20 @@ def test_a_run_that_cannot_fit_is_refused_by_dry_run_too(tmp_path: Path) -> None
 # Ctrl-C
 
 
+def _sigint_as_from_a_terminal() -> None:
+    """In the child before exec: SIGINT back to its default. A suite started in the background
+    by a non-interactive shell (`cmd &`, as CI scripts often do) runs with SIGINT ignored, its
+    children inherit that, and Python then installs no KeyboardInterrupt: the run would finish
+    as if Ctrl-C had never come (seen: exit 0 after the whole run)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_names_the_folder_to_resume(tmp_path: Path) -> None:
     out = tmp_path / "my run"
     proc = subprocess.Popen([*CLI, "run", "--people", "100000", "--days", "400", "--engine",
                              "reference", "--checkpoint-every", "2", "-q", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_sigint_as_from_a_terminal)  # fmt: skip
     deadline = time.monotonic() + 120
     while not (staging_path(out) / CHECKPOINT).exists() and time.monotonic() < deadline:
         time.sleep(0.2)
