@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from socialcredit.report.build import write_atomic
-from socialcredit.report.charts import PALETTE, layout, series
+from socialcredit.report.charts import PALETTE, series
 from socialcredit.report.page import Chart, Page, Section, plotly_js
 from socialcredit.reproductions import damour2020 as model
-from socialcredit.reproductions.page import environment
+from socialcredit.reproductions.page import environment, layout
 from socialcredit.reproductions.result import Row
 from socialcredit.version import __version__
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from socialcredit.report.build import write_atomic
-from socialcredit.report.charts import PALETTE, layout, series
+from socialcredit.report.charts import PALETTE, series
 from socialcredit.report.page import Chart, Page, Section
 from socialcredit.reproductions import ensign2018 as model
-from socialcredit.reproductions.page import render
+from socialcredit.reproductions.page import layout, render
 from socialcredit.reproductions.result import Row
 from socialcredit.version import __version__
 

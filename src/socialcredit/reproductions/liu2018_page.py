@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from socialcredit.report.build import write_atomic
-from socialcredit.report.charts import PALETTE, layout, series
+from socialcredit.report.charts import PALETTE, series
 from socialcredit.report.page import Chart, Page, Section
 from socialcredit.reproductions import liu2018 as liu
 from socialcredit.reproductions.delayed_impact import Model
-from socialcredit.reproductions.page import render
+from socialcredit.reproductions.page import layout, render
 from socialcredit.reproductions.result import Row
 from socialcredit.version import __version__
 

@@ -9,8 +9,17 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
+from socialcredit.report import charts
 from socialcredit.report.page import Page, Section, plotly_js
 from socialcredit.report.templating import FILTERS
+
+
+def layout(title: str, *, height: int = 360, **extra: Any) -> dict[str, Any]:
+    """The report's chart layout with the legend under the plot: a reproduction's chart lists
+    theirs and ours, up to eight entries, which the report's legend row above the plot would
+    stack into the title."""
+    below = {"legend": {"y": -0.3, "yanchor": "top"}, "margin": {"b": 40}}
+    return charts.layout(title, height=height + 80, **(below | extra))
 
 
 @cache
