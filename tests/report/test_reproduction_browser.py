@@ -1,0 +1,34 @@
+"""Each reproduction's page in a real browser: every chart drawn, no JavaScript error.
+
+Needs Debian's ``chromium`` (.ci/run installs it); skipped with the reason where it is absent.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from test_report_browser import CHROMIUM, chart_slots, chromium
+
+from socialcredit.reproductions import REPRODUCTIONS
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (apt-get install -y chromium; .ci/run installs it)",
+)
+
+
+@pytest.mark.parametrize("name", sorted(REPRODUCTIONS))
+def test_every_chart_of_a_reproduction_renders(name: str, tmp_path: Path) -> None:
+    result = REPRODUCTIONS[name].run(tmp_path / name, seed=0, quick=True)
+    page = result.page
+    slots = chart_slots(page.read_text(encoding="utf-8"))
+    assert slots >= 2  # theirs beside ours, at least once
+    done = chromium(page, tmp_path / "profile", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    drawn = re.findall(r'<div class="chart js-plotly-plot" id="chart-\d+"', dom)
+    assert len(drawn) == slots, f"{len(drawn)} of {slots} charts drawn"
+    assert dom.count('class="main-svg"') >= 2 * slots  # plotly draws two layers per chart
+    assert "Uncaught" not in done.stderr, done.stderr[-2000:]
