@@ -53,20 +53,27 @@ def chart_slots(html: str) -> int:
     return len(re.findall(r'<div class="chart" id="chart-\d+"', html))
 
 
+def assert_every_chart_drawn(page: Path, slots: int, profile: Path) -> str:
+    """Open ``page`` in the browser: each of its ``slots`` charts drawn by plotly, no uncaught
+    JavaScript error. Returns the page's DOM as drawn."""
+    done = chromium(page, profile, "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    drawn = re.findall(r'<div class="chart js-plotly-plot" id="chart-\d+"', dom)
+    assert len(drawn) == slots, f"{len(drawn)} of {slots} charts drawn"
+    assert dom.count('class="main-svg"') >= 2 * slots  # plotly draws two layers per chart
+    assert "Uncaught" not in done.stderr, done.stderr[-2000:]
+    return dom
+
+
 def test_every_chart_renders_without_errors(
     run_folder: Callable[[str], Path], case: str, tmp_path: Path
 ) -> None:
     page = run_folder(case) / "report.html"
     slots = chart_slots(page.read_text(encoding="utf-8"))
     assert slots >= 2  # a list-only regime draws no score charts; every page draws some
-    done = chromium(page, tmp_path / "profile", "--dump-dom")
-    assert done.returncode == 0, done.stderr[-2000:]
-    dom = done.stdout
-    drawn = re.findall(r'<div class="chart js-plotly-plot" id="chart-\d+"', dom)
-    assert len(drawn) == slots, f"{len(drawn)} of {slots} charts drawn"
-    assert dom.count('class="main-svg"') >= 2 * slots  # plotly draws two layers per chart
+    dom = assert_every_chart_drawn(page, slots, tmp_path / "profile")
     assert not re.search(r'id="chart-\d+"[^>]*>This chart could not be drawn', dom)
-    assert "Uncaught" not in done.stderr, done.stderr[-2000:]
 
 
 def test_screenshot_of_the_stressed_default_preset(

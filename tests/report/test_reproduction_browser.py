@@ -5,11 +5,10 @@ Needs Debian's ``chromium`` (.ci/run installs it); skipped with the reason where
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from test_report_browser import CHROMIUM, chart_slots, chromium
+from test_report_browser import CHROMIUM, assert_every_chart_drawn, chart_slots
 
 from socialcredit.reproductions import REPRODUCTIONS
 
@@ -25,10 +24,4 @@ def test_every_chart_of_a_reproduction_renders(name: str, tmp_path: Path) -> Non
     page = result.page
     slots = chart_slots(page.read_text(encoding="utf-8"))
     assert slots >= 2  # theirs beside ours, at least once
-    done = chromium(page, tmp_path / "profile", "--dump-dom")
-    assert done.returncode == 0, done.stderr[-2000:]
-    dom = done.stdout
-    drawn = re.findall(r'<div class="chart js-plotly-plot" id="chart-\d+"', dom)
-    assert len(drawn) == slots, f"{len(drawn)} of {slots} charts drawn"
-    assert dom.count('class="main-svg"') >= 2 * slots  # plotly draws two layers per chart
-    assert "Uncaught" not in done.stderr, done.stderr[-2000:]
+    assert_every_chart_drawn(page, slots, tmp_path / "profile")

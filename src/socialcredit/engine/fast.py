@@ -63,7 +63,6 @@ def balanced_chunk_size(people: int) -> int:
 
 class FastEngine(DayLoop):
     name = "fast"
-    serial_below = SERIAL_BELOW  # benchmarks/ set it to compare one thread with all
 
     def __init__(self, plan: Plan, population: Population, state: State | None = None) -> None:
         """Simulate ``population`` (the whole population, or a window of it starting at
@@ -104,7 +103,7 @@ class FastEngine(DayLoop):
         start = time.perf_counter()
         scorer = Scorer(model.weights, kind_tails(model.weights, p.scorer.kinds), model.intercept,
                         model.cut, p.score_max, len(p.regions), p.scorer.use_group)  # fmt: skip
-        serial = len(self.pop.flags) < self.serial_below
+        serial = len(self.pop.flags) < SERIAL_BELOW
         kernel = learned_scores_serial if serial else learned_scores
         kernel(t, self.kernel_layout, scorer, People.of(self.pop, self.state))
         self.timings["kernel"] += time.perf_counter() - start
@@ -143,7 +142,7 @@ class FastEngine(DayLoop):
         start = time.perf_counter()
         # few lanes: zeroing and summing the lanes' tallies (a score histogram per cell) is daily
         lanes = min(len(self.chunks) - 1, get_num_threads())
-        serial = lanes == 1 or len(self.pop.flags) < self.serial_below
+        serial = lanes == 1 or len(self.pop.flags) < SERIAL_BELOW
         lanes = 1 if serial else lanes
         tallies = Tallies(
             **{k: np.zeros((lanes, *self.shapes[k]), np.int64) for k in KERNEL_TALLIES},
