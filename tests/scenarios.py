@@ -16,12 +16,12 @@ def _raw(name: str) -> dict[str, Any]:
     return load_scenario(name)[1]
 
 
-def _scale(value: Any, factor: float, floor: float = 0.0) -> Any:
+def _scale(value: Any, factor: float, floor: float = 0.0, ceiling: float = 1.0) -> Any:
     if isinstance(value, list):  # a schedule: scale every entry's value
-        return [step | {"value": _scale(step["value"], factor, floor)} for step in value]
+        return [step | {"value": _scale(step["value"], factor, floor, ceiling)} for step in value]
     if isinstance(value, dict):
-        return {k: min(1.0, max(floor, v * factor)) for k, v in value.items()}
-    return min(1.0, max(floor, value * factor))
+        return {k: min(ceiling, max(floor, v * factor)) for k, v in value.items()}
+    return min(ceiling, max(floor, value * factor))
 
 
 def scaled(name: str, rate_scale: float, rate_floor: float, error_scale: float) -> dict[str, Any]:
@@ -31,8 +31,9 @@ def scaled(name: str, rate_scale: float, rate_floor: float, error_scale: float) 
     tests/unit/test_warmup.py sets its own."""
     raw = copy.deepcopy(_raw(name))
     raw["run"] = raw.get("run", {}) | {"warmup_days": 0}
+    slot = 1.0 / len(raw["behaviours"])  # a behaviour's share of the act draw (Plan.act_scaled)
     for b in raw["behaviours"]:
-        b["rate"] = _scale(b["rate"], rate_scale, rate_floor)
+        b["rate"] = _scale(b["rate"], rate_scale, rate_floor, slot)
     for s in raw["sources"]:
         errors = s.get("errors", {})
         for kind in ERROR_KINDS:

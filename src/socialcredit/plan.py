@@ -85,10 +85,14 @@ class Plan:
     # acts
     base_rate: np.ndarray  # [G, B] float64 per person-day
     behaviour_class: np.ndarray  # [B] int8: NEUTRAL, FAVOURED, DISFAVOURED, DISFAVOURED_LEGITIMATE
-    # Rates summed by class: a person's act rate is sum over classes of multiplier x class rate.
-    class_cum: np.ndarray  # [G, 4, B] float64: cumulative base rate of class c's behaviours
-    class_rate: np.ndarray  # [G, 4] float64 = class_cum[:, :, -1]
-    class_last: np.ndarray  # [G, 4] int64: last behaviour of the class with a positive rate
+    # A person's day has one act draw u; behaviour b owns the slot [b/B, (b + 1)/B) of it and
+    # happens when u falls in the first rate_b x m of that slot, m the person's multiplier of
+    # b's class (propensity, deterrence, chilling, gaming): with x = u B and b = floor(x), when
+    # x - b < rate_b B m. So each behaviour keeps its probability rate_b m (at most 1/B: a
+    # person's multiplier past that is capped), there is at most one act a day, and a change to
+    # one behaviour's rate leaves every other behaviour's acts where they were (common random
+    # numbers), as the error channels do below.
+    act_scaled: np.ndarray  # [G, B] float64: base_rate x B (at most 1)
 
     # observation
     observe_prob: np.ndarray  # [S, B, R] float64: coverage x detection, 0 if not observed

@@ -24,7 +24,7 @@ MAX_PEOPLE = 2**40
 
 # One stream per random decision (DESIGN.md: "a named random stream per decision").
 ACT = 1
-ACT_PICK = 2
+# 2 was ACT_PICK, which act, until each behaviour owned a slot of ACT's draw (Plan.act_scaled)
 ERROR = 3
 # 4 was ERROR_PICK, the error channel's own draw until each channel owned a slot of ERROR's
 HOUSEHOLD = 7

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from socialcredit.engine.reference import Day, ReferenceEngine
 from socialcredit.population.synthesis import synthesize
 from socialcredit.scenario.compile import compile_plan
@@ -52,8 +54,8 @@ class Recording(ReferenceEngine):
             )
 
 
-def simulate(raw: dict) -> Recording:
-    plan = compile_plan(validate(raw, "test"), people=PEOPLE, days=DAYS, seed=SEED)
+def simulate(raw: dict, days: int = DAYS) -> Recording:
+    plan = compile_plan(validate(raw, "test"), people=PEOPLE, days=days, seed=SEED)
     engine = Recording(plan, synthesize(plan))
     engine.run()
     return engine
@@ -79,3 +81,49 @@ def test_one_sources_error_rates_move_no_other_sources_records() -> None:
     # and the camera's own false matches did change: the test can tell
     mine = [{e for e in x.mistaken if e[2] == camera["name"]} for x in (base, changed)]
     assert mine[0] < mine[1], "tripling a rate only adds errors, on the same draws"
+
+
+def _more_jaywalking(raw: dict) -> tuple[dict, int]:
+    """``raw`` with one disfavoured behaviour's rate doubled, and that behaviour's index."""
+    more = copy.deepcopy(raw)
+    k = next(k for k, b in enumerate(more["behaviours"]) if b["name"] == "jaywalking")
+    rate = more["behaviours"][k]["rate"]
+    more["behaviours"][k]["rate"] = (
+        {g: 2 * v for g, v in rate.items()} if isinstance(rate, dict) else 2 * rate
+    )
+    return more, k
+
+
+def test_one_behaviours_rate_moves_no_other_behaviours_acts() -> None:
+    """Each behaviour owns a fixed slot of a person's one act draw (Plan.act_scaled): doubling
+    jaywalking's rate adds jaywalking on the same draws and leaves every other act alone."""
+    raw = copy.deepcopy(load_scenario("china-national-score-2018")[1])
+    raw["response"] = raw.get("response", {}) | NO_RESPONSE
+    more, jay = _more_jaywalking(raw)
+    base, changed = simulate(raw), simulate(more)
+
+    others = [{a for a in x.acted if a[2] != jay} for x in (base, changed)]
+    assert others[0] and others[0] == others[1]
+    mine = [{a for a in x.acted if a[2] == jay} for x in (base, changed)]
+    assert mine[0] < mine[1], "doubling a rate only adds acts, on the same draws"
+
+
+def test_with_response_only_people_the_change_reached_act_differently() -> None:
+    """With the response on, a person's acts may change only where the change could reach
+    them: someone whose own jaywalking changed, or a member of their household (deterrence
+    spreads within households; appeals, the one coupling across households, are off here)."""
+    raw = copy.deepcopy(load_scenario("china-national-score-2018")[1])
+    raw["appeals"] = raw.get("appeals", {}) | {
+        "file_probability_wrongful": 0.0,
+        "file_probability_rightful": 0.0,
+    }
+    more, jay = _more_jaywalking(raw)
+    base, changed = simulate(raw, 365), simulate(more, 365)  # long enough for sanctions
+
+    differ = base.acted ^ changed.acted
+    reached = {a[1] for a in differ if a[2] == jay}
+    household = base.household[np.argsort(base.ids)]  # by person id
+    reached_houses = set(household[list(reached)].tolist())
+    moved = {a[1] for a in differ if a[2] != jay}
+    assert moved, "the response carries the change to other acts: the test can tell"
+    assert {int(household[i]) for i in moved} <= reached_houses

@@ -31,18 +31,18 @@ def test_values_are_yaml_numbers_lists_and_mappings() -> None:
     sc = _set(
         "sources[cctv-face-recognition].coverage_per_camera_per_1000=0.001",
         "consequences[low-score-shaming].tiers=[C, D]",
-        "behaviours[attend-protest].rate={majority-men: 0.1, majority-women: 0.1,"
-        " minority-men: 0.2, minority-women: 0.2}",
+        "behaviours[attend-protest].rate={majority-men: 0.01, majority-women: 0.01,"
+        " minority-men: 0.02, minority-women: 0.02}",
         "regime.rules[jaywalking].points=-7",
     )
     assert sc.sources[0].coverage_per_camera_per_1000 == 0.001
     assert next(c for c in sc.consequences if c.name == "low-score-shaming").tiers == ["C", "D"]
     protest = next(b for b in sc.behaviours if b.name == "attend-protest")
     assert protest.rate == {
-        "majority-men": 0.1,
-        "majority-women": 0.1,
-        "minority-men": 0.2,
-        "minority-women": 0.2,
+        "majority-men": 0.01,
+        "majority-women": 0.01,
+        "minority-men": 0.02,
+        "minority-women": 0.02,
     }
     assert next(r for r in sc.regime.rules if r.behaviour == "jaywalking").points == -7
 

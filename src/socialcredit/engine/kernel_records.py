@@ -45,6 +45,9 @@ class DayTables(NamedTuple):
     """What every lane reads today, made once per day inside the kernel (kernels._day_tables)."""
 
     fav: float  # the favoured acts' multiplier (gaming)
+    act_a: np.ndarray  # [G, B] act thresholds: neutral and favoured behaviours' (x 1, x fav)
+    act_d: np.ndarray  # [G, B] per unit of dis: disfavoured behaviours'
+    act_dc: np.ndarray  # [G, B] per unit of dis x chill: legitimate disfavoured behaviours'
     trait_factor: np.ndarray  # [256] trait byte -> trait / 64.0
     deter_factor: np.ndarray  # [256] deterrence byte -> 1.0 - deter / 255.0
     chill_region: np.ndarray  # [R] the legitimate disfavoured acts' multiplier
@@ -94,9 +97,7 @@ class Rules(NamedTuple):
     """The plan's tables (plan.Plan, same names) and the sanction tables (standing.py)."""
 
     # 1. acts
-    class_rate: np.ndarray
-    class_cum: np.ndarray
-    class_last: np.ndarray
+    act_scaled: np.ndarray  # [G, B]: a behaviour's rate x B (Plan.act_scaled)
     behaviour_class: np.ndarray
     # 2. observation
     observe_prob: np.ndarray
@@ -145,9 +146,7 @@ class Rules(NamedTuple):
     def of(p: Plan, tier_sanctioned: np.ndarray, wrong_tier: np.ndarray,
            list_sanctioned: np.ndarray, carriers: Carriers) -> Rules:  # fmt: skip
         return Rules(
-            class_rate=p.class_rate,
-            class_cum=p.class_cum,
-            class_last=p.class_last,
+            act_scaled=p.act_scaled,
             behaviour_class=p.behaviour_class,
             observe_prob=p.observe_prob,
             misattribution=p.misattribution,

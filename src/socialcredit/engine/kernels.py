@@ -39,7 +39,7 @@ from numba import prange
 from socialcredit import rng
 from socialcredit.engine.kernel_cache import inline, kernel
 from socialcredit.engine.kernel_records import DayTables
-from socialcredit.plan import CLASSES, NO_THRESHOLD, RECENCY_WINDOWS
+from socialcredit.plan import NO_THRESHOLD, RECENCY_WINDOWS
 from socialcredit.rng import GOLDEN, MIX1, MIX2, TO_UNIT
 from socialcredit.state import (
     CARRIERS_PER_BYTE,
@@ -147,54 +147,10 @@ def _tier(value, tier_min):
 
 
 @inline
-def _propensity(i, g, m, fav, chill, trait_factor, deter_factor, rules, people):
-    """Stage 1, the day's act rate: each class's multiplier into ``m``, and their total (the
-    tables give exactly trait / 64.0 and 1.0 - deter / 255.0)."""
-    dis = trait_factor[people.trait[i]] * deter_factor[people.deter[i]]
-    m[0] = 1.0
-    m[1] = 1.0 * fav
-    m[2] = dis
-    m[3] = dis * chill
-    total = 0.0
-    for c in range(CLASSES):
-        total += rules.class_rate[g, c] * m[c]
-    return total
-
-
-@inline
-def _acts(today, i, g, m, total, rules):
-    """Stage 1, which act: invert the cumulative rates, first across classes, then across the
-    behaviours of the chosen class.
-
-    The class is counted rather than searched for: the reference's first class whose running
-    sum exceeds x is the number of sums x has passed (terms are never negative, so the sums
-    never fall), and selects replace branches the predictor cannot guess. Measured +3-5% at
-    1e7 x 30 (the same counting for the behaviour within the class, over every behaviour, was
-    10% slower than its search, which stops at the first hit)."""
-    x = uniform(today.key, rng.ACT_PICK, i, today.t) * total
-    cum = 0.0
-    chosen = 0
-    below = 0.0
-    last = 0
-    for c in range(CLASSES):
-        term = rules.class_rate[g, c] * m[c]
-        step = cum + term
-        passed = x >= step
-        chosen += passed
-        below = step if passed else below
-        last = c if term > 0 else last
-        cum = step
-    if chosen == CLASSES:  # x rounded up to the total
-        chosen = last
-        below = x
-    mm = m[chosen]
-    y = x - below
-    b = rules.class_last[g, chosen]
-    for bb in range(rules.behaviour_class.shape[0]):
-        if rules.behaviour_class[bb] == chosen and y < mm * rules.class_cum[g, chosen, bb]:
-            b = bb
-            break
-    return b
+def _act_of(today, i, n_behaviours):
+    """Stage 1, which act: the slot of the day's act draw (Plan.act_scaled). Pass 1 decided,
+    from the same draw, that the person acts."""
+    return np.int64(uniform(today.key, rng.ACT, i, today.t) * n_behaviours)
 
 
 @inline
@@ -455,32 +411,62 @@ def _quiet_day(lane, cell, i, t, drift, learned, tier_of, rules, people, tallies
 
 @kernel(cache=True, _nrt=False)
 def _first_draws(
-    today, a, z, lo, code, base, c2, c3, chill, te, floor, rest_quiet, freeze_all, rules, people
-):  # te: the cell's largest error rate x J (Rules.error_max)
+    today,
+    a,
+    z,
+    lo,
+    code,
+    draws,
+    act_a,
+    act_d,
+    act_dc,
+    chill,
+    te,
+    floor,
+    rest_quiet,
+    freeze_all,
+    rules,
+    people,
+    day,
+):  # act_*: the cell's group's rows of DayTables.act_*; te: its largest error rate x J
     """Pass 1 for people a..z-1 of one cell (see run_day); returns how many are at rest.
 
-    Branch-free over unsigned indices, so that LLVM vectorises it. ``trait / 64.0`` and
-    ``1.0 - deter / 255.0`` are the expressions of the reference (no lookup tables here: their
-    indirect loads keep LLVM from vectorising)."""
+    Three loops over unsigned indices. The first makes both draws, branch-free, so that LLVM
+    vectorises the hashing, and keeps the act draw in ``draws``. The second decides the act
+    exactly: the draw's slot names the behaviour b (Plan.act_scaled), and the act happens below
+    b's threshold ``act_a[b] + act_d[b] x dis + act_dc[b] x (dis x chill)``, in which two of
+    the three terms are 0.0: the reference's ``act_scaled[b] x m``, bit for bit. Its table
+    lookups do not vectorise, which is why it is a loop of its own, as short as can be (one
+    loop: 9.4 ns a person against 3.2 for two, measured alone; the old act test, one threshold
+    per cell, 1.4). The third, vectorised again, finds who is at rest.
+    The day's tables give exactly the reference's ``trait / 64.0`` and ``1.0 - deter / 255.0``
+    (in a loop that does not vectorise, a lookup is cheaper than a division). The slot needs no
+    clamp: u <= 1 - 2**-53, so u x B rounds below B for every B < 2**52."""
     key, t, full, start = today.key, today.t, today.full, rules.start
     n_slots = rules.error_scaled.shape[1]
+    n_behaviours = act_a.shape[0]
     trait, deter, score, shadow = people.trait, people.deter, people.score, people.shadow
-    n_rest = 0
+    trait_factor, deter_factor = day.trait_factor, day.deter_factor
     for i in range(a, z):
-        dis = (trait[i] / 64.0) * (1.0 - deter[i] / 255.0)
-        total = base + c2 * dis + c3 * (dis * chill)
+        draws[i - lo] = uniform(key, rng.ACT, i, t) * n_behaviours
         c = code[i - lo]
-        if uniform(key, rng.ACT, i, t) < total:
-            c |= ACTS
         # an error is possible (Plan.error_scaled): within the first ``te`` of some slot
         xe = uniform(key, rng.ERROR, i, t) * n_slots
         if xe - np.int64(xe) < te:
             c |= ERRS
-        v = np.int32(score[i])
-        sv = np.int32(shadow[i])
-        if v <= floor or sv <= floor:
+        if np.int32(score[i]) <= floor or np.int32(shadow[i]) <= floor:
             c |= DUE
-        at_start = v == start and sv == start
+        code[i - lo] = c
+    for i in range(a, z):
+        xa = draws[i - lo]
+        b = np.uint64(xa)
+        dis = trait_factor[trait[i]] * deter_factor[deter[i]]
+        if xa - np.float64(b) < act_a[b] + act_d[b] * dis + act_dc[b] * (dis * chill):
+            code[i - lo] |= ACTS
+    n_rest = 0
+    for i in range(a, z):
+        c = code[i - lo]
+        at_start = np.int32(score[i]) == start and np.int32(shadow[i]) == start
         rest = c == 0 and ((at_start and (rest_quiet or not full)) or freeze_all)
         n_rest += rest
         code[i - lo] = AT_REST if rest else c
@@ -581,6 +567,23 @@ def _day_tables(today, layout, rules):
     for v in range(256):
         trait_factor[v] = v / 64.0
         deter_factor[v] = 1.0 - v / 255.0
+    # Each behaviour's act threshold per unit of the person's propensity x deterrence (dis):
+    # a + d dis + dc (dis chill), one term per class (_first_draws)
+    act_a = np.zeros(rules.act_scaled.shape)
+    act_d = np.zeros(rules.act_scaled.shape)
+    act_dc = np.zeros(rules.act_scaled.shape)
+    for bb in range(rules.act_scaled.shape[1]):
+        k = rules.behaviour_class[bb]
+        for gg in range(rules.act_scaled.shape[0]):
+            x = rules.act_scaled[gg, bb]
+            if k == 0:
+                act_a[gg, bb] = x * 1.0
+            elif k == 1:
+                act_a[gg, bb] = x * fav
+            elif k == 2:
+                act_d[gg, bb] = x
+            else:
+                act_dc[gg, bb] = x
     chill_region = np.empty(rules.chill_exposure.shape[0])
     for rr in range(rules.chill_exposure.shape[0]):
         chill_region[rr] = 1.0 - rules.chilling * rules.chill_exposure[rr] * today.aware
@@ -610,6 +613,9 @@ def _day_tables(today, layout, rules):
         fav=fav,
         trait_factor=trait_factor,
         deter_factor=deter_factor,
+        act_a=act_a,
+        act_d=act_d,
+        act_dc=act_dc,
         chill_region=chill_region,
         tier_of=tier_of,
         floor=floor,
@@ -634,12 +640,14 @@ def run_day(today, layout, rules, people, tallies):
     about 15x on two, at 1e7 x 60)."""
     day = _day_tables(today, layout, rules)
     for lane in prange(today.lanes):
-        m = np.empty(CLASSES)
         busy = np.empty(day.max_chunk, np.int64)  # not quiet: 8 * i + their code
         starts = np.empty(day.max_chunk, np.int64)  # people whose sanction starts today
         code = np.empty(day.max_chunk, np.uint8)
+        draws = np.empty(day.max_chunk)  # pass 1's act draws
         quiet = np.empty(day.max_chunk, np.int64)
-        _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts, code, quiet)
+        _run_lane(
+            lane, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet
+        )
 
 
 @kernel(nogil=True, cache=True)
@@ -647,16 +655,16 @@ def run_day_serial(today, layout, rules, people, tallies):
     """``run_day`` on this thread alone, one lane (``today.lanes == 1``): for a small population
     waking the other threads costs more than the day (fast.py ``SERIAL_BELOW``)."""
     day = _day_tables(today, layout, rules)
-    m = np.empty(CLASSES)
     busy = np.empty(day.max_chunk, np.int64)
     starts = np.empty(day.max_chunk, np.int64)
     code = np.empty(day.max_chunk, np.uint8)
+    draws = np.empty(day.max_chunk)
     quiet = np.empty(day.max_chunk, np.int64)
-    _run_lane(0, today, layout, rules, people, tallies, day, m, busy, starts, code, quiet)
+    _run_lane(0, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet)
 
 
 @kernel(nogil=True, cache=True, _nrt=False)
-def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts, code, quiet):
+def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet):
     """Every chunk of one lane: pass 1 (first draws, rest), the quiet pass, the busy pass and
     the household bump."""
     t, full, drift = today.t, today.full, today.drift
@@ -675,16 +683,16 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
         while a < hi:
             z = min(hi, cell_start[cell + 1])
             g = cell % G
-            base = 0.0 + rules.class_rate[g, 0] * 1.0 + rules.class_rate[g, 1] * (1.0 * day.fav)
             n_rest = _first_draws(
                 today,
                 np.uint64(a),
                 np.uint64(z),
                 np.uint64(lo),
                 code,
-                base,
-                rules.class_rate[g, 2],
-                rules.class_rate[g, 3],
+                draws,
+                day.act_a[g],
+                day.act_d[g],
+                day.act_dc[g],
                 day.chill_region[cell // G],
                 rules.error_max[cell] if rules.any_errors else 0.0,
                 day.floor,
@@ -692,6 +700,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
                 day.freeze_all,
                 rules,
                 people,
+                day,
             )
             if full:  # else the frozen are in yesterday's standing tallies already
                 T.tier_pairs[lane, cell, day.rest_tier, day.rest_tier] += n_rest
@@ -732,15 +741,12 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, m, busy, starts,
                 g = cell % G
                 r = cell // G
             # 1. acts, 2. observation
-            total = _propensity(
-                i, g, m, day.fav, day.chill_region[r], day.trait_factor, day.deter_factor, rules, P
-            )
             act_points = 0
             act_list = -1
             recorded = False
             b = 0
             if actor:
-                b = _acts(today, i, g, m, total, rules)
+                b = _act_of(today, i, rules.act_scaled.shape[1])
                 T.acts[lane, cell, b] += 1
                 recorded, act_points, act_list = _observation(
                     today, lane, cell, r, g, i, b, rules, T

@@ -36,7 +36,6 @@ from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_r
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.plan import (
-    CLASSES,
     ERROR_KINDS,
     NO_LIST,
     NO_THRESHOLD,
@@ -195,38 +194,17 @@ class ReferenceEngine(DayLoop):
         return [ones, ones * (1.0 + p.gaming * aware), disfavoured, disfavoured * chill]
 
     def acts(self, t: int, d: Day) -> None:
+        """One act draw per person: behaviour b owns the slot [b/B, (b + 1)/B) of it and
+        happens in the first rate_b x m of the slot (Plan.act_scaled)."""
         p = self.tables
         mult = self._multipliers(t)
-        total = np.zeros(self.n)
-        for c in range(CLASSES):
-            total += p.class_rate[self.group, c] * mult[c]
-        actors = np.flatnonzero(self.draw(rng.ACT, None, t) < total)
-
-        # Which act: invert the cumulative rates at x, first across classes (the same terms, in
-        # the same order, as the total), then across the behaviours of the chosen class.
-        x = self.draw(rng.ACT_PICK, actors, t) * total[actors]
-        group = self.group[actors]
-        mult = [m[actors] for m in mult]
-        chosen = np.full(len(actors), -1, dtype=np.int64)
-        below = np.zeros(len(actors))
-        last = np.zeros(len(actors), dtype=np.int64)
-        cum = np.zeros(len(actors))
-        for c in range(CLASSES):
-            term = p.class_rate[group, c] * mult[c]
-            step = cum + term
-            pick = (chosen < 0) & (x < step) & (term > 0)
-            chosen[pick], below[pick] = c, cum[pick]
-            last[term > 0] = c
-            cum = step
-        unpicked = chosen < 0  # x rounded up onto the total: take the last class in play
-        chosen[unpicked] = last[unpicked]
-        below[unpicked] = x[unpicked]
-        m = np.choose(chosen, mult)
-        inside = (x - below)[:, None] < m[:, None] * p.class_cum[group, chosen]
-        member = p.behaviour_class[None, :] == chosen[:, None]
-        hit = inside & member
-        d.actors = actors
-        d.acts = np.where(hit.any(axis=1), hit.argmax(axis=1), p.class_last[group, chosen])
+        B = p.act_scaled.shape[1]
+        x = self.draw(rng.ACT, None, t) * B
+        b = x.astype(np.int64)  # below B: u <= 1 - 2**-53 (kernels._first_draws)
+        m = np.choose(p.behaviour_class[b], mult)
+        acted = x - b < p.act_scaled[self.group, b] * m
+        d.actors = np.flatnonzero(acted)
+        d.acts = b[acted]
 
     # --- 2. observation ---
 

@@ -13,7 +13,6 @@ import numpy as np
 
 from socialcredit.errors import ConfigError
 from socialcredit.plan import (
-    CLASSES,
     DISFAVOURED,
     DISFAVOURED_LEGITIMATE,
     ERROR_KINDS,
@@ -24,7 +23,6 @@ from socialcredit.plan import (
     PERK,
     RECENCY_WINDOWS,
     SANCTION,
-    TRAIT_SCALE,
     LearnedScorer,
     Plan,
 )
@@ -35,8 +33,6 @@ from socialcredit.scenario.references import check_scorer
 from socialcredit.scenario.schema import Dated, Scenario
 from socialcredit.scenario.triggers import consequence_triggers, cross_context
 from socialcredit.state import LAST_DAY
-
-MAX_TRAIT = 255 / TRAIT_SCALE
 
 
 def split_people(total: int, shares: np.ndarray) -> np.ndarray:
@@ -158,29 +154,8 @@ def _compile_epoch(
         ],
         dtype=np.int8,
     )
-    member = behaviour_class[None, :] == np.arange(CLASSES)[:, None]  # [4, B]
-    class_cum = np.cumsum(base_rate[:, None, :] * member[None, :, :], axis=2)  # [G, 4, B]
-    positive = (base_rate[:, None, :] > 0) & member[None, :, :]
-    class_last = np.where(
-        positive.any(axis=2), len(behaviours) - 1 - positive[:, :, ::-1].argmax(axis=2), 0
-    )
     gaming = now(sc.response.gaming)
-    peak = np.where(
-        behaviour_class >= DISFAVOURED,
-        MAX_TRAIT,
-        np.where(behaviour_class == FAVOURED, 1.0 + gaming, 1.0),
-    )
-    worst = (base_rate * peak).sum(axis=1)
-    if worst.max() > 1.0:
-        g = int(worst.argmax())
-        raise ConfigError(
-            f"the daily act probabilities of group '{groups[g]}' can reach {worst[g]:.3g} once "
-            f"propensity (up to x{MAX_TRAIT:.2f}) and gaming apply",
-            file=label,
-            path="behaviours[*].rate",
-            expected="a total below 1: at most one act per person-day",
-            fix="lower the rates (they are per person-day, not per year)",
-        )
+    act_scaled = base_rate * len(behaviours)  # at most 1 (references.check_references)
 
     # observation
     cams = np.array([r.cameras_per_1000 for r in sc.population.regions])
@@ -361,9 +336,7 @@ def _compile_epoch(
         trait_spread=sc.population.trait_spread,
         base_rate=base_rate,
         behaviour_class=behaviour_class,
-        class_cum=class_cum,
-        class_rate=class_cum[:, :, -1].copy(),
-        class_last=class_last.astype(np.int64),
+        act_scaled=act_scaled,
         observe_prob=observe_prob,
         misattribution=misattribution,
         error_kind=np.array([c[0] for c in channels], dtype=np.int8),

@@ -86,8 +86,22 @@ def check_references(sc: Scenario, label: str) -> None:
                     "add the missing groups or give one number",
                 )
 
+    # Each behaviour owns 1/B of a person's one act draw (plan.Plan.act_scaled), so a rate above
+    # 1/B cannot be drawn: there is at most one act per person-day.
+    slot = 1.0 / len(behaviours) if behaviours else 1.0
     for i, b in enumerate(sc.behaviours):
         per_group(b.rate, f"behaviours[{i}].rate")
+        for k, value in enumerate(values_of(b.rate)):
+            rates = value.values() if isinstance(value, dict) else [value]
+            if max(rates, default=0.0) > slot:
+                fail(
+                    f"behaviours[{i}].rate" + (f"[{k}].value" if is_schedule(b.rate) else ""),
+                    f"'{b.name}' has a rate of {max(rates):.3g} per person-day, above "
+                    f"1/{len(behaviours)}: each of the {len(behaviours)} behaviours owns "
+                    f"1/{len(behaviours)} of the day's act draw (at most one act per person-day)",
+                    f"a rate per person-day of at most 1/{len(behaviours)} = {slot:.3g}",
+                    "lower the rate (it is per person-day, not per year)",
+                )
 
     for i, s in enumerate(sc.sources):
         for j, name in enumerate(s.observes):

@@ -5,9 +5,10 @@ By default every number the scenario marks as an assumption (scenario/assumption
 factor, scaled as a whole (a per-group mapping or a schedule moves together, so its groups keep
 their ratios) by a multiplier from x0.5 to x2, log-uniform (halving and doubling are equally
 likely), the top end cut where the schema's bound would be crossed (a probability of 0.6 goes up
-to 1, x1.67). ``--vary FILE`` replaces that list by the file's: ``PATH: {low, high, log}``, where
-low and high are values of the number at PATH, or multipliers of the whole where PATH holds a
-mapping or a schedule (or ``scale: true`` asks for that). Each range is checked by validating
+to 1, x1.67), or, for a behaviour's rate, its share of the act draw (1/B per person-day).
+``--vary FILE`` replaces that list by the file's: ``PATH: {low, high, log}``, where low and high
+are values of the number at PATH, or multipliers of the whole where PATH holds a mapping or a
+schedule (or ``scale: true`` asks for that). Each range is checked by validating
 the scenario at both ends, so a range outside the schema's bounds gets the scenario's own
 message, naming the file and the path.
 """
@@ -92,8 +93,14 @@ def _scaled(base: Any, x: float, number: Any) -> Any:
 
 
 def default_factors(raw: dict[str, Any]) -> list[Factor]:
-    """Every assumption of ``raw`` as a factor, x0.5 to x2 (cut at the schema's bounds)."""
-    return [_default(a) for a in assumptions(raw)]
+    """Every assumption of ``raw`` as a factor, x0.5 to x2 (cut at the schema's bounds, and a
+    behaviour's rate at its slot of the act draw: 1/B per person-day, Plan.act_scaled)."""
+    slot = 1.0 / max(1, len(raw.get("behaviours", [])))
+    return [_default(a, slot if _is_behaviour_rate(a.path) else None) for a in assumptions(raw)]
+
+
+def _is_behaviour_rate(path: str) -> bool:
+    return path.startswith("behaviours[") and path.endswith("].rate")
 
 
 def _magnitudes(value: Any) -> list[float]:
@@ -104,10 +111,12 @@ def _magnitudes(value: Any) -> list[float]:
     return [abs(float(value))]
 
 
-def _default(a: Assumed) -> Factor:
+def _default(a: Assumed, ceiling: float | None) -> Factor:
     big = max(_magnitudes(a.value))
     small = min((m for m in _magnitudes(a.value) if m > 0), default=big)
     bound = max(abs(a.field.high), abs(a.field.low) if a.field.low < 0 else 0.0)
+    if ceiling is not None:
+        bound = min(bound, ceiling)
     high = min(HIGH, bound / big * (1 - 1e-12))  # so that base x high never rounds past it
     low = max(LOW, a.field.low / small) if a.field.low > 0 else LOW
     base = copy.deepcopy(a.value)
