@@ -33,12 +33,12 @@ def available_memory() -> int:
 def state_bytes_per_person(plan: Plan) -> int:
     """score, shadow (int16), list ends (2 x uint16 per list), deterrence, flags, cause (uint8),
     the ever-under bits (one byte per four sanction carriers), expiry slots (2 x (uint16 +
-    int16) each, only with expiry), the latest record day per record kind (uint16, only with a
-    learned scorer), and the trait byte."""
+    int16) each, only with expiry), the latest record day per record kind and the latest
+    disfavoured act's day (uint16 each, only with a learned scorer), and the trait byte."""
     lists = len(plan.lists)
     slots = plan.slots if plan.expire_days else 0
-    kinds = plan.scorer.kinds if plan.scorer else 0
-    return 2 + 2 + 4 * lists + 1 + 1 + 1 + carriers_of(plan).ever_bytes + 8 * slots + 2 * kinds + 1
+    days = plan.scorer.kinds + 1 if plan.scorer else 0
+    return 2 + 2 + 4 * lists + 1 + 1 + 1 + carriers_of(plan).ever_bytes + 8 * slots + 2 * days + 1
 
 
 def estimate_bytes(plan: Plan, engine: str = "fast") -> int:

@@ -17,10 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from socialcredit.engine.backends import IN_PROCESS, ShardBackend, backend_for
-from socialcredit.engine.learned import MODELS_FILE, models_json, models_of
+from socialcredit.engine.learned import MODELS_FILE, audits_of, models_json, models_of
 from socialcredit.engine.protocol import Engine, RecoveringEngine
 from socialcredit.engine.replay import replay
 from socialcredit.errors import BackendError, ConfigError, OutputError, WorkerLostError
+from socialcredit.metrics.audit_table import AUDIT_FILE, audit_table
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
 from socialcredit.metrics.wrongful_people import WRONGFUL_FILE, keep_share, wrongful_table
@@ -516,6 +517,8 @@ def _finish(
     models = models_of(sim)
     if plan.scorer is not None:  # what scored, for audits and for replays of its people
         write_json(staging / MODELS_FILE, models_json(plan, models))
+        audits = audit_table(audits_of(sim), plan.groups, plan.warmup)
+        pq.write_table(audits, staging / AUDIT_FILE)
     pq.write_table(replay(plan, traced, log, models), staging / "traces.parquet")
     write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
     remove_checkpoint(staging)

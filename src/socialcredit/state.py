@@ -79,6 +79,11 @@ class State:
     # 1 + the day of the latest record the system holds (true or erroneous), 0 for none. Days
     # fit: the run's last day is below LAST_DAY.
     record_day: np.ndarray
+    # [1, N] uint16 with a learned scorer ([0, N] otherwise): 1 + the day of the person's latest
+    # disfavoured act (of a behaviour whose records the scorer's label counts), recorded or
+    # not, 0 for none. The ground truth its audit labels with (engine/learned_audit.py); no
+    # stage of the model reads it.
+    disfavoured_day: np.ndarray
 
     @staticmethod
     def initial(plan: Plan, flags: np.ndarray) -> State:
@@ -99,6 +104,7 @@ class State:
             shadow_slot_until=np.zeros((slots, n), dtype=np.uint16),
             shadow_slot_points=np.zeros((slots, n), dtype=np.int16),
             record_day=np.zeros((plan.scorer.kinds if plan.scorer else 0, n), dtype=np.uint16),
+            disfavoured_day=np.zeros((1 if plan.scorer else 0, n), dtype=np.uint16),
         )
 
     def nbytes(self) -> int:

@@ -4,8 +4,8 @@
   within the rounding of its terms: each weight and the intercept are rounded to a multiple of
   2**-16, so a row with a active features is off by at most (a + 1) x 2**-17.
 - The fast engine's kernel gives the reference engine's scores bit for bit, and whole runs agree
-  bit for bit (metrics and every state array), also sharded, resumed from a checkpoint, and
-  replayed household by household.
+  bit for bit (metrics, every state array and the models' audits), also sharded, resumed from a
+  checkpoint, and replayed household by household.
 - Before the first model the point rules score exactly as without a scorer.
 - Bad scorer settings are ConfigErrors naming the key path (the CLI exits 2).
 """
@@ -65,6 +65,11 @@ def assert_identical(a, b) -> None:
     assert np.array_equal(a.stats, b.stats, equal_nan=True)
     for name, array in vars(a.state).items():
         assert np.array_equal(array, getattr(b.state, name)), name
+    audits = [x.learner.audit.audits for x in (a, b)]  # learned_audit.py: the same too
+    assert len(audits[0]) == len(audits[1]) and len(audits[0]) == len(a.learner.models)
+    for x, y in zip(*audits, strict=True):
+        assert x.day == y.day and np.array_equal(x.counts, y.counts)
+        assert np.array_equal(x.predicted, y.predicted)
 
 
 @pytest.fixture(scope="module")

@@ -83,13 +83,14 @@ class People(NamedTuple):
     shadow_slot_until: np.ndarray
     shadow_slot_points: np.ndarray
     record_day: np.ndarray
+    disfavoured_day: np.ndarray
 
     @staticmethod
     def of(population: Population, s: State) -> People:
         return People(
             population.trait, s.flags, s.score, s.shadow, s.list_until, s.shadow_until,
             s.deterrence, s.cause, s.ever, s.slot_until, s.slot_points, s.shadow_slot_until,
-            s.shadow_slot_points, s.record_day,
+            s.shadow_slot_points, s.record_day, s.disfavoured_day,
         )  # fmt: skip
 
 
@@ -122,6 +123,7 @@ class Rules(NamedTuple):
     list_threshold: np.ndarray
     list_reset: np.ndarray
     behaviour_kind: np.ndarray  # [B] int64: record kind (plan.LearnedScorer); zeros without one
+    kind_disfavoured: np.ndarray  # [kinds] bool (plan.LearnedScorer); [False] without one
     # 5. recovery
     list_comply: np.ndarray
     # 6. standing, 7. consequences
@@ -170,6 +172,7 @@ class Rules(NamedTuple):
             behaviour_kind=(
                 p.scorer.behaviour_kind if p.scorer else np.zeros(len(p.behaviours), np.int64)
             ),
+            kind_disfavoured=p.scorer.kind_disfavoured if p.scorer else np.zeros(1, bool),
             list_comply=p.list_comply,
             tier_min=p.tier_min,
             tier_sanctioned=tier_sanctioned,

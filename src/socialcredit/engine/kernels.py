@@ -748,6 +748,9 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
             if actor:
                 b = _act_of(today, i, rules.act_scaled.shape[1])
                 T.acts[lane, cell, b] += 1
+                # the learned scorer's audit truth (state.disfavoured_day): recorded or not
+                if P.disfavoured_day.shape[0] and rules.kind_disfavoured[rules.behaviour_kind[b]]:
+                    P.disfavoured_day[0, i] = t + 1
                 recorded, act_points, act_list = _observation(
                     today, lane, cell, r, g, i, b, rules, T
                 )

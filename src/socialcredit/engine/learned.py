@@ -12,7 +12,9 @@ agency with a data team would do, from what the system holds and nothing else:
 - the model's weights and intercept are rounded to whole multiples of 2**-16 (``plan.LOGIT_SCALE``)
   and from that morning on every person's score is ``score_from_logit`` of their fixed-point logit,
   computed in integers by both engines (``scores`` here, ``kernels.learned_scores`` in the fast
-  engine), so both give the same bits. Before the first model the point rules score.
+  engine), so both give the same bits. Before the first model the point rules score;
+- beside each training sample it snapshots a held-out sample, on which each model is audited
+  against the system's labels and against the truth (learned_audit.py).
 
 The state is the same in every engine, so the snapshots, labels and models are too. The features
 (``features``) are binary: the recency of each record kind (``plan.LearnedScorer``) over 30, 90 and
@@ -30,6 +32,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from socialcredit import rng
+from socialcredit.engine.labels import system_labels
+from socialcredit.engine.learned_audit import Audit, Snapshots
+from socialcredit.metrics.audit_table import ModelAudit
 from socialcredit.plan import LOGIT_SCALE, RECENCY_WINDOWS, LearnedScorer, Plan
 from socialcredit.state import HOUSEHOLD_START, State
 
@@ -166,8 +171,9 @@ class Learner:
         self.scorer: LearnedScorer = plan.scorer
         self.cell_of = cell_of
         self.key = rng.seed_key(plan.seed)
-        self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # t0: (people, rows)
+        self.snapshots: Snapshots = {}  # t0: (people, rows)
         self.models: list[Model] = []  # every model fitted, in order
+        self.audit = Audit(plan, cell_of)
         self.fixed: list[Model] | None = None  # a replay's models, given (none trained)
         self.seconds = 0.0
 
@@ -193,6 +199,8 @@ class Learner:
         if t > 0 and t % s.retrain_every == 0 and t + s.horizon < self.plan.simulated_days:
             who = self.sample(t, len(state.score))
             self.snapshots[t] = (who, self.rows(state, t, who))
+            held = self.audit.draw(t, len(state.score), who)
+            self.audit.take(t, held, self.rows(state, t, held))
         self.seconds += time.perf_counter() - start
         return self.model
 
@@ -211,36 +219,32 @@ class Learner:
 
     def _fit(self, t: int, state: State, who: np.ndarray, rows: np.ndarray) -> None:
         t0 = t - self.scorer.horizon
-        bad = state.record_day[self.scorer.kind_disfavoured][:, who]
-        labels = (bad > t0).any(axis=0).astype(np.int64)  # a record on day t0 or later
+        labels = system_labels(self.scorer, state, who, t0)
         start = time.perf_counter()
         fitted = fit(rows, labels)
+        held = self.audit.pop(t0)
         if fitted is None:
             return
         coef, intercept = fitted
         positives = int(labels.sum())
         cut = score_cuts(self.plan, positives / len(labels))
-        self.models.append(
-            Model(t, to_fixed(coef), int(to_fixed(intercept)), cut, coef, intercept, len(who),
-                  positives, time.perf_counter() - start)
-        )  # fmt: skip
+        model = Model(t, to_fixed(coef), int(to_fixed(intercept)), cut, coef, intercept,
+                      len(who), positives, time.perf_counter() - start)  # fmt: skip
+        self.models.append(model)
+        if held is not None:  # the new model on people it was not trained on
+            logit = logits(model, held[1])
+            score = score_from_logit(logit, model.cut, self.plan.score_max)
+            self.audit.count(t, state, held[0], logit, score)
 
-    # --- checkpoints: the snapshots waiting for their labels, and every model so far ---
+    # --- checkpoints: the snapshots waiting for their labels, the models and audits so far ---
 
     def save(self) -> dict[str, np.ndarray]:
         F = self.scorer.features
-        days = sorted(self.snapshots)
-        taken = [self.snapshots[d] for d in days]
         m = self.models
         return {
-            "learned.snapshot_days": np.array(days, dtype=np.int64),
-            "learned.snapshot_sizes": np.array([len(w) for w, _ in taken], dtype=np.int64),
-            "learned.snapshot_people": np.concatenate(
-                [w for w, _ in taken] or [np.empty(0, np.int64)]
-            ),
-            "learned.snapshot_rows": np.concatenate(
-                [r for _, r in taken] or [np.empty((0, F), np.uint8)]
-            ),
+            **pack_snapshots("learned.snapshot", self.snapshots, F),
+            **pack_snapshots("learned.audit_snapshot", self.audit.snapshots, F),
+            **self.audit.save(),
             "learned.model_days": np.array([x.day for x in m], dtype=np.int64),
             "learned.model_weights": np.array([x.weights for x in m], np.int64).reshape(-1, F),
             "learned.model_intercepts": np.array([x.intercept for x in m], dtype=np.int64),
@@ -256,8 +260,6 @@ class Learner:
         """Restore what ``save`` wrote (ValueError where it does not fit this run)."""
         F = self.scorer.features
         try:
-            days, sizes = saved["learned.snapshot_days"], saved["learned.snapshot_sizes"]
-            people, rows = saved["learned.snapshot_people"], saved["learned.snapshot_rows"]
             mdays, weights = saved["learned.model_days"], saved["learned.model_weights"]
             intercepts, coef = saved["learned.model_intercepts"], saved["learned.model_coef"]
             coef_b, counts = saved["learned.model_coef_intercept"], saved["learned.model_counts"]
@@ -266,17 +268,13 @@ class Learner:
             raise ValueError(f"learned scorer: {missing} is missing") from None
         M = len(mdays)
         if (
-            len(sizes) != len(days) or int(sizes.sum()) != len(people)
-            or rows.shape != (len(people), F) or weights.shape != (M, F) or coef.shape != (M, F)
-            or len(intercepts) != M or len(coef_b) != M or counts.shape != (M, 2)
-            or len(seconds) != M
+            weights.shape != (M, F) or coef.shape != (M, F) or len(intercepts) != M
+            or len(coef_b) != M or counts.shape != (M, 2) or len(seconds) != M
         ):  # fmt: skip
-            raise ValueError("learned scorer: the saved snapshots or models do not fit")
-        ends = np.cumsum(sizes)
-        self.snapshots = {
-            int(d): (people[e - n : e].astype(np.int64), rows[e - n : e].astype(np.uint8))
-            for d, n, e in zip(days.tolist(), sizes.tolist(), ends.tolist(), strict=True)
-        }
+            raise ValueError("learned scorer: the saved models do not fit")
+        self.snapshots = unpack_snapshots(saved, "learned.snapshot", F)
+        self.audit.snapshots = unpack_snapshots(saved, "learned.audit_snapshot", F)
+        self.audit.load(saved)
         if np.any(counts[:, 1] <= 0) or np.any(counts[:, 1] >= counts[:, 0]):
             raise ValueError("learned scorer: a saved model's sample has one class only")
         self.models = [
@@ -288,7 +286,41 @@ class Learner:
         ]  # fmt: skip
 
 
-# --- the models of a run, in its folder (learned-models.json): for audits and replays ---
+def pack_snapshots(prefix: str, snapshots: Snapshots, features: int) -> dict[str, np.ndarray]:
+    """Snapshots waiting for their labels as four arrays, for a checkpoint."""
+    days = sorted(snapshots)
+    taken = [snapshots[d] for d in days]
+    return {
+        f"{prefix}_days": np.array(days, dtype=np.int64),
+        f"{prefix}_sizes": np.array([len(w) for w, _ in taken], dtype=np.int64),
+        f"{prefix}_people": np.concatenate([w for w, _ in taken] or [np.empty(0, np.int64)]),
+        f"{prefix}_rows": np.concatenate(
+            [r for _, r in taken] or [np.empty((0, features), np.uint8)]
+        ),
+    }
+
+
+def unpack_snapshots(saved: Mapping[str, np.ndarray], prefix: str, features: int) -> Snapshots:
+    """What ``pack_snapshots`` wrote (ValueError where it is missing or does not fit)."""
+    try:
+        days, sizes = saved[f"{prefix}_days"], saved[f"{prefix}_sizes"]
+        people, rows = saved[f"{prefix}_people"], saved[f"{prefix}_rows"]
+    except KeyError as missing:
+        raise ValueError(f"learned scorer: {missing} is missing") from None
+    if (
+        len(sizes) != len(days) or int(sizes.sum()) != len(people)
+        or rows.shape != (len(people), features)
+    ):  # fmt: skip
+        raise ValueError("learned scorer: the saved snapshots do not fit")
+    ends = np.cumsum(sizes)
+    return {
+        int(d): (people[e - n : e].astype(np.int64), rows[e - n : e].astype(np.uint8))
+        for d, n, e in zip(days.tolist(), sizes.tolist(), ends.tolist(), strict=True)
+    }
+
+
+# --- the models of a run, in its folder (learned-models.json): for audits and replays; their
+# audits (audit.parquet, metrics/audit_table.py) ---
 
 MODELS_FILE = "learned-models.json"
 
@@ -297,6 +329,12 @@ def models_of(sim: object) -> list[Model]:
     """The models an engine's learner fitted (none where the regime has no learned scorer)."""
     learner = getattr(sim, "learner", None)
     return list(learner.models) if isinstance(learner, Learner) else []
+
+
+def audits_of(sim: object) -> list[ModelAudit]:
+    """The audits of those models (learned_audit.py; none without a learned scorer)."""
+    learner = getattr(sim, "learner", None)
+    return list(learner.audit.audits) if isinstance(learner, Learner) else []
 
 
 def models_json(plan: Plan, models: list[Model]) -> dict[str, Any]:

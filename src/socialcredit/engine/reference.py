@@ -269,6 +269,9 @@ class ReferenceEngine(DayLoop):
         if p.scorer is not None:  # the learned scorer's features: the latest record by kind
             s.record_day[p.scorer.behaviour_kind[d.acts[recorded]], d.actors[recorded]] = t + 1
             s.record_day[p.scorer.behaviour_kind[beh], d.errors] = t + 1
+            # the truth its audit labels with: every disfavoured act, recorded or not
+            bad = p.scorer.kind_disfavoured[p.scorer.behaviour_kind[d.acts]]
+            s.disfavoured_day[0, d.actors[bad]] = t + 1
 
         delta = np.zeros(self.n, dtype=np.int32)
         delta[d.actors] += d.act_points

@@ -118,6 +118,12 @@ class Simulator:
         try:
             pq.write_table(table, staging / "metrics.parquet", compression="zstd")
             pq.write_table(appeal_table(plan, log), staging / "appeals.parquet")
+            if plan.scorer is not None:  # every replicate's audit: the report averages them
+                from socialcredit.engine.learned import audits_of
+                from socialcredit.metrics.audit_table import AUDIT_FILE, audit_table
+
+                audits = audit_table(audits_of(sim), plan.groups, plan.warmup)
+                pq.write_table(audits, staging / AUDIT_FILE)
             if spec.index == 0 and job.stories:  # the wrongly sanctioned and stories: replicate 0's
                 from socialcredit.engine.replay import replay
                 from socialcredit.metrics.wrongful_people import (

@@ -12,6 +12,7 @@ from socialcredit.report.data import load_run
 from socialcredit.report.page import Page, Section
 from socialcredit.report.sections import (
     aiact,
+    audit,
     chilling,
     headline,
     regions,
@@ -27,11 +28,14 @@ REPORT = "report.html"
 
 # (anchor, heading, section module): the order a reader meets them. Each module builds its
 # section's data (``build``) for its template (``TEMPLATE``); charts are numbered in this order.
+# A section whose ``build`` returns None does not apply to the run (the audit of a learned
+# scorer, in a run without one) and is left out.
 SECTIONS = (
     ("headline", "What the system did", headline),
     ("scores", "Scores and tiers over time", scores),
     ("sanctions", "Sanctions and perks", sanctions),
     ("wrongful", "Wrongful sanctions, broken down", wrongful),
+    ("audit", "The learned scorer, audited against the truth", audit),
     ("ai-act", "EU AI Act Article 5(1)(c) screen", aiact),
     ("chilling", "Chilling of lawful acts", chilling),
     ("regions", "Regions and appeals", regions),
@@ -44,9 +48,13 @@ def build_report(folder: Path) -> str:
     """The whole page as text, from the folder's summary.json, metrics.parquet, scenario.yaml."""
     data = load_run(folder)
     page = Page()
+    built = [
+        (anchor, heading, module, module.build(data, page)) for anchor, heading, module in SECTIONS
+    ]
     sections = [
-        Section(anchor, heading, module.TEMPLATE, module.build(data, page))
-        for anchor, heading, module in SECTIONS
+        Section(anchor, heading, module.TEMPLATE, content)
+        for anchor, heading, module, content in built
+        if content is not None
     ]
     sections.append(Section("scenario", SCENARIO_HEADING, scenario.TEMPLATE, scenario.build(data)))
     s = data.summary

@@ -264,6 +264,45 @@ def grouped_bars(
     }
 
 
+def lines(
+    title: str,
+    x: Sequence[float] | Sequence[str],
+    traces: dict[str, Sequence[float]],
+    unit: str,
+    *,
+    x_title: str = "day",
+    dashed: Sequence[str] = (),
+    colours: Sequence[str] = PALETTE,
+    fmt: str = ".3f",
+) -> Figure:
+    """Lines with markers over a few x values (a learned scorer's model days): one colour per
+    trace, ``dashed`` ones drawn dashed; a missing value (NaN) leaves a gap."""
+    data = [
+        {
+            "x": list(x),
+            "y": series(values),
+            "name": name,
+            "mode": "lines+markers",
+            "line": {
+                "color": colours[i % len(colours)],
+                "width": 2,
+                "dash": "dash" if name in dashed else "solid",
+            },
+            "hovertemplate": f"%{{y:{fmt}}}<extra>{name}</extra>",
+        }  # fmt: skip
+        for i, (name, values) in enumerate(traces.items())
+    ]
+    return {
+        "data": data,
+        "layout": layout(
+            title,
+            hovermode="x unified",
+            xaxis={"title": {"text": x_title}},
+            yaxis={"title": {"text": unit}},
+        ),
+    }
+
+
 def causes_bars(labels: Sequence[str], shares: Sequence[float]) -> Figure:
     return {
         "data": [
