@@ -114,7 +114,7 @@ def test_held_out_sample_is_its_own_draw_and_never_trained_on() -> None:
 def test_streams_do_not_collide() -> None:
     """Every stream slot (single streams, and the ranges of per-source, per-list and
     per-consequence ones, rng.py) below 256 and used once."""
-    singles = [rng.ACT, rng.ACT_PICK, rng.ERROR, rng.HOUSEHOLD, rng.TRAIT_A, rng.TRAIT_B,
+    singles = [rng.ACT, rng.ERROR, rng.HOUSEHOLD, rng.TRAIT_A, rng.TRAIT_B,
                rng.KEEP_WRONGFUL, rng.LEARN_SAMPLE, rng.LEARN_AUDIT]  # fmt: skip
     ranges = [(rng.OBSERVE, 16), (rng.MISATTRIBUTE, 16), (rng.COMPLY, 8), (rng.APPEAL_FILE, 8),
               (rng.APPEAL_WIN, 8), (rng.ENCOUNTER, 64)]  # fmt: skip
