@@ -189,3 +189,31 @@ ENCOUNTERS_SCENARIO: dict[str, Any] = {
     ],  # fmt: skip
     "run": {"days": 40, "seed": 20240612, "start": "2020-01-01"},
 }
+
+
+# Encounters of a sanction carried by a tier (tests/statistical/test_encounters.py): a recorded
+# default costs 50 points, the score drifts back 1 a day, so people spend about ten days in the
+# tier "low"; the loan refusal it carries has attempt probabilities per group, scaled per region.
+TIER_ENCOUNTERS_BY_REGION = {"north": 1.0, "south": 0.5}
+TIER_ENCOUNTERS_SCENARIO: dict[str, Any] = copy.deepcopy(ENCOUNTERS_SCENARIO) | {
+    "name": "statistical-tier-encounters",
+    "regime": {
+        "score": {"start": 100, "min": 0, "max": 100},
+        "rules": [{"behaviour": "default", "points": -50}],
+        "recovery": {"points_per_day": 1.0},
+        "tiers": [{"name": "ok", "min_score": 60}, {"name": "low", "min_score": 0}],
+    },
+    "consequences": [
+        {
+            "name": "loan-refusal",
+            "kind": "sanction",
+            "domain": "credit",
+            "tiers": ["low"],
+            "encounters": [
+                {"from": "2020-01-01", "value": ENCOUNTERS_P_BEFORE},
+                {"from": "2020-01-21", "value": ENCOUNTERS_P_AFTER},
+            ],
+            "encounters_by_region": TIER_ENCOUNTERS_BY_REGION,
+        },
+    ],  # fmt: skip
+}

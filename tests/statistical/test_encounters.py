@@ -6,7 +6,8 @@ the blocked attempts of a group over a stretch of days are binomial, with n the 
 person-days of the group (the metric listed__L, which counts exactly the people drawn) and p the
 scheduled probability; the wrongful ones likewise with n the wrongly listed person-days. A count
 must lie within Z = 5 binomial standard errors of n p (a correct engine fails one check with
-probability about 6e-7; see test_rates.py).
+probability about 6e-7; see test_rates.py). A sanction carried by a tier works the same way, with
+n the person-days in the tier (tier__T) and p the group's value times the region's multiplier.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from scenarios import ENCOUNTERS_P_AFTER as P_AFTER
 from scenarios import ENCOUNTERS_P_BEFORE as P_BEFORE
 from scenarios import ENCOUNTERS_SCENARIO as SCENARIO
+from scenarios import TIER_ENCOUNTERS_BY_REGION, TIER_ENCOUNTERS_SCENARIO
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.population.synthesis import synthesize
@@ -92,3 +94,29 @@ def test_encounters_move_no_other_draw() -> None:
         a = with_encounters.counts[:, :, with_encounters.layout.at(name)]
         assert np.array_equal(a, both.counts[:, :, both.layout.at(name)]), name
     assert both.counts[:, :, both.layout.at("blocked__train-ban")].sum() > 0
+
+
+def test_tier_sanctions_block_attempts_per_group_and_region() -> None:
+    ref = _engine(TIER_ENCOUNTERS_SCENARIO)
+    L, plan = ref.layout, ref.plan
+    R, G = len(plan.regions), len(plan.groups)
+    cells = ref.counts.reshape(DAYS, R, G, -1)
+    for r, region in enumerate(plan.regions):
+        for g, group in enumerate(plan.groups):
+            for days, p in ((slice(0, SWITCH), P_BEFORE), (slice(SWITCH, DAYS), P_AFTER)):
+                rows = cells[days, r, g]
+                _within(
+                    int(rows[:, L.at("blocked__loan-refusal")].sum()),
+                    int(rows[:, L.at("tier__low")].sum()),
+                    p[group] * TIER_ENCOUNTERS_BY_REGION[region],
+                    f"blocked in {region}, group {group}, days {days.start}-{days.stop}",
+                )
+    total = ref.counts.sum(axis=(0, 1))
+    # namesakes' records put innocent people in the tier: some blocked attempts are wrongful
+    assert 0 < total[L.at("blocked_wrongful__loan-refusal")] < total[L.at("blocked__loan-refusal")]
+
+
+def test_both_engines_count_the_same_tier_encounters() -> None:
+    ref = _engine(TIER_ENCOUNTERS_SCENARIO)
+    fast = _engine(TIER_ENCOUNTERS_SCENARIO, FastEngine)
+    assert np.array_equal(ref.counts, fast.counts)

@@ -16,6 +16,14 @@ if TYPE_CHECKING:  # the kernels' cache is keyed on what this module imports (ke
     from socialcredit.state import State
 
 
+def encounter_floor(p: Plan, encounter_tiers: np.ndarray) -> int:
+    """The highest score of a tier whose people draw encounters (tier ``k`` runs from its
+    ``tier_min`` up to the next tier's less one); below the lowest score where no tier does."""
+    tops = np.append(p.score_max, p.tier_min[:-1].astype(np.int64) - 1)  # tiers descend
+    drawing = encounter_tiers.any(axis=0)
+    return int(tops[drawing].max()) if drawing.any() else p.score_min - 1
+
+
 class Today(NamedTuple):
     t: int
     full: bool  # count everybody's standing from nothing (else carry yesterday's tallies)
@@ -135,6 +143,10 @@ class Rules(NamedTuple):
     carrier_tiers: np.ndarray  # [K, T] bool: carriers.Carriers.tiers_on
     any_encounters: bool
     encounter_list: np.ndarray  # [C] int64: the list whose people draw encounters, or -1
+    encounter_tiers: np.ndarray  # [C, T] bool: the tiers whose people draw them (tier sanctions)
+    # the highest score in a tier whose people draw encounters (score_min - 1 if none): people
+    # at or below it are visited every day (kernels._day_tables' floor)
+    encounter_floor: int
     encounter_prob: np.ndarray  # [C, cells] (Plan.encounter_prob)
     # 8. response
     own_step: int
@@ -147,6 +159,7 @@ class Rules(NamedTuple):
     @staticmethod
     def of(p: Plan, tier_sanctioned: np.ndarray, wrong_tier: np.ndarray,
            list_sanctioned: np.ndarray, carriers: Carriers) -> Rules:  # fmt: skip
+        drawn = p.has_encounters & p.encounter_prob.any(axis=1)  # encounters in force
         return Rules(
             act_scaled=p.act_scaled,
             behaviour_class=p.behaviour_class,
@@ -181,9 +194,9 @@ class Rules(NamedTuple):
             carrier_list=carriers.list_of,
             carrier_tiers=carriers.tiers_on,
             any_encounters=bool(p.encounter_prob.any()),
-            encounter_list=np.where(
-                p.has_encounters & p.encounter_prob.any(axis=1), p.consequence_list, -1
-            ).astype(np.int64),
+            encounter_list=np.where(drawn, p.consequence_list, -1).astype(np.int64),
+            encounter_tiers=drawn[:, None] & p.consequence_tiers,
+            encounter_floor=encounter_floor(p, drawn[:, None] & p.consequence_tiers),
             encounter_prob=p.encounter_prob,
             own_step=p.deter_own_step,
             hh_step=p.deter_household_step,

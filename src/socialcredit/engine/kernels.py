@@ -269,19 +269,28 @@ def _recovery(today, lane, cell, i, rules, people, tallies):
 
 
 @inline
-def _encounters(today, lane, cell, i, rules, people, tallies):
+def _encounters(today, lane, cell, i, tier_of, rules, people, tallies):
     """Stage 7, encounters: attempts to use what a sanction denies, by person i on a day they
-    are under it (listed; wrongful where the shadow would not list them), from the
-    consequence's own stream (see reference.py)."""
+    are under it (listed, or in one of its tiers; wrongful where the shadow standing would not
+    put them there), from the consequence's own stream (see reference.py)."""
     t = today.t
+    P = people
+    tier = tier_of[np.int32(P.score[i]) - rules.smin]
+    stier = tier_of[np.int32(P.shadow[i]) - rules.smin]
     for c in range(rules.encounter_list.shape[0]):
         xl = rules.encounter_list[c]
-        if xl < 0 or people.list_until[xl, i] <= t:
+        if xl >= 0:
+            under = P.list_until[xl, i] > t
+            wrongly = under and P.shadow_until[xl, i] <= t
+        else:
+            under = rules.encounter_tiers[c, tier]
+            wrongly = under and not rules.encounter_tiers[c, stier]
+        if not under:
             continue
         prob = rules.encounter_prob[c, cell]
         if prob > 0.0 and uniform(today.key, rng.ENCOUNTER + c, i, t) < prob:
             tallies.blocked[lane, cell, c] += 1
-            if people.shadow_until[xl, i] <= t:
+            if wrongly:
                 tallies.blocked_wrongful[lane, cell, c] += 1
 
 
@@ -597,6 +606,10 @@ def _day_tables(today, layout, rules):
     floor = NO_THRESHOLD  # quiet people score above every list threshold
     for xl in range(rules.list_threshold.shape[0]):
         floor = max(floor, rules.list_threshold[xl])
+    # and above every tier whose people draw encounters: those are visited daily, for the draw,
+    # with today's drift added (a quiet day's drift could carry someone down into the tier)
+    if rules.encounter_floor >= rules.smin:
+        floor = max(floor, rules.encounter_floor + today.drift)
     rest_tier = tier_of[rules.start - smin]
     # Standing tallies (tiers, the score histogram, lists, sanctions: what the state is, not
     # what happened today) carry over from yesterday unless the day is ``full``. A person whose
@@ -809,7 +822,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
             # household pass)
             sanctioned, wrongful = _tally_standing(1, lane, cell, i, t, tier_of, rules, P, T)
             if rules.any_encounters:
-                _encounters(today, lane, cell, i, rules, P, T)
+                _encounters(today, lane, cell, i, tier_of, rules, P, T)
             for xl in range(P.list_until.shape[0]):  # last: the day's list tests must not see
                 if entered & (1 << xl):  # the mark
                     P.list_until[xl, i] |= ENTERED

@@ -430,18 +430,24 @@ class ReferenceEngine(DayLoop):
         self._encounters(t, d)
 
     def _encounters(self, t: int, d: Day) -> None:
-        """Attempts to use what a sanction denies, by the people under it today: each is a
-        blocked attempt, wrongful where the shadow standing would not list the person. Each
-        consequence draws from its own stream, so adding encounters moves no other draw."""
+        """Attempts to use what a sanction denies, by the people under it today (on its list,
+        or in one of its tiers): each is a blocked attempt, wrongful where the shadow standing
+        would not put the person there. Each consequence draws from its own stream, so adding
+        encounters moves no other draw."""
         p = self.tables
         for c in np.flatnonzero(p.has_encounters):
             x = int(p.consequence_list[c])
             prob = p.encounter_prob[c]
             if not prob.any():  # not in force, or nobody tries: no draw can fall below 0
                 continue
-            who = np.flatnonzero(d.listed[x])
+            if x != NO_LIST:
+                under, shadow_under = d.listed[x], d.shadow_listed[x]
+            else:
+                under = p.consequence_tiers[c][d.tier]
+                shadow_under = p.consequence_tiers[c][d.shadow_tier]
+            who = np.flatnonzero(under)
             hit = who[self.draw(rng.ENCOUNTER + int(c), who, t) < prob[self.cell[who]]]
-            d.blocked[int(c)] = (hit, hit[~d.shadow_listed[x, hit]])
+            d.blocked[int(c)] = (hit, hit[~shadow_under[hit]])
 
     # --- 8. response ---
 

@@ -291,10 +291,17 @@ def _compile_epoch(
                 consequence_tiers[c, tiers.index(name)] = True
     triggers = consequence_triggers(whole, tier_min)
     # encounters: the daily probability of an attempt to use what the sanction denies, per cell
+    # (region-major): the group's value times the region's multiplier
     encounter_prob = np.zeros((C, R * G))
     for c, cons in enumerate(sc.consequences):
         if cons.encounters is not None and live(cons):
-            encounter_prob[c] = np.tile(per_group(now(cons.encounters)), R)
+            by_region = now(cons.encounters_by_region) if cons.encounters_by_region else 1.0
+            in_region = (
+                np.array([by_region[r] for r in regions], dtype=np.float64)
+                if isinstance(by_region, dict)
+                else np.full(R, float(by_region))
+            )
+            encounter_prob[c] = np.outer(in_region, per_group(now(cons.encounters))).reshape(R * G)
 
     resp = sc.response
     camera_coverage = [coverage[s] for s, src in enumerate(sc.sources) if src.kind == "camera"]

@@ -89,6 +89,23 @@ def check_references(sc: Scenario, label: str) -> None:
     # Each behaviour owns 1/B of a person's one act draw (plan.Plan.act_scaled), so a rate above
     # 1/B cannot be drawn: there is at most one act per person-day.
     slot = 1.0 / len(behaviours) if behaviours else 1.0
+    def per_region(dated: object, path: str) -> None:
+        """A value for every region where a mapping is given (coverage, encounters)."""
+        for k, value in enumerate(values_of(dated)):
+            where = path + (f"[{k}].value" if is_schedule(dated) else "")
+            if not isinstance(value, dict):
+                continue
+            for key in value:
+                known(key, regions, f"{where}.{key}", "region")
+            missing = [r for r in regions if r not in value]
+            if missing:
+                fail(
+                    where,
+                    f"no value for region(s) {', '.join(missing)}",
+                    "a value for every region",
+                    "add the regions or give one number",
+                )
+
     for i, b in enumerate(sc.behaviours):
         per_group(b.rate, f"behaviours[{i}].rate")
         for k, value in enumerate(values_of(b.rate)):
@@ -106,20 +123,7 @@ def check_references(sc: Scenario, label: str) -> None:
     for i, s in enumerate(sc.sources):
         for j, name in enumerate(s.observes):
             known(name, behaviours, f"sources[{i}].observes[{j}]", "behaviour")
-        for k, coverage in enumerate(values_of(s.coverage)):
-            where = f"sources[{i}].coverage" + (f"[{k}].value" if is_schedule(s.coverage) else "")
-            if not isinstance(coverage, dict):
-                continue
-            for key in coverage:
-                known(key, regions, f"{where}.{key}", "region")
-            missing = [r for r in regions if r not in coverage]
-            if missing:
-                fail(
-                    where,
-                    f"no coverage for region(s) {', '.join(missing)}",
-                    "a coverage for every region",
-                    "add the regions or give one number",
-                )
+        per_region(s.coverage, f"sources[{i}].coverage")
         for kind in ("false_match", "misattribution", "bookkeeping"):
             per_group(getattr(s.errors, kind), f"sources[{i}].errors.{kind}")
 
@@ -208,17 +212,23 @@ def check_references(sc: Scenario, label: str) -> None:
             known(name, tiers, f"consequences[{i}].tiers[{j}]", "tier")
         if c.list is not None:
             known(c.list, lists, f"consequences[{i}].list", "list")
-        if c.encounters is not None:
-            # Encounters are drawn for the people under a sanction on the days they are under
-            # it; the fast engine visits every listed person daily, not everyone in a tier.
-            if c.kind != "sanction" or c.list is None:
+        if c.encounters is not None and c.kind != "sanction":
+            fail(
+                f"consequences[{i}].encounters",
+                f"encounters are given for the {c.kind} '{c.name}', which is not a sanction",
+                "encounters on a sanction (attempts to use what it denies)",
+                "remove encounters:, or make the consequence a sanction",
+            )
+        if c.encounters_by_region is not None:
+            if c.encounters is None:
                 fail(
-                    f"consequences[{i}].encounters",
-                    f"encounters are given for the {c.kind} '{c.name}', which "
-                    + ("is not a sanction" if c.kind != "sanction" else "no list carries"),
-                    "encounters on a sanction carried by a list (list: NAME)",
-                    "remove encounters:, or carry the sanction by a list",
+                    f"consequences[{i}].encounters_by_region",
+                    f"'{c.name}' declares encounters_by_region but no encounters",
+                    "encounters: (per group) beside encounters_by_region:",
+                    "add encounters:, or remove encounters_by_region:",
                 )
+            per_region(c.encounters_by_region, f"consequences[{i}].encounters_by_region")
+        if c.encounters is not None:
             per_group(c.encounters, f"consequences[{i}].encounters")
 
 

@@ -519,8 +519,14 @@ class Consequence(Dated):
         None,
         description="daily probability that a person tries to use what the sanction denies "
         "(buy a flight ticket, apply for a loan), for all groups or per group (may be a "
-        "schedule); an attempt by a person under the sanction is a blocked attempt. Drawn for "
-        "sanctions carried by a list",
+        "schedule); an attempt by a person under the sanction (on its list, or in one of its "
+        "tiers) is a blocked attempt. Sanctions only",
+    )
+    encounters_by_region: DatedPerRegion | None = Field(
+        None,
+        description="a multiplier (0..1) of encounters in each region, for all regions or per "
+        "region (may be a schedule): the attempt probability is the group's value times the "
+        "region's (say, fewer flights where there is no airport). Default 1 everywhere",
     )
     source: Source = None
 
