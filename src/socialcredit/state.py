@@ -2,7 +2,7 @@
 
 A foundation module: every engine, the shards, the metrics and the runner read the state through
 these names, and the compiled kernels bake these constants in (their disk cache is keyed on this
-file, engine/kernel_cache.py), so a change here reaches every engine.
+file, kernel_cache.py), so a change here reaches every engine.
 """
 
 from __future__ import annotations

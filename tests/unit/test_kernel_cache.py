@@ -1,7 +1,7 @@
 """The kernels' disk cache cannot go stale: it is keyed on every source the kernels compile in.
 
 Numba keys its cache on the one file that defines a kernel; ours are stamped with a hash of
-engine/kernel_cache.DEPENDENCIES. These tests prove that list covers everything the kernels
+kernel_cache.DEPENDENCIES. These tests prove that list covers everything the kernels
 import from the package (transitively, as compiled code or baked-in constants), that an edit to
 any of those files changes the stamp, and that the compiled kernels carry the stamped cache.
 """
@@ -12,7 +12,9 @@ import ast
 import shutil
 from pathlib import Path
 
-from socialcredit.engine import kernel_cache, kernels
+from socialcredit import kernel_cache
+from socialcredit.engine import kernels
+from socialcredit.metrics import day_kernels
 
 PACKAGE = kernel_cache.PACKAGE
 
@@ -43,7 +45,7 @@ def _file_of(module: str) -> Path | None:
 
 def test_every_source_the_kernels_import_is_in_the_stamp() -> None:
     seen: set[Path] = set()
-    todo = [PACKAGE / "engine/kernels.py"]
+    todo = [PACKAGE / "engine/kernels.py", PACKAGE / "metrics/day_kernels.py"]
     while todo:
         path = todo.pop()
         if path in seen:
@@ -72,7 +74,8 @@ def test_an_edit_to_any_dependency_changes_the_stamp(tmp_path: Path) -> None:
 
 def test_the_kernels_carry_the_stamped_cache() -> None:
     for dispatcher in (kernels.run_day, kernels.run_day_serial, kernels._run_lane,
-                       kernels._first_draws, kernels.collect_entered):  # fmt: skip
+                       kernels._first_draws, kernels.collect_entered,
+                       day_kernels.sum_columns, day_kernels.score_stats):  # fmt: skip
         locator = dispatcher._cache._impl.locator
         assert locator.get_source_stamp() == kernel_cache.sources_digest(
             PACKAGE / name for name in kernel_cache.DEPENDENCIES

@@ -37,8 +37,8 @@ import numpy as np
 from numba import prange
 
 from socialcredit import rng
-from socialcredit.engine.kernel_cache import inline, kernel
 from socialcredit.engine.kernel_records import DayTables
+from socialcredit.kernel_cache import inline, kernel
 from socialcredit.plan import NO_THRESHOLD, RECENCY_WINDOWS
 from socialcredit.rng import GOLDEN, MIX1, MIX2, TO_UNIT
 from socialcredit.state import (

@@ -3,18 +3,21 @@
 An engine only has to count (per cell: acts, records, tier pairs, listings, sanctions, causes, a
 score histogram). Counts are integers, so they merge across chunks, threads and shards in any order
 to the same result; everything derived from them here is computed once, the same way for all
-engines.
+engines: which tally entries sum to each count column is a plan's recipe (``column_sums.py``), and
+two compiled loops (``day_kernels.py``) apply it and derive the score statistics.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from socialcredit.carriers import carriers_of
-from socialcredit.metrics.layout import MetricLayout, carrier_cause_labels
-from socialcredit.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
+from socialcredit.metrics.column_sums import ColumnSums, column_sums
+from socialcredit.metrics.day_kernels import score_stats, sum_columns
+from socialcredit.metrics.layout import MetricLayout
+from socialcredit.plan import ERROR_KINDS, Plan
 
 
 @dataclass
@@ -77,92 +80,43 @@ class Tally:
         }
 
 
-# The carrier columns of a plan's layout, derived once per plan rather than once per day: every
-# engine calls record_day daily, and a day of a small population (ensembles, calibration) is
-# cheap enough that re-deriving them showed in profiles (about 0.4 ms a day).
-_carrier_columns: dict[int, tuple[Plan, tuple[str, ...], str | None]] = {}
+# The tallies laid side by side as a cell's entries (column_sums.py), in this order; the score
+# histogram and the shadow sum go to the score statistics instead.
+ENTRY_TALLIES = tuple(f.name for f in fields(Tally) if f.name not in ("score_hist", "shadow_sum"))
+
+# Each plan's recipe and tally shapes, made once rather than daily: every engine calls record_day
+# each day, and a day of a small population (ensembles, calibration) is cheap enough for this to
+# show.
+_recipes: dict[int, tuple[Plan, MetricLayout, ColumnSums, dict[str, tuple[int, ...]]]] = {}
 
 
-def _carriers(plan: Plan) -> tuple[tuple[str, ...], str | None]:
-    """(carrier keys, the first carrier-cause column) of ``plan``."""
-    hit = _carrier_columns.get(id(plan))
-    if hit is None or hit[0] is not plan:  # a new plan (or an id reused by one)
-        keys = carriers_of(plan).keys
-        first = carrier_cause_labels(plan)[0] if keys else None
-        if len(_carrier_columns) > 64:  # plans of finished runs: let them go
-            _carrier_columns.clear()
-        hit = _carrier_columns[id(plan)] = (plan, keys, first)
-    return hit[1], hit[2]
+def _recipe(plan: Plan, layout: MetricLayout) -> tuple[ColumnSums, dict[str, tuple[int, ...]]]:
+    """(The recipe of ``plan``'s count columns, the shapes of its tallies)."""
+    hit = _recipes.get(id(plan))
+    if hit is None or hit[0] is not plan or hit[1] is not layout:  # new (or an id reused)
+        shapes = Tally.shapes(plan)
+        sums = column_sums(plan, layout, {k: shapes[k] for k in ENTRY_TALLIES})
+        if len(_recipes) > 64:  # plans of finished runs: let them go
+            _recipes.clear()
+        hit = _recipes[id(plan)] = (plan, layout, sums, shapes)
+    return hit[2], hit[3]
 
 
 def record_day(
     plan: Plan, layout: MetricLayout, tally: Tally, counts: np.ndarray, stats: np.ndarray
 ) -> None:
     """Fill one day's rows: ``counts`` [cells, columns] and ``stats`` [cells, 5]."""
-    L, out = layout, counts
-    out[:, L.span("acts", plan.behaviours)] = tally.acts
-    out[:, L.span("records_true", plan.sources)] = tally.records_true
-    for k, kind in enumerate(ERROR_KINDS):
-        out[:, L.span(f"records_{kind}", plan.sources)] = tally.records_error[:, k]
-    joint = tally.tier_pairs
-    out[:, L.span("tier", plan.tiers)] = joint.sum(axis=2)
-    if plan.lists:
-        out[:, L.span("listed", plan.lists)] = tally.listed
-        out[:, L.span("listed_wrongful", plan.lists)] = tally.listed_wrongful
-        out[:, L.span("list_entries", plan.lists)] = tally.entries
-        out[:, L.span("list_complied", plan.lists)] = tally.complied
-    for c, name in enumerate(plan.consequences):
-        x = int(plan.consequence_list[c])
-        if not plan.consequence_on[c]:  # not in force in this epoch (from:/until:)
-            active = wrongful = np.zeros(plan.cells, np.int64)
-        elif x != NO_LIST:
-            active, wrongful = tally.listed[:, x], tally.listed_wrongful[:, x]
-        else:
-            on = plan.consequence_tiers[c]
-            active = joint[:, on, :].sum(axis=(1, 2))
-            wrongful = joint[:, on][:, :, ~on].sum(axis=(1, 2))
-        if plan.consequence_kind[c] == SANCTION:
-            out[:, L.at(f"sanction__{name}")] = active
-            out[:, L.at(f"sanction_wrongful__{name}")] = wrongful
-            if plan.has_encounters[c]:
-                out[:, L.at(f"blocked__{name}")] = tally.blocked[:, c]
-                out[:, L.at(f"blocked_wrongful__{name}")] = tally.blocked_wrongful[:, c]
-        else:
-            out[:, L.at(f"perk__{name}")] = active
-    out[:, L.at("sanctioned")] = tally.sanctioned
-    out[:, L.at("sanctioned_wrongful")] = tally.wrongful
-    out[:, L.at("sanction_starts")] = tally.starts
-    first = L.at("wrongful_cause__none")
-    out[:, first : first + tally.causes.shape[1]] = tally.causes
-    out[:, L.at("first_sanctioned")] = tally.first_sanctioned
-    out[:, L.at("first_wrongfully_sanctioned")] = tally.first_wrongful
-    keys, first_cause = _carriers(plan)
-    if keys and first_cause is not None:
-        out[:, L.span("first_under", keys)] = tally.first_under
-        out[:, L.span("first_wrongly_under", keys)] = tally.first_wrongly_under
-        first = L.at(first_cause)
-        out[:, first : first + tally.carrier_causes[0].size] = tally.carrier_causes.reshape(
-            len(tally.carrier_causes), -1
-        )
-    out[:, L.at("appeals_filed")] = tally.filed
-
-    # Score statistics from the integer histogram: exact, and the same for every engine.
-    hist = tally.score_hist
-    people = hist.sum(axis=1)
-    values = np.arange(plan.score_min, plan.score_max + 1, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        stats[:, 0] = hist @ values / people
-        # The q-quantile of a cell is the first score whose cumulative count reaches
-        # ceil(q * people). One searchsorted for every cell and quantile: each cell's cumulative
-        # counts are lifted by cell * (most people + 1), so the rows laid end to end still rise
-        # and no row's targets fall into another's (a third of a small run's day went into
-        # comparing every cell's whole cumulative histogram with each target).
-        cells, width = hist.shape
-        lift = np.arange(cells, dtype=np.int64) * (int(people.max(initial=0)) + 1)
-        rising = (np.cumsum(hist, axis=1) + lift[:, None]).ravel()
-        rows = np.arange(cells, dtype=np.int64) * width
-        for i, q in enumerate((0.1, 0.5, 0.9)):
-            target = np.ceil(q * people).astype(np.int64) + lift
-            idx = np.searchsorted(rising, target, side="left") - rows
-            stats[:, 1 + i] = np.where(people > 0, plan.score_min + idx, np.nan)
-        stats[:, 4] = tally.shadow_sum / people
+    sums, shapes = _recipe(plan, layout)
+    cells = plan.cells
+    # The kernels index without bounds checks: a shape that does not fit would go unnoticed.
+    if (
+        any(getattr(tally, k).shape != shape for k, shape in shapes.items())
+        or counts.shape != (cells, len(layout.counts))
+        or stats.shape != (cells, len(layout.stats))
+    ):
+        raise ValueError("record_day: the tallies or the rows do not fit the plan")
+    entries = np.concatenate(
+        [getattr(tally, k).reshape(cells, -1) for k in ENTRY_TALLIES], axis=1, dtype=np.int64
+    )
+    sum_columns(entries, sums.column, sums.first, sums.source, counts)
+    score_stats(tally.score_hist, plan.score_min, tally.shadow_sum, stats)

@@ -6,7 +6,11 @@ marks (``state.py``), the plan's markers (``plan.py``) and the records they take
 (``kernel_records.py``). An edit to any of those would leave a cached kernel that silently
 disagrees with the reference engine. So the cache's source stamp here is a hash of all of them:
 an edit anywhere in the kernels' inputs recompiles. ``DEPENDENCIES`` is checked against the
-kernels module's imports by a test (tests/unit/test_kernel_cache.py).
+kernel modules' imports by a test (tests/unit/test_kernel_cache.py).
+
+It sits in the foundation (it imports nothing of the package) so that every layer can compile:
+the engine's day (``engine/kernels.py``) and the metrics' close of a day
+(``metrics/day_kernels.py``).
 
 This reaches into two of Numba's internal classes (``numba.core.caching``), which Numba has kept
 since 0.49; only ``kernel`` below depends on them.
@@ -23,13 +27,14 @@ from typing import Any
 from numba import njit
 from numba.core import caching
 
-PACKAGE = Path(__file__).resolve().parents[1]  # src/socialcredit
+PACKAGE = Path(__file__).resolve().parent  # src/socialcredit
 
 # Every module whose code or constants the kernels compile in, relative to the package.
 DEPENDENCIES = (
     "engine/kernels.py",
     "engine/kernel_records.py",
-    "engine/kernel_cache.py",
+    "metrics/day_kernels.py",
+    "kernel_cache.py",
     "rng.py",
     "state.py",
     "carriers.py",
