@@ -967,14 +967,22 @@ def validate(
 @friendly_errors
 def report(
     folder: Annotated[Path, typer.Argument(help="A run folder written by `socialcredit run`.")],
+    sensitivity: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder written by `socialcredit sensitivity` for the same scenario: the "
+            "report links it and says which assumption each headline number rests on."
+        ),
+    ] = None,
 ) -> None:
     """Rebuild a run folder's report.html from its files and update the manifest's hash."""
     import time
 
     from socialcredit.report import rebuild_report
+    from socialcredit.report.sensitivity_link import link_sensitivity
 
     start = time.perf_counter()
-    path = rebuild_report(folder)
+    path = rebuild_report(folder) if sensitivity is None else link_sensitivity(folder, sensitivity)
     seconds = time.perf_counter() - start
     out_console.print(f"Report: [bold]{escape(str(path))}[/bold] ({seconds:.1f} s)", soft_wrap=True)
 

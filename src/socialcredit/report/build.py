@@ -20,6 +20,7 @@ from socialcredit.report.sections import (
     scenario,
     scores,
     stories,
+    which_assumption,
     wrongful,
 )
 from socialcredit.version import __version__
@@ -36,6 +37,7 @@ SECTIONS = (
     ("sanctions", "Sanctions and perks", sanctions),
     ("wrongful", "Wrongful sanctions, broken down", wrongful),
     ("audit", "The learned scorer, audited against the truth", audit),
+    ("which-assumption", "Which assumption matters", which_assumption),
     ("ai-act", "EU AI Act Article 5(1)(c) screen", aiact),
     ("chilling", "Chilling of lawful acts", chilling),
     ("regions", "Regions and appeals", regions),
@@ -97,8 +99,9 @@ def write_report(folder: Path) -> Path:
     return path
 
 
-def rebuild_report(folder: Path) -> Path:
-    """Rewrite the report of a finished run folder and record its new hash in the manifest."""
+def rebuild_report(folder: Path, also: tuple[str, ...] = ()) -> Path:
+    """Rewrite the report of a finished run folder and record its new hash in the manifest,
+    with those of the files named in ``also`` (written into the folder beside it)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise OutputError(
@@ -116,7 +119,8 @@ def rebuild_report(folder: Path) -> Path:
             "wrote, or re-run the scenario."
         ) from None
     path = write_report(folder)
-    outputs[REPORT] = sha256_of(path)
+    for name in (REPORT, *also):
+        outputs[name] = sha256_of(folder / name)
     manifest["outputs"] = dict(sorted(outputs.items()))
     write_atomic(manifest_path, json.dumps(manifest, indent=2, allow_nan=False) + "\n")
     return path
