@@ -18,6 +18,7 @@ from socialcredit.engine.backends import ShardDay, Wins
 from socialcredit.metrics.wrongful_people import WrongfulPeople, collect
 from socialcredit.output.checkpoint import save_atomically
 from socialcredit.plan import Plan
+from socialcredit.threads import limit_threads
 from socialcredit.version import __version__
 
 
@@ -32,10 +33,7 @@ class ShardWorker:
         from socialcredit.population.synthesis import synthesize
 
         if threads is not None:
-            from numba import config, set_num_threads
-
-            most = config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at import
-            set_num_threads(max(1, min(threads, most)))
+            limit_threads(threads)
         self.plan, self.lo = plan, lo
         self.population = synthesize(plan, lo, hi)
         self.engine = FastEngine(plan, self.population)

@@ -16,6 +16,7 @@ from typing import Any
 
 from socialcredit.ensemble.member import EnsembleJob, Simulator
 from socialcredit.ensemble.spec import MemberSpec
+from socialcredit.threads import limit_threads
 from socialcredit.version import __version__
 
 # (index, {file name: bytes}, summary, timings): a finished member, as it crosses the network
@@ -28,10 +29,7 @@ class MemberActor:
     def __init__(self, job: EnsembleJob, threads: int) -> None:
         # The actor's process is its own, so Numba's thread count can be set here, as a shard
         # worker does (engine/shard_worker.py); it changes no result, only the speed.
-        from numba import config, set_num_threads
-
-        most = config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at import
-        set_num_threads(max(1, min(threads, most)))
+        limit_threads(threads)
         self.simulator = Simulator(job)
         self.scratch = Path(tempfile.mkdtemp(prefix="socialcredit-members-"))
 

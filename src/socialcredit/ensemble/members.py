@@ -24,6 +24,7 @@ from socialcredit.engine.backends import IN_PROCESS, ShardBackend
 from socialcredit.ensemble.member import EnsembleJob, MemberDone, Simulator, finished
 from socialcredit.ensemble.spec import MemberSpec
 from socialcredit.errors import ConfigError
+from socialcredit.threads import limit_threads
 
 _worker: Simulator | None = None  # the Simulator of a worker process
 
@@ -46,7 +47,8 @@ def check_workers(workers: int | None) -> int:
 
 def _start_worker(job: EnsembleJob, threads: int) -> None:
     global _worker
-    os.environ["NUMBA_NUM_THREADS"] = str(threads)  # read when Numba is first imported
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)  # if Numba is not imported yet: fewer threads
+    limit_threads(threads)  # if it is (importing the package's kernels imports it)
     _worker = Simulator(job)
 
 

@@ -89,6 +89,7 @@ def check_references(sc: Scenario, label: str) -> None:
     # Each behaviour owns 1/B of a person's one act draw (plan.Plan.act_scaled), so a rate above
     # 1/B cannot be drawn: there is at most one act per person-day.
     slot = 1.0 / len(behaviours) if behaviours else 1.0
+
     def per_region(dated: object, path: str) -> None:
         """A value for every region where a mapping is given (coverage, encounters)."""
         for k, value in enumerate(values_of(dated)):
