@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from socialcredit.engine.daily import close_day
-from socialcredit.engine.fast import FastEngine
+from socialcredit.engine.fast import SERIAL_BELOW, FastEngine
 from socialcredit.population.synthesis import synthesize
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import load_scenario
@@ -81,8 +81,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     n = int(args.people)
-    for path in EXAMPLES.values():
-        timed(path, 20_000, 130)  # compile every kernel (and import scikit-learn) first
+    for path in EXAMPLES.values():  # compile every kernel (and import scikit-learn) first:
+        for people in (2_000, 2 * SERIAL_BELOW):  # the serial kernels and the parallel ones
+            timed(path, people, 130)
     print(f"{n:,} people x {args.days} days, fast engine; boosted / logistic per round")
     ratios = []
     for r in range(args.rounds):

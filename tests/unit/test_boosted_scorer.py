@@ -98,6 +98,8 @@ def test_each_model_is_scikit_learns_within_the_rounding_of_its_terms(trained: T
 
 def test_trees_split_on_binary_features_as_whole_number_rules(trained: Trained) -> None:
     """scikit-learn's threshold on a 0/1 feature is 0.5: left where the feature is 0."""
+    s = trained.plan.scorer
+    assert s is not None
     for model in trained.models:
         trees = model.trees
         assert trees is not None
@@ -105,6 +107,7 @@ def test_trees_split_on_binary_features_as_whole_number_rules(trained: Trained) 
         assert split.any() and np.all(trees.left_at_most[split] == 0)
         assert len(np.unique(trees.feature[split])) > 3  # the trees use several features
         assert np.all(trees.value[~split] == np.rint(trees.exact[~split] * LOGIT_SCALE))
+        assert 1 <= boosting.depth(trees) <= s.tree_depth
 
 
 @pytest.mark.parametrize("kernel", ["boosted_scores", "boosted_scores_serial"])
@@ -117,8 +120,9 @@ def test_kernel_scores_equal_the_reference_scores(trained: Trained, kernel: str)
         for model in trained.models:
             assert model.trees is not None
             want = scores(model, trained.rows, p.score_max)
-            forest = Forest.of(model.trees, model.intercept, model.cut, p.score_max,
-                            len(p.regions), p.scorer.use_group)  # fmt: skip
+            forest = Forest.of(model.trees, boosting.depth(model.trees), p.scorer.features,
+                               model.intercept, model.cut, p.score_max, len(p.regions),
+                               p.scorer.use_group)  # fmt: skip
             s.score[...] = 0
             getattr(tree_kernels, kernel)(p.simulated_days, engine.kernel_layout, forest,
                                           People.of(engine.pop, s))  # fmt: skip
@@ -164,6 +168,7 @@ def _stump(**change: object) -> Trees:
 )
 def test_malformed_trees_are_refused(change: dict) -> None:
     boosting.check(_stump(), 4)  # the stump itself is fine
+    assert boosting.depth(_stump()) == 1
     rows = np.array([[0, 0, 0, 0], [0, 1, 0, 0]], np.uint8)
     assert boosting.logits(_stump(), 100, rows).tolist() == [93, 109]
     with pytest.raises(ValueError):

@@ -111,6 +111,17 @@ def logits(trees: Trees, intercept: int, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def depth(trees: Trees) -> int:
+    """The deepest leaf's level (a root that is a leaf: 0): the steps a walk takes at most."""
+    level, deepest = trees.root.astype(np.int64), 0
+    while True:
+        split = level[trees.feature[level] >= 0]
+        if not len(split):
+            return deepest
+        level = np.concatenate([trees.left[split], trees.right[split]]).astype(np.int64)
+        deepest += 1
+
+
 def check(trees: Trees, features: int) -> None:
     """ValueError unless ``trees`` is a well-formed ensemble over ``features`` features: every
     node's children come after it within its tree (so every walk ends, on a leaf), a leaf's are

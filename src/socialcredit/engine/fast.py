@@ -105,7 +105,7 @@ class FastEngine(DayLoop):
     def rescore(self, t: int, model: Model) -> None:
         """Stage 4 under a learned model, this morning: everybody's score (kernels.py for the
         logistic model, tree_kernels.py for boosted trees)."""
-        from socialcredit.engine import kernels, tree_kernels
+        from socialcredit.engine import boosting, kernels, tree_kernels
 
         p = self.plan
         assert p.scorer is not None
@@ -113,8 +113,9 @@ class FastEngine(DayLoop):
         serial = len(self.pop.flags) < SERIAL_BELOW
         people = People.of(self.pop, self.state)
         if model.trees is not None:
-            forest = Forest.of(model.trees, model.intercept, model.cut, p.score_max, len(p.regions),
-                            p.scorer.use_group)  # fmt: skip
+            forest = Forest.of(model.trees, boosting.depth(model.trees), p.scorer.features,
+                               model.intercept, model.cut, p.score_max, len(p.regions),
+                               p.scorer.use_group)  # fmt: skip
             boosted = tree_kernels.boosted_scores_serial if serial else tree_kernels.boosted_scores
             boosted(t, self.kernel_layout, forest, people)
         else:

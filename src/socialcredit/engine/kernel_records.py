@@ -65,16 +65,16 @@ class Trees(NamedTuple):
 
 
 class Forest(NamedTuple):
-    """A gradient-boosted model in fixed point (``Trees``, less the record of its float values)
-    and what its features need, as ``Scorer``: the logit is the baseline plus one leaf per tree.
-    Flat, not a ``Trees`` inside: Numba's parallel loops take no nested records."""
+    """A gradient-boosted model in fixed point (``Trees``) and what its features need, as
+    ``Scorer``: the logit is the baseline plus one leaf per tree. A node's four numbers lie
+    side by side (one load brings them), and a leaf reads a feature column past the last, always
+    0, so a walk needs no test for leaves (their children are themselves)."""
 
-    root: np.ndarray
-    feature: np.ndarray
-    left_at_most: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    value: np.ndarray
+    root: np.ndarray  # [T] int32
+    # [N, 4] int32: feature (F at a leaf), left_at_most, left child, right child
+    node: np.ndarray
+    value: np.ndarray  # [N] int64
+    depth: int  # the deepest leaf's level: every walk ends after this many steps
     intercept: int  # the baseline (log-odds of the training sample), in fixed point
     cut: np.ndarray  # [score range] int64, ascending: the score is score_max - cuts <= logit
     smax: int
@@ -82,10 +82,13 @@ class Forest(NamedTuple):
     use_group: bool
 
     @classmethod
-    def of(cls, trees: Trees, intercept: int, cut: np.ndarray, smax: int, regions: int,
-           use_group: bool) -> Forest:  # fmt: skip
-        return cls(trees.root, trees.feature, trees.left_at_most, trees.left, trees.right,
-                   trees.value, intercept, cut, smax, regions, use_group)  # fmt: skip
+    def of(cls, trees: Trees, depth: int, features: int, intercept: int, cut: np.ndarray,
+           smax: int, regions: int, use_group: bool) -> Forest:  # fmt: skip
+        """``depth``: boosting.depth; ``features``: F, the feature columns of a row."""
+        feature = np.where(trees.feature < 0, features, trees.feature)
+        node = np.stack([feature, trees.left_at_most, trees.left, trees.right], axis=1)
+        return cls(trees.root, node.astype(np.int32), trees.value, depth, intercept, cut, smax,
+                   regions, use_group)  # fmt: skip
 
 
 class DayTables(NamedTuple):

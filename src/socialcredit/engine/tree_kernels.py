@@ -2,9 +2,15 @@
 
 Stage 4 under a boosted model, as ``kernels.learned_scores`` is under the logistic one: every
 person's feature row is built as engine/learned.py ``features`` builds it (same columns, same
-rules), then walked down every tree of the flattened ensemble (``kernel_records.Trees``,
+rules), then walked down every tree of the flattened ensemble (``kernel_records.Forest``,
 engine/boosting.py); the baseline plus the leaves' values is an integer sum, so the logit is the
 reference engine's (``boosting.logits``) bit for bit, and the score follows from the same cuts.
+
+The walk goes as the reference engine's does, all trees one level per step for the model's
+depth (a leaf's children are itself): the trees' steps are independent of one another, so the
+processor overlaps them, where a walk to the leaf tree by tree waits on each load in turn. On
+one core it scored about 1.3 times as many people per second as the tree-by-tree walk (50
+trees of depth 3; each node's numbers side by side, ``kernel_records.Forest``, another 1.2).
 
 Compiled on first use and cached on disk with the kernels' stamp (``kernel_cache.py``, which
 lists this module); importing it compiles nothing.
@@ -47,7 +53,9 @@ def _boosted_chunk(ci, t, layout, forest, people):
     listed_at = K * W  # then household-listed, the regions and the groups (learned.features)
     region_at = listed_at + 2
     group_at = region_at + forest.regions
-    row = np.zeros(group_at + (G if forest.use_group else 0), np.uint8)
+    # a person's features, and past them a column that stays 0 (for leaves: Forest)
+    row = np.zeros(group_at + (G if forest.use_group else 0) + 1, np.uint8)
+    nodes = np.empty_like(forest.root)
     lo, hi = chunk_start[ci], chunk_start[ci + 1]
     cell = np.searchsorted(cell_start, lo, side="right") - 1
     h = lo
@@ -68,24 +76,26 @@ def _boosted_chunk(ci, t, layout, forest, people):
                     row[k * W + j] = 1 if day > 0 and day + RECENCY_WINDOWS[j] > t else 0
             row[listed_at] = own
             row[listed_at + 1] = 1 if in_house - own > 0 else 0
-            row[region_at:] = 0
+            row[region_at:] = 0  # regions, groups (and the column past them, as it was)
             row[region_at + cell // G] = 1
             if forest.use_group:
                 row[group_at + cell % G] = 1
-            P.score[i] = forest.smax - _cuts_at_or_below(forest.cut, _logit(row, forest))
+            P.score[i] = forest.smax - _cuts_at_or_below(forest.cut, _logit(row, nodes, forest))
         h = e
 
 
 @inline
-def _logit(row, forest):
-    """The baseline plus, per tree, the value of the leaf ``row`` reaches (boosting.logits)."""
-    f = forest
-    logit = np.int64(f.intercept)
-    for r in range(f.root.shape[0]):
-        node = f.root[r]
-        while f.feature[node] >= 0:
-            node = f.left[node] if row[f.feature[node]] <= f.left_at_most[node] else f.right[node]
-        logit += f.value[node]
+def _logit(row, nodes, forest):
+    """The baseline plus, per tree, the value of the leaf ``row`` reaches (boosting.logits);
+    ``nodes`` is a buffer of one node per tree."""
+    nodes[:] = forest.root
+    for _ in range(forest.depth):
+        for r in range(nodes.shape[0]):
+            node = forest.node[nodes[r]]  # feature, left_at_most, left, right
+            nodes[r] = node[2 + np.int32(np.int32(row[node[0]]) > node[1])]
+    logit = np.int64(forest.intercept)
+    for r in range(nodes.shape[0]):
+        logit += forest.value[nodes[r]]
     return logit
 
 
