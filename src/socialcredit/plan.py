@@ -40,6 +40,7 @@ class LearnedScorer:
     the features are the recency indicators of each kind, listed, a household member listed,
     the region and (with ``use_group``) the group, in that order (``feature_names``)."""
 
+    model: str  # "logistic" or "gradient_boosting" (engine/learned.py, engine/boosting.py)
     retrain_every: int  # days between snapshots of the training sample
     horizon: int  # days after a snapshot in which a disfavoured record makes the label 1
     sample_people: int  # people drawn per snapshot (distinct: fewer where draws coincide)
@@ -48,6 +49,8 @@ class LearnedScorer:
     behaviour_kind: np.ndarray  # [B] int64: record kind of each behaviour
     kind_disfavoured: np.ndarray  # [K] bool: the kind's records are of disfavoured acts
     feature_names: tuple[str, ...]
+    trees: int = 0  # gradient boosting: trees fitted (0 for the logistic model)
+    tree_depth: int = 0  # gradient boosting: the deepest split level (the root is level 0)
 
     @property
     def kinds(self) -> int:

@@ -33,6 +33,7 @@ TRAIT_B = 9
 KEEP_WRONGFUL = 10  # which wrongly sanctioned people a large run's index keeps
 LEARN_SAMPLE = 11  # the learned scorer's training sample (counter: sample slot, not person)
 LEARN_AUDIT = 12  # its held-out audit sample (engine/learned_audit.py; counter: sample slot)
+LEARN_FIT = 13  # the seed of a learned model's own randomness (scikit-learn's random_state)
 OBSERVE = 32  # + source index (< 16)
 MISATTRIBUTE = 48  # + source index (< 16)
 COMPLY = 64  # + list index (< 8)

@@ -5,7 +5,8 @@
   2**-16, so a row with a active features is off by at most (a + 1) x 2**-17.
 - The fast engine's kernel gives the reference engine's scores bit for bit, and whole runs agree
   bit for bit (metrics, every state array and the models' audits), also sharded, resumed from a
-  checkpoint, and replayed household by household.
+  checkpoint, and replayed household by household: with the logistic model and with
+  gradient-boosted trees (whose own inference tests are in test_boosted_scorer.py).
 - Before the first model the point rules score exactly as without a scorer.
 - Bad scorer settings are ConfigErrors naming the key path (the CLI exits 2).
 """
@@ -46,6 +47,9 @@ from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import validate
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "national-score-learned.yaml"
+BOOSTED_EXAMPLE = EXAMPLE.with_name("national-score-boosted.yaml")
+BOOSTED = {"model": "gradient_boosting"}
+MODELS = [pytest.param({}, id="logistic"), pytest.param(BOOSTED, id="gradient_boosting")]
 SCORER = {"kind": "learned", "retrain_every_days": 20, "horizon_days": 30, "sample_people": 2500}
 
 
@@ -147,6 +151,10 @@ def test_kernel_scores_equal_the_reference_scores(trained: FastEngine) -> None:
         ("us-credit-score", {"points_to_double_odds": 20}),
         ("driving-demerit-points", {}),
         ("china-court-list-2013-2018", {}),  # dated epochs; a score range of one value
+        ("china-national-score-2018", BOOSTED | {"use_group": True}),
+        ("us-credit-score", BOOSTED | {"points_to_double_odds": 20, "trees": 20, "tree_depth": 5}),
+        ("driving-demerit-points", BOOSTED | {"trees": 7, "tree_depth": 1}),
+        ("china-court-list-2013-2018", BOOSTED),
     ],
 )
 def test_engines_agree_bit_for_bit(preset: str, scorer: dict) -> None:
@@ -157,11 +165,13 @@ def test_engines_agree_bit_for_bit(preset: str, scorer: dict) -> None:
     fast = FastEngine(plan, synthesize(plan))
     fast.run()
     assert ref.learner is not None and len(ref.learner.models) >= 2
+    assert all((m.trees is not None) == ("model" in scorer) for m in ref.learner.models)
     assert_identical(ref, fast)
 
 
-def test_sharded_engine_agrees() -> None:
-    plan = learned_plan(people=5000, days=90)
+@pytest.mark.parametrize("model", MODELS)
+def test_sharded_engine_agrees(model: dict) -> None:
+    plan = learned_plan(people=5000, days=90, **model)
     whole = FastEngine(plan, synthesize(plan))
     whole.run()
     sharded = ShardedEngine(plan, synthesize(plan), 3)
@@ -183,10 +193,11 @@ def test_point_rules_score_until_the_first_model() -> None:
     assert not np.array_equal(a.counts[first:], b.counts[first:])
 
 
-def test_checkpoint_keeps_snapshots_and_models(tmp_path: Path) -> None:
+@pytest.mark.parametrize("model", MODELS)
+def test_checkpoint_keeps_snapshots_and_models(tmp_path: Path, model: dict) -> None:
     """A run resumed from a checkpoint taken while snapshots wait for their labels ends as an
     uninterrupted run does."""
-    plan = learned_plan(days=100)
+    plan = learned_plan(days=100, **model)
     whole = FastEngine(plan, synthesize(plan))
     whole.run()
     engine = FastEngine(plan, synthesize(plan))
@@ -201,8 +212,9 @@ def test_checkpoint_keeps_snapshots_and_models(tmp_path: Path) -> None:
     assert_identical(whole, resumed)
 
 
-def test_replayed_household_lives_its_run() -> None:
-    plan = learned_plan(days=90)
+@pytest.mark.parametrize("model", MODELS)
+def test_replayed_household_lives_its_run(model: dict) -> None:
+    plan = learned_plan(days=90, **model)
     engine = ReferenceEngine(plan, synthesize(plan))
     history = []
     for t in range(plan.days):
@@ -223,6 +235,10 @@ def test_replayed_household_lives_its_run() -> None:
         ({"sample_people": 0}, "regime.scorer.sample_people", ["greater than or equal to 1"]),
         ({"model": "forest"}, "regime.scorer.model", ["forest"]),
         ({"retrain_every_days": 0}, "regime.scorer.retrain_every_days", ["1"]),
+        ({"model": "gradient-boosting"}, "regime.scorer.model", ["'gradient_boosting'?"]),
+        ({"trees": 10}, "regime.scorer.trees", ["'logistic'", "model: gradient_boosting"]),
+        (BOOSTED | {"tree_depth": 0}, "regime.scorer.tree_depth", ["greater than or equal to 1"]),
+        (BOOSTED | {"trees": 5000}, "regime.scorer.trees", ["less than or equal to 1000"]),
     ],
 )
 def test_bad_scorer_settings_name_their_key(patch: dict, path: str, words: list[str]) -> None:
@@ -257,7 +273,8 @@ def test_a_cluster_is_refused_by_name() -> None:
     assert "--cluster" in str(caught.value) and "--shards" in str(caught.value)
 
 
-def test_run_folder_keeps_the_models_its_stories_replay_with(tmp_path: Path) -> None:
+@pytest.mark.parametrize("example", [EXAMPLE, BOOSTED_EXAMPLE], ids=lambda p: p.stem)
+def test_run_folder_keeps_the_models_its_stories_replay_with(tmp_path: Path, example: Path) -> None:
     """A run writes learned-models.json; a person's story replayed from the folder alone is
     the one the run kept."""
     import json
@@ -267,9 +284,10 @@ def test_run_folder_keeps_the_models_its_stories_replay_with(tmp_path: Path) -> 
     from socialcredit.runner import run
     from socialcredit.stories import RunStories
 
-    folder = run(EXAMPLE, people=2000, days=130, out=tmp_path / "run").folder
+    folder = run(example, people=2000, days=130, out=tmp_path / "run").folder
     saved = json.loads((folder / "learned-models.json").read_text())
     assert [m["day"] for m in saved["models"]] == [120]
+    assert ("tree_root" in saved["models"][0]) == (example == BOOSTED_EXAMPLE)
     kept = pq.read_table(folder / "traces.parquet").to_pandas()
     person = int(kept.person.iloc[0])
     stories = RunStories(folder)

@@ -17,7 +17,15 @@ import numpy as np
 from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
-from socialcredit.engine.kernel_records import Layout, People, Rules, Scorer, Tallies, Today
+from socialcredit.engine.kernel_records import (
+    Forest,
+    Layout,
+    People,
+    Rules,
+    Scorer,
+    Tallies,
+    Today,
+)
 from socialcredit.engine.learned import Learner, Model, kind_tails
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
@@ -95,17 +103,27 @@ class FastEngine(DayLoop):
             self.learner = Learner(plan, population.cell_of)
 
     def rescore(self, t: int, model: Model) -> None:
-        """Stage 4 under a learned model, this morning: everybody's score (kernels.py)."""
-        from socialcredit.engine.kernels import learned_scores, learned_scores_serial
+        """Stage 4 under a learned model, this morning: everybody's score (kernels.py for the
+        logistic model, tree_kernels.py for boosted trees)."""
+        from socialcredit.engine import boosting, kernels, tree_kernels
 
         p = self.plan
         assert p.scorer is not None
         start = time.perf_counter()
-        scorer = Scorer(model.weights, kind_tails(model.weights, p.scorer.kinds), model.intercept,
-                        model.cut, p.score_max, len(p.regions), p.scorer.use_group)  # fmt: skip
         serial = len(self.pop.flags) < SERIAL_BELOW
-        kernel = learned_scores_serial if serial else learned_scores
-        kernel(t, self.kernel_layout, scorer, People.of(self.pop, self.state))
+        people = People.of(self.pop, self.state)
+        if model.trees is not None:
+            forest = Forest.of(model.trees, boosting.depth(model.trees), p.scorer.features,
+                               model.intercept, model.cut, p.score_max, len(p.regions),
+                               p.scorer.use_group)  # fmt: skip
+            boosted = tree_kernels.boosted_scores_serial if serial else tree_kernels.boosted_scores
+            boosted(t, self.kernel_layout, forest, people)
+        else:
+            scorer = Scorer(model.weights, kind_tails(model.weights, p.scorer.kinds),
+                            model.intercept, model.cut, p.score_max, len(p.regions),
+                            p.scorer.use_group)  # fmt: skip
+            logistic = kernels.learned_scores_serial if serial else kernels.learned_scores
+            logistic(t, self.kernel_layout, scorer, people)
         self.timings["kernel"] += time.perf_counter() - start
 
     @staticmethod

@@ -49,6 +49,48 @@ class Scorer(NamedTuple):
     use_group: bool
 
 
+class Trees(NamedTuple):
+    """A boosted tree ensemble, flattened (engine/boosting.py ``flatten``): the trees' nodes one
+    tree after another, node indices counted from the ensemble's first node. Features are 0 or
+    1, so a split's numeric threshold becomes the whole number ``left_at_most``: a person goes
+    left where the feature is at most it, exactly as scikit-learn's ``x <= threshold``."""
+
+    root: np.ndarray  # [T] int32: each tree's first node
+    feature: np.ndarray  # [N] int32: the feature a node splits on; -1 at a leaf
+    left_at_most: np.ndarray  # [N] int8: go left where the feature (0 or 1) is at most this
+    left: np.ndarray  # [N] int32; a leaf's children are itself (a walk that stays put)
+    right: np.ndarray  # [N] int32
+    value: np.ndarray  # [N] int64: a leaf's value, round(v x LOGIT_SCALE); 0 at a split
+    exact: np.ndarray  # [N] float64: scikit-learn's leaf values, for the record (not scored)
+
+
+class Forest(NamedTuple):
+    """A gradient-boosted model in fixed point (``Trees``) and what its features need, as
+    ``Scorer``: the logit is the baseline plus one leaf per tree. A node's four numbers lie
+    side by side (one load brings them), and a leaf reads a feature column past the last, always
+    0, so a walk needs no test for leaves (their children are themselves)."""
+
+    root: np.ndarray  # [T] int32
+    # [N, 4] int32: feature (F at a leaf), left_at_most, left child, right child
+    node: np.ndarray
+    value: np.ndarray  # [N] int64
+    depth: int  # the deepest leaf's level: every walk ends after this many steps
+    intercept: int  # the baseline (log-odds of the training sample), in fixed point
+    cut: np.ndarray  # [score range] int64, ascending: the score is score_max - cuts <= logit
+    smax: int
+    regions: int
+    use_group: bool
+
+    @classmethod
+    def of(cls, trees: Trees, depth: int, features: int, intercept: int, cut: np.ndarray,
+           smax: int, regions: int, use_group: bool) -> Forest:  # fmt: skip
+        """``depth``: boosting.depth; ``features``: F, the feature columns of a row."""
+        feature = np.where(trees.feature < 0, features, trees.feature)
+        node = np.stack([feature, trees.left_at_most, trees.left, trees.right], axis=1)
+        return cls(trees.root, node.astype(np.int32), trees.value, depth, intercept, cut, smax,
+                   regions, use_group)  # fmt: skip
+
+
 class DayTables(NamedTuple):
     """What every lane reads today, made once per day inside the kernel (kernels._day_tables)."""
 

@@ -7,12 +7,14 @@ agency with a data team would do, from what the system holds and nothing else:
   seed: the same people in every engine and for any number of threads) and keeps their features
   as they stand that morning;
 - ``horizon`` days later it labels them: 1 where the system has since recorded a disfavoured act
-  of theirs (true or erroneous: it cannot tell), and fits a logistic regression (scikit-learn,
-  fixed settings) to the snapshot;
-- the model's weights and intercept are rounded to whole multiples of 2**-16 (``plan.LOGIT_SCALE``)
-  and from that morning on every person's score is ``score_from_logit`` of their fixed-point logit,
-  computed in integers by both engines (``scores`` here, ``kernels.learned_scores`` in the fast
-  engine), so both give the same bits. Before the first model the point rules score;
+  of theirs (true or erroneous: it cannot tell), and fits the scenario's model (scikit-learn,
+  fixed settings) to the snapshot: a logistic regression, or gradient-boosted trees
+  (boosting.py);
+- the model's parameters (weights and intercept, or leaf values and baseline) are rounded to
+  whole multiples of 2**-16 (``plan.LOGIT_SCALE``, fixed_point.py) and from that morning on every
+  person's score is ``score_from_logit`` of their fixed-point logit, computed in integers by both
+  engines (``scores`` here; ``kernels.learned_scores`` or ``tree_kernels.boosted_scores`` in the
+  fast engine), so both give the same bits. Before the first model the point rules score;
 - beside each training sample it snapshots a held-out sample, on which each model is audited
   against the system's labels and against the truth (learned_audit.py).
 
@@ -20,7 +22,8 @@ The state is the same in every engine, so the snapshots, labels and models are t
 (``features``) are binary: the recency of each record kind (``plan.LearnedScorer``) over 30, 90 and
 365 days, listed, a household member listed, the region, and the group only where the scenario
 asks. The fixed-point logit of a feature row differs from the float model's by at most
-(active features + 1) x 2**-17, the rounding of each term (tests/unit/test_learned_scorer.py).
+(active features + 1) x 2**-17 for the logistic model and (trees + 1) x 2**-17 for the trees, the
+rounding of each term (tests/unit/test_learned_scorer.py, tests/unit/test_boosted_scorer.py).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from socialcredit import rng
+from socialcredit.engine import boosting
+from socialcredit.engine.fixed_point import to_fixed
+from socialcredit.engine.kernel_records import Trees
 from socialcredit.engine.labels import system_labels
 from socialcredit.engine.learned_audit import Audit, Snapshots
 from socialcredit.metrics.audit_table import ModelAudit
@@ -42,21 +48,23 @@ from socialcredit.state import HOUSEHOLD_START, State
 # samples of thousands). Newton steps with a Cholesky solve suit many samples and few features:
 # 4-6 iterations to a tight tolerance (lbfgs needed over 100 on the collinear recency windows).
 LOGISTIC = {"C": 1.0, "solver": "newton-cholesky", "max_iter": 100, "tol": 1e-8}
-WEIGHT_BOUND = 2**31 - 1  # weights are int32 in fixed point: |w| < 32768 (never near, clipped)
 
 
 class Model(NamedTuple):
-    """A fitted model in fixed point, and the table that turns its logit into a score."""
+    """A fitted model in fixed point, and the table that turns its logit into a score. The
+    logistic model has weights; gradient boosting has trees instead (its weights and coef are
+    empty) and its intercept is the baseline, the training sample's log-odds."""
 
     day: int  # engine day from whose morning it scores
-    weights: np.ndarray  # [F] int64: round(w * LOGIT_SCALE)
+    weights: np.ndarray  # [F] int64: round(w * LOGIT_SCALE); [0] for trees
     intercept: int  # round(b * LOGIT_SCALE)
     cut: np.ndarray  # [score_max - score_min] int64, ascending (score_cuts)
-    coef: np.ndarray  # [F] float64: scikit-learn's, for the record
+    coef: np.ndarray  # [F] float64: scikit-learn's, for the record; [0] for trees
     coef_intercept: float
     sample: int  # people in the training sample
     positives: int  # of them with the label 1
-    seconds: float  # time to fit
+    seconds: float  # time to fit (and, for trees, to flatten them)
+    trees: Trees | None = None  # gradient boosting's (boosting.py)
 
 
 def score_cuts(plan: Plan, base_rate: float) -> np.ndarray:
@@ -127,8 +135,10 @@ def kind_tails(weights: np.ndarray, kinds: int) -> np.ndarray:
 
 
 def logits(model: Model, rows: np.ndarray) -> np.ndarray:
-    """Fixed-point logits of feature rows: the intercept plus the weights of active features,
-    in int64 (exact)."""
+    """Fixed-point logits of feature rows, in int64 (exact): the intercept plus the weights of
+    active features, or the baseline plus a leaf per tree (boosting.logits)."""
+    if model.trees is not None:
+        return boosting.logits(model.trees, model.intercept, rows)
     return model.intercept + rows.astype(np.int64) @ model.weights
 
 
@@ -153,12 +163,6 @@ def fit(rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float] | None
         model = LogisticRegression(**LOGISTIC)
         model.fit(rows.astype(np.float64), labels)
     return model.coef_[0].astype(np.float64), float(model.intercept_[0])
-
-
-def to_fixed(value: np.ndarray | float) -> np.ndarray:
-    """Round to whole multiples of 2**-16 (int64 holding int32 values)."""
-    q = np.rint(np.asarray(value, dtype=np.float64) * LOGIT_SCALE)
-    return np.clip(q, -WEIGHT_BOUND, WEIGHT_BOUND).astype(np.int64)
 
 
 class Learner:
@@ -220,35 +224,62 @@ class Learner:
     def _fit(self, t: int, state: State, who: np.ndarray, rows: np.ndarray) -> None:
         t0 = t - self.scorer.horizon
         labels = system_labels(self.scorer, state, who, t0)
-        start = time.perf_counter()
-        fitted = fit(rows, labels)
         held = self.audit.pop(t0)
-        if fitted is None:
-            return
-        coef, intercept = fitted
         positives = int(labels.sum())
-        cut = score_cuts(self.plan, positives / len(labels))
-        model = Model(t, to_fixed(coef), int(to_fixed(intercept)), cut, coef, intercept,
-                      len(who), positives, time.perf_counter() - start)  # fmt: skip
+        if not 0 < positives < len(labels):
+            return  # one class only: nothing to learn, the model in force stays
+        model = self._fitted(t, who, rows, labels)
         self.models.append(model)
         if held is not None:  # the new model on people it was not trained on
             logit = logits(model, held[1])
             score = score_from_logit(logit, model.cut, self.plan.score_max)
             self.audit.count(t, state, held[0], logit, score)
 
+    def _fitted(self, t: int, who: np.ndarray, rows: np.ndarray, labels: np.ndarray) -> Model:
+        """The scenario's model fitted to a sample with both labels, in fixed point."""
+        s = self.scorer
+        positives = int(labels.sum())
+        cut = score_cuts(self.plan, positives / len(labels))
+        start = time.perf_counter()
+        if s.model == "gradient_boosting":
+            fitted = boosting.fit(rows, labels, s.trees, s.tree_depth, self.fit_seed(t))
+            trees, baseline = boosting.flatten(fitted)
+            return Model(t, np.zeros(0, np.int64), int(to_fixed(baseline)), cut, np.zeros(0),
+                         baseline, len(who), positives, time.perf_counter() - start,
+                         trees)  # fmt: skip
+        coefficients = fit(rows, labels)
+        assert coefficients is not None
+        coef, intercept = coefficients
+        return Model(t, to_fixed(coef), int(to_fixed(intercept)), cut, coef, intercept, len(who),
+                     positives, time.perf_counter() - start)  # fmt: skip
+
+    def fit_seed(self, t: int) -> int:
+        """The seed of a model fitted on day t (scikit-learn's ``random_state``), drawn from
+        stream LEARN_FIT: a function of the run's seed and the day, like every draw."""
+        u = rng.uniform(self.key, rng.LEARN_FIT, rng.person_counters(np.zeros(1, np.int64)), t)
+        return int(u[0] * 2**32)
+
     # --- checkpoints: the snapshots waiting for their labels, the models and audits so far ---
+
+    @property
+    def boosted(self) -> bool:
+        return self.scorer.model == "gradient_boosting"
 
     def save(self) -> dict[str, np.ndarray]:
         F = self.scorer.features
+        width = 0 if self.boosted else F  # the weights' (trees have none)
         m = self.models
-        return {
+        trees = boosting.save([x.trees for x in m if x.trees is not None]) if self.boosted else {}
+        return trees | {
             **pack_snapshots("learned.snapshot", self.snapshots, F),
             **pack_snapshots("learned.audit_snapshot", self.audit.snapshots, F),
             **self.audit.save(),
             "learned.model_days": np.array([x.day for x in m], dtype=np.int64),
-            "learned.model_weights": np.array([x.weights for x in m], np.int64).reshape(-1, F),
+            "learned.model_weights": np.array([x.weights for x in m], np.int64).reshape(
+                len(m), width
+            ),
             "learned.model_intercepts": np.array([x.intercept for x in m], dtype=np.int64),
-            "learned.model_coef": np.array([x.coef for x in m], np.float64).reshape(-1, F),
+            "learned.model_coef": np.array([x.coef for x in m], np.float64).reshape(len(m), width),
             "learned.model_coef_intercept": np.array([x.coef_intercept for x in m]),
             "learned.model_counts": np.array(
                 [(x.sample, x.positives) for x in m], np.int64
@@ -259,16 +290,18 @@ class Learner:
     def load(self, saved: Mapping[str, np.ndarray]) -> None:
         """Restore what ``save`` wrote (ValueError where it does not fit this run)."""
         F = self.scorer.features
+        width = 0 if self.boosted else F
         try:
             mdays, weights = saved["learned.model_days"], saved["learned.model_weights"]
             intercepts, coef = saved["learned.model_intercepts"], saved["learned.model_coef"]
             coef_b, counts = saved["learned.model_coef_intercept"], saved["learned.model_counts"]
             seconds = saved["learned.model_seconds"]
+            M = len(mdays)
+            trees = boosting.load(saved, M, F) if self.boosted else [None] * M
         except KeyError as missing:
             raise ValueError(f"learned scorer: {missing} is missing") from None
-        M = len(mdays)
         if (
-            weights.shape != (M, F) or coef.shape != (M, F) or len(intercepts) != M
+            weights.shape != (M, width) or coef.shape != (M, width) or len(intercepts) != M
             or len(coef_b) != M or counts.shape != (M, 2) or len(seconds) != M
         ):  # fmt: skip
             raise ValueError("learned scorer: the saved models do not fit")
@@ -281,7 +314,7 @@ class Learner:
             Model(int(mdays[k]), weights[k].astype(np.int64), int(intercepts[k]),
                   score_cuts(self.plan, int(counts[k, 1]) / int(counts[k, 0])),
                   coef[k].astype(np.float64), float(coef_b[k]), int(counts[k, 0]),
-                  int(counts[k, 1]), float(seconds[k]))
+                  int(counts[k, 1]), float(seconds[k]), trees[k])
             for k in range(M)
         ]  # fmt: skip
 
@@ -338,12 +371,22 @@ def audits_of(sim: object) -> list[ModelAudit]:
 
 
 def models_json(plan: Plan, models: list[Model]) -> dict[str, Any]:
-    """What a run folder keeps of its models: the fixed-point weights both engines scored with
-    (``weights_fixed`` / 2**16), scikit-learn's own, and the sample each was fitted to. Days are
-    engine days (``warmup`` before the reported day 0)."""
-    assert plan.scorer is not None
+    """What a run folder keeps of its models: the fixed-point parameters both engines scored
+    with (``weights_fixed`` or the trees' ``value_fixed``, / 2**16), scikit-learn's own, the
+    settings, and the sample each was fitted to. Days are engine days (``warmup`` before the
+    reported day 0). For trees, ``intercept`` is the baseline (the sample's log-odds)."""
+    s = plan.scorer
+    assert s is not None
+    boosted = s.model == "gradient_boosting"
+    settings = (
+        {"max_iter": s.trees, "max_depth": s.tree_depth, **boosting.BOOSTING}
+        if boosted
+        else LOGISTIC
+    )
     return {
-        "features": list(plan.scorer.feature_names),
+        "model": s.model,
+        "settings": settings,
+        "features": list(s.feature_names),
         "logit_scale": LOGIT_SCALE,
         "warmup": plan.warmup,
         "models": [
@@ -352,9 +395,12 @@ def models_json(plan: Plan, models: list[Model]) -> dict[str, Any]:
                 "sample": m.sample,
                 "positives": m.positives,
                 "intercept_fixed": m.intercept,
-                "weights_fixed": m.weights.tolist(),
                 "intercept": m.coef_intercept,
-                "coef": m.coef.tolist(),
+                **(
+                    boosting.to_json(m.trees)
+                    if m.trees is not None
+                    else {"weights_fixed": m.weights.tolist(), "coef": m.coef.tolist()}
+                ),
                 "fit_seconds": m.seconds,
             }
             for m in models
@@ -367,15 +413,22 @@ def models_from_json(plan: Plan, data: dict[str, Any]) -> list[Model]:
     fit the plan)."""
     assert plan.scorer is not None
     F = plan.scorer.features
+    boosted = plan.scorer.model == "gradient_boosting"
+    if data.get("model", "logistic") != plan.scorer.model:  # files before trees had no model
+        raise ValueError("the saved models are of another kind than the scenario's")
     out = []
     for m in data["models"]:
-        weights = np.array(m["weights_fixed"], dtype=np.int64)
         sample, positives = int(m["sample"]), int(m["positives"])
-        if weights.shape != (F,) or not 0 < positives < sample:
+        if not 0 < positives < sample:
+            raise ValueError("a saved model's sample has one class only")
+        trees = boosting.from_json(m, F) if boosted else None
+        weights = np.zeros(0, np.int64) if boosted else np.array(m["weights_fixed"], np.int64)
+        coef = np.zeros(0) if boosted else np.array(m["coef"], dtype=np.float64)
+        if weights.shape != (0 if boosted else F,) or coef.shape != weights.shape:
             raise ValueError("a saved model does not fit this scenario's features")
         out.append(
             Model(int(m["day"]), weights, int(m["intercept_fixed"]),
-                  score_cuts(plan, positives / sample), np.array(m["coef"], dtype=np.float64),
-                  float(m["intercept"]), sample, positives, float(m["fit_seconds"]))
+                  score_cuts(plan, positives / sample), coef, float(m["intercept"]), sample,
+                  positives, float(m["fit_seconds"]), trees)
         )  # fmt: skip
     return out

@@ -30,7 +30,7 @@ from socialcredit.rng import MAX_PEOPLE
 from socialcredit.scenario.calendar import epoch_days, in_force, now, on
 from socialcredit.scenario.limits import MAX_APPEAL_SLOTS
 from socialcredit.scenario.references import check_scorer
-from socialcredit.scenario.schema import Dated, Scenario
+from socialcredit.scenario.schema import DEFAULT_TREE_DEPTH, DEFAULT_TREES, Dated, Scenario
 from socialcredit.scenario.triggers import consequence_triggers, cross_context
 from socialcredit.state import LAST_DAY
 
@@ -419,7 +419,9 @@ def learned_scorer(sc: Scenario, behaviour_class: np.ndarray) -> LearnedScorer |
     names += [f"region={r.name}" for r in sc.population.regions]
     if spec.use_group:
         names += [f"group={g.name}" for g in sc.population.groups]
+    boosted = spec.model == "gradient_boosting"
     return LearnedScorer(
+        model=spec.model,
         retrain_every=spec.retrain_every_days,
         horizon=spec.horizon_days,
         sample_people=spec.sample_people,
@@ -428,4 +430,6 @@ def learned_scorer(sc: Scenario, behaviour_class: np.ndarray) -> LearnedScorer |
         behaviour_kind=behaviour_kind,
         kind_disfavoured=np.array([bad for _, bad in keys], dtype=bool),
         feature_names=tuple(names),
+        trees=(spec.trees or DEFAULT_TREES) if boosted else 0,
+        tree_depth=(spec.tree_depth or DEFAULT_TREE_DEPTH) if boosted else 0,
     )

@@ -138,6 +138,7 @@ def check_references(sc: Scenario, label: str) -> None:
         )
 
     if sc.regime.scorer is not None:
+        check_scorer_settings(sc, label)
         check_scorer(sc, sc.run.warmup_days + sc.run.days, label, "regime.scorer.horizon_days")
 
     for i, rule in enumerate(sc.regime.rules):
@@ -231,6 +232,22 @@ def check_references(sc: Scenario, label: str) -> None:
             per_region(c.encounters_by_region, f"consequences[{i}].encounters_by_region")
         if c.encounters is not None:
             per_group(c.encounters, f"consequences[{i}].encounters")
+
+
+def check_scorer_settings(sc: Scenario, label: str) -> None:
+    """The trees' settings belong to gradient boosting: given with the logistic model they
+    would be ignored, and the user meant one model or the other."""
+    scorer = sc.regime.scorer
+    assert scorer is not None
+    for key in ("trees", "tree_depth"):
+        if scorer.model != "gradient_boosting" and getattr(scorer, key) is not None:
+            raise ConfigError(
+                f"{key} is given, but the model is '{scorer.model}', which has no trees",
+                file=label,
+                path=f"regime.scorer.{key}",
+                expected=f"{key} only with model: gradient_boosting",
+                fix=f"remove {key}:, or set model: gradient_boosting",
+            )
 
 
 def check_scorer(sc: Scenario, simulated: int, label: str, path: str) -> None:

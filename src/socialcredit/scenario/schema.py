@@ -442,6 +442,14 @@ class ListSpec(Dated):
     source: Source = None
 
 
+# The learned scorer's gradient boosting (engine/boosting.py): its size where the scenario does
+# not set it, and the most a scenario may ask for (a model is scored for everybody every day).
+DEFAULT_TREES = 50
+DEFAULT_TREE_DEPTH = 3
+MAX_TREES = 1000
+MAX_TREE_DEPTH = 8
+
+
 class LearnedScorerSpec(Strict):
     """A scorer learned from the system's own records (engine/learned.py): every
     ``retrain_every_days`` a sample of people is snapshotted (what the system holds on them);
@@ -450,8 +458,11 @@ class LearnedScorerSpec(Strict):
     on, until the next one. Before the first model, the point rules score."""
 
     kind: Literal["learned"] = Field(description="learned (the only kind so far)")
-    model: Literal["logistic"] = Field(
-        "logistic", description="logistic regression (scikit-learn, fixed settings)"
+    model: Literal["logistic", "gradient_boosting"] = Field(
+        "logistic",
+        description="logistic: a logistic regression; gradient_boosting: scikit-learn's "
+        "HistGradientBoostingClassifier (both with fixed settings, engine/learned.py and "
+        "engine/boosting.py)",
     )
     retrain_every_days: int = Field(
         30,
@@ -485,6 +496,22 @@ class LearnedScorerSpec(Strict):
         False,
         description="give the model the protected group (to show what leaving it out does and "
         "does not do); default false",
+    )
+    trees: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_TREES,
+        description=f"the number of trees fitted (boosting iterations), with model: "
+        f"gradient_boosting only (default {DEFAULT_TREES}: assumption, enough for a few dozen "
+        "binary features at a learning rate of 0.1)",
+    )
+    tree_depth: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_TREE_DEPTH,
+        description=f"the most splits from a tree's root to a leaf, with model: "
+        f"gradient_boosting only (default {DEFAULT_TREE_DEPTH}: assumption, interactions of up "
+        "to three features)",
     )
     source: Source = None
 
