@@ -38,6 +38,25 @@ def peak_gib() -> tuple[float, float]:
     return own, children
 
 
+def ray_peaks_gib() -> tuple[float, float]:
+    """Largest peak resident set (VmHWM) of a Ray member actor, and the sum over every Ray
+    process alive now (GCS, raylet, workers), in GiB (Linux /proc)."""
+    largest = total = 0.0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            cmdline = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if b"ray" not in cmdline or "VmHWM" not in fields:
+            continue
+        gib = int(fields["VmHWM"].split()[0]) / 2**20
+        total += gib
+        if b"MemberActor" in cmdline:
+            largest = max(largest, gib)
+    return largest, total
+
+
 def single_run_speed(people: int, days: int) -> float:
     """Person-days per second of one fast-engine run, the first day excluded."""
     from socialcredit.engine.fast import FastEngine
@@ -57,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--cluster", default=None, help="local: members as Ray actors")
     parser.add_argument("--people", type=float, default=1e5)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--single-people", type=float, default=1e7)
@@ -68,11 +88,14 @@ def main() -> None:
     job = EnsembleJob(raw, PRESET, people, days, "fast", trace=0)
     specs = replicate_specs(1, args.members)
     spent: dict[str, float] = {}
+    ray_peak = (0.0, 0.0)  # sampled as members finish: the actors are gone at the end
     with tempfile.TemporaryDirectory(prefix="ensemble-bench-") as tmp:
         start = time.perf_counter()
         first = None
-        for done in run_members(job, specs, Path(tmp), workers=args.workers):
+        for done in run_members(job, specs, Path(tmp), workers=args.workers, cluster=args.cluster):
             first = first or time.perf_counter() - start
+            if args.cluster:
+                ray_peak = tuple(map(max, ray_peak, ray_peaks_gib()))  # type: ignore[assignment]
             for key, seconds in done.timings.items():
                 if key != "person_days_per_second":
                     spent[key] = spent.get(key, 0.0) + seconds
@@ -88,6 +111,9 @@ def main() -> None:
     goal = GOAL_MEMBERS * wall / n
     print(f"  1,000 members extrapolated: {goal / 60:.1f} min (goal {GOAL_SECONDS / 60:.0f} min)")
     print(f"  peak memory: driver {own:.2f} GiB, largest worker {children:.2f} GiB")
+    if args.cluster:
+        actor, ray_total = ray_peak
+        print(f"  Ray: largest member actor {actor:.2f} GiB, all Ray processes {ray_total:.2f} GiB")
     member = spent.get("member", 0.0)
     print(f"  per member, summed over workers ({member / n:.2f} s a member):")
     parts = [
