@@ -127,3 +127,29 @@ def test_with_response_only_people_the_change_reached_act_differently() -> None:
     moved = {a[1] for a in differ if a[2] != jay}
     assert moved, "the response carries the change to other acts: the test can tell"
     assert {int(household[i]) for i in moved} <= reached_houses
+
+
+def test_with_response_one_sources_errors_reach_only_their_households() -> None:
+    """The issue's own case with the response on: raising the camera's false-match rate 30-fold may
+    change acts only in the households of people whose camera errors changed (appeals off)."""
+    raw = copy.deepcopy(load_scenario("china-national-score-2018")[1])
+    raw["appeals"] = raw.get("appeals", {}) | {
+        "file_probability_wrongful": 0.0,
+        "file_probability_rightful": 0.0,
+    }
+    camera = next(s for s in raw["sources"] if s["kind"] == "camera")
+    more = copy.deepcopy(raw)
+    errors = next(s for s in more["sources"] if s["name"] == camera["name"])["errors"]
+    rate = errors["false_match"]
+    errors["false_match"] = (
+        {k: 30 * v for k, v in rate.items()} if isinstance(rate, dict) else 30 * rate
+    )
+    base, changed = simulate(raw, 365), simulate(more, 365)
+
+    reached = {e[1] for e in base.mistaken ^ changed.mistaken}
+    assert reached and all(e[2] == camera["name"] for e in base.mistaken ^ changed.mistaken)
+    household = base.household[np.argsort(base.ids)]  # by person id
+    reached_houses = set(household[list(reached)].tolist())
+    moved = {a[1] for a in base.acted ^ changed.acted}
+    assert moved, "the response carries the change to acts: the test can tell"
+    assert {int(household[i]) for i in moved} <= reached_houses
