@@ -28,6 +28,11 @@ NO_RESPONSE = {
 }
 
 
+# Appeals are the one coupling across households (a shared queue): off where a test follows a
+# change through households.
+NO_APPEALS = {"file_probability_wrongful": 0.0, "file_probability_rightful": 0.0}
+
+
 class Recording(ReferenceEngine):
     """The reference engine, keeping who did what and which records each source made."""
 
@@ -61,17 +66,24 @@ def simulate(raw: dict, days: int = DAYS) -> Recording:
     return engine
 
 
+def _scaled_rate(rate: float | dict[str, float], factor: float) -> float | dict[str, float]:
+    return {k: factor * v for k, v in rate.items()} if isinstance(rate, dict) else factor * rate
+
+
+def _more_false_matches(raw: dict, factor: float) -> tuple[dict, dict]:
+    """The camera source of ``raw``, and ``raw`` with its false-match rate x ``factor``."""
+    camera = next(s for s in raw["sources"] if s["kind"] == "camera")
+    more = copy.deepcopy(raw)
+    errors = next(s for s in more["sources"] if s["name"] == camera["name"])["errors"]
+    errors["false_match"] = _scaled_rate(errors["false_match"], factor)
+    return camera, more
+
+
 def test_one_sources_error_rates_move_no_other_sources_records() -> None:
     raw = copy.deepcopy(load_scenario("china-national-score-2018")[1])
     raw.pop("extend", None)
     raw["response"] = raw.get("response", {}) | NO_RESPONSE
-    camera = next(s for s in raw["sources"] if s["kind"] == "camera")
-    more = copy.deepcopy(raw)
-    errors = next(s for s in more["sources"] if s["name"] == camera["name"])["errors"]
-    rate = errors["false_match"]
-    errors["false_match"] = (
-        {k: 3 * v for k, v in rate.items()} if isinstance(rate, dict) else 3 * rate
-    )
+    camera, more = _more_false_matches(raw, 3)
     base, changed = simulate(raw), simulate(more)
 
     assert base.acted == changed.acted and base.recorded == changed.recorded
@@ -87,10 +99,7 @@ def _more_jaywalking(raw: dict) -> tuple[dict, int]:
     """``raw`` with one disfavoured behaviour's rate doubled, and that behaviour's index."""
     more = copy.deepcopy(raw)
     k = next(k for k, b in enumerate(more["behaviours"]) if b["name"] == "jaywalking")
-    rate = more["behaviours"][k]["rate"]
-    more["behaviours"][k]["rate"] = (
-        {g: 2 * v for g, v in rate.items()} if isinstance(rate, dict) else 2 * rate
-    )
+    more["behaviours"][k]["rate"] = _scaled_rate(more["behaviours"][k]["rate"], 2)
     return more, k
 
 
@@ -113,10 +122,7 @@ def test_with_response_only_people_the_change_reached_act_differently() -> None:
     them: someone whose own jaywalking changed, or a member of their household (deterrence
     spreads within households; appeals, the one coupling across households, are off here)."""
     raw = copy.deepcopy(load_scenario("china-national-score-2018")[1])
-    raw["appeals"] = raw.get("appeals", {}) | {
-        "file_probability_wrongful": 0.0,
-        "file_probability_rightful": 0.0,
-    }
+    raw["appeals"] = raw.get("appeals", {}) | NO_APPEALS
     more, jay = _more_jaywalking(raw)
     base, changed = simulate(raw, 365), simulate(more, 365)  # long enough for sanctions
 
@@ -133,17 +139,8 @@ def test_with_response_one_sources_errors_reach_only_their_households() -> None:
     """The issue's own case with the response on: raising the camera's false-match rate 30-fold may
     change acts only in the households of people whose camera errors changed (appeals off)."""
     raw = copy.deepcopy(load_scenario("china-national-score-2018")[1])
-    raw["appeals"] = raw.get("appeals", {}) | {
-        "file_probability_wrongful": 0.0,
-        "file_probability_rightful": 0.0,
-    }
-    camera = next(s for s in raw["sources"] if s["kind"] == "camera")
-    more = copy.deepcopy(raw)
-    errors = next(s for s in more["sources"] if s["name"] == camera["name"])["errors"]
-    rate = errors["false_match"]
-    errors["false_match"] = (
-        {k: 30 * v for k, v in rate.items()} if isinstance(rate, dict) else 30 * rate
-    )
+    raw["appeals"] = raw.get("appeals", {}) | NO_APPEALS
+    camera, more = _more_false_matches(raw, 30)
     base, changed = simulate(raw, 365), simulate(more, 365)
 
     reached = {e[1] for e in base.mistaken ^ changed.mistaken}
