@@ -9,7 +9,7 @@ from a person's index and need no bytes of state.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -59,6 +59,24 @@ class LearnedScorer:
     @property
     def features(self) -> int:
         return len(self.feature_names)
+
+
+@dataclass(frozen=True)
+class CoverageFeedback:
+    """The compiled ``sources[*].reallocate`` (engine/reallocation.py moves the coverage): which
+    sources move, how, and what the engines' tables are made of where their coverage changes,
+    so that ``with_coverage`` gives the tables compile would have given for that coverage."""
+
+    sources: np.ndarray  # [F] int64: the reallocated sources
+    every: np.ndarray  # [F] int64: days between moves (the window of records read)
+    policy: tuple[str, ...]  # [F]: "proportional" or "greedy" (scenario/schema.py Reallocation)
+    correction: np.ndarray  # [F] bool: Ensign et al. 2018's correction
+    coverage: np.ndarray  # [S, R] float64: the coverage in force (0 where out of service)
+    detection: np.ndarray  # [S] float64 (0 where out of service)
+    observes: np.ndarray  # [S, B] bool
+    camera: np.ndarray  # [S] bool: people feel watched by it (Plan.chill_exposure)
+    live: np.ndarray  # [S] bool: in service in this epoch
+    error_at_full: np.ndarray  # [R*G, J] float64: each channel's rate at coverage 1
 
 
 @dataclass(frozen=True)
@@ -173,6 +191,7 @@ class Plan:
     epoch_days: tuple[int, ...] = (0,)  # first day of each epoch, ascending
     epochs: tuple[Plan, ...] = ()  # one plan per epoch; empty: one epoch, this plan
     scorer: LearnedScorer | None = None  # None: the point rules score (today's regimes)
+    feedback: CoverageFeedback | None = None  # None: every source's coverage is as given
 
     @property
     def simulated_days(self) -> int:
@@ -215,3 +234,43 @@ class Plan:
 
     def awareness(self, day: int) -> float:
         return float(1.0 - np.exp(-day / self.awareness_days))
+
+
+def with_coverage(plan: Plan, cover: np.ndarray) -> Plan:
+    """``plan`` (every epoch of it) with the reallocated sources' coverage set to ``cover``
+    ([F, R], in the order of ``plan.feedback.sources``): their observation and error tables
+    recomputed as scenario/compile.py computes them, bit for bit, and the exposure that
+    chills acts. A source out of service in an epoch stays at zero there."""
+
+    def one(p: Plan) -> Plan:
+        fb = p.feedback
+        assert fb is not None
+        R, G = len(p.regions), len(p.groups)
+        coverage = fb.coverage.copy()
+        observe = p.observe_prob.copy()
+        table = p.error_scaled.copy()
+        J = table.shape[1]
+        for f, s in enumerate(fb.sources):
+            if not fb.live[s]:
+                continue
+            coverage[s] = cover[f]
+            for b in np.flatnonzero(fb.observes[s]):
+                observe[s, b] = coverage[s] * fb.detection[s]
+            for j in np.flatnonzero(p.error_source == s):
+                kind = ERROR_KINDS[p.error_kind[j]]
+                if kind == "false_match":
+                    rate = coverage[s][:, None] * fb.error_at_full[:, j].reshape(R, G)
+                elif kind == "misattribution":
+                    b = p.error_behaviour[j]
+                    rate = p.base_rate[:, b][None, :] * observe[s, b][:, None] * p.misattribution[s]
+                else:  # bookkeeping: clerks' errors do not depend on where the source looks
+                    continue
+                table[:, j] = rate.reshape(R * G) * J
+        cameras = coverage[fb.camera]
+        chill = cameras.max(axis=0) if len(cameras) else np.zeros(R)
+        return replace(
+            p, observe_prob=observe, error_scaled=table, chill_exposure=chill,
+            feedback=replace(fb, coverage=coverage),
+        )  # fmt: skip
+
+    return replace(one(plan), epochs=tuple(one(e) for e in plan.epochs))

@@ -19,9 +19,11 @@ import pyarrow.parquet as pq
 from socialcredit.engine.backends import IN_PROCESS, ShardBackend, backend_for
 from socialcredit.engine.learned import MODELS_FILE, audits_of, models_json, models_of
 from socialcredit.engine.protocol import Engine, RecoveringEngine
+from socialcredit.engine.reallocation import coverage_moves
 from socialcredit.engine.replay import replay
 from socialcredit.errors import BackendError, ConfigError, OutputError, WorkerLostError
 from socialcredit.metrics.audit_table import AUDIT_FILE, audit_table
+from socialcredit.metrics.coverage_table import COVERAGE_FILE
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
 from socialcredit.metrics.wrongful_people import WRONGFUL_FILE, keep_share, wrongful_table
@@ -159,6 +161,14 @@ def prepare(
             path="--cluster",
             expected="a learned scorer run in one process: its training reads the whole "
             "population's state between days",
+            fix="leave out --cluster (--shards N splits the run into shards in this process)",
+        )
+    if cluster is not None and any(src.reallocate for src in scenario.sources):
+        raise ConfigError(
+            "--cluster with a reallocated source (sources[*].reallocate)",
+            path="--cluster",
+            expected="reallocated coverage run in one process: its moves read the whole "
+            "population's records between days",
             fix="leave out --cluster (--shards N splits the run into shards in this process)",
         )
     plan = compile_plan(scenario, people=people, days=days, seed=seed, label=label)
@@ -519,7 +529,11 @@ def _finish(
         write_json(staging / MODELS_FILE, models_json(plan, models))
         audits = audit_table(audits_of(sim), plan.groups, plan.warmup)
         pq.write_table(audits, staging / AUDIT_FILE)
-    pq.write_table(replay(plan, traced, log, models), staging / "traces.parquet")
+    moved = coverage_moves(plan, sim)
+    if moved is not None:  # where the system looked, and the moves its people are replayed with
+        pq.write_table(moved[0], staging / COVERAGE_FILE)
+    moves = moved[1] if moved is not None else None
+    pq.write_table(replay(plan, traced, log, models, moves), staging / "traces.parquet")
     write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
     remove_checkpoint(staging)
     (staging / REQUEST).unlink()

@@ -46,8 +46,9 @@ def test_report_has_every_section(run_folder: RunFolder, case: str) -> None:
     html = (run_folder(case) / "report.html").read_text(encoding="utf-8")
     for anchor, heading, _ in SECTIONS:
         # the audit of a learned scorer: no preset has one (tests/report/test_report_audit.py)
-        # nor a linked sensitivity analysis (tests/report/test_report_sensitivity_link.py)
-        shown = anchor not in ("audit", "which-assumption")
+        # nor a linked sensitivity analysis (tests/report/test_report_sensitivity_link.py),
+        # nor a reallocated source (tests/report/test_report_looking.py)
+        shown = anchor not in ("audit", "which-assumption", "looking")
         assert (f'<section id="{anchor}"><h2>{heading}</h2>' in html) == shown, anchor
     assert f"<h2>{SCENARIO_HEADING}</h2><details>" in html
 

@@ -27,6 +27,7 @@ from socialcredit.engine.kernel_records import (
     Today,
 )
 from socialcredit.engine.learned import Learner, Model, kind_tails
+from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -101,6 +102,12 @@ class FastEngine(DayLoop):
         self.keeps_standing = plan.appeal_delay > 0 or plan.appeal_capacity_micro == 0
         if plan.scorer is not None and state is None:  # a shard's is its driver's (shards.py)
             self.learner = Learner(plan, population.cell_of)
+        if plan.feedback is not None and state is None:  # a shard's is its driver's too
+            self.reallocator = Reallocator(plan)
+
+    def take_plan(self, plan: Plan) -> None:
+        super().take_plan(plan)
+        self.epoch_rules = [self._rules_of(e) for e in (plan.epochs or (plan,))]
 
     def rescore(self, t: int, model: Model) -> None:
         """Stage 4 under a learned model, this morning: everybody's score (kernels.py for the
@@ -133,6 +140,7 @@ class FastEngine(DayLoop):
                         carriers_of(plan))  # fmt: skip
 
     def step(self, t: int) -> None:
+        self.look(t)
         model = self.learn(t)
         if model is not None:
             self.rescore(t, model)

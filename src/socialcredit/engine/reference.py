@@ -32,6 +32,7 @@ from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
 from socialcredit.engine.learned import Learner, Model, features, scores
+from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -148,6 +149,10 @@ class ReferenceEngine(DayLoop):
             self.learner = Learner(plan, lambda who: self.cell[who])
             if replaying:  # a few households cannot train: a replay is given its models
                 self.learner.replaying([])
+        if plan.feedback is not None:
+            self.reallocator = Reallocator(plan)
+            if replaying:  # nor weigh the whole records: a replay is given the moves
+                self.reallocator.replaying({})
 
     # --- driver ---
 
@@ -169,6 +174,7 @@ class ReferenceEngine(DayLoop):
         self.carriers = carriers_of(self.tables)
 
     def step(self, t: int) -> None:
+        self.look(t)
         self.model = self.learn(t)
         self.begin_day(t)
         d = Day()
@@ -568,3 +574,5 @@ class ReferenceEngine(DayLoop):
         record_day(
             p, self.layout, tally, *metric_rows(self.plan, self.layout, self.counts, self.stats, t)
         )
+        if self.reallocator is not None:
+            self.reallocator.count(tally)

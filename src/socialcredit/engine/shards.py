@@ -26,6 +26,7 @@ from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.learned import Learner
+from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.plan import Plan
@@ -76,6 +77,13 @@ class ShardedEngine(DayLoop):
         self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
         if plan.scorer is not None:  # one driver for the whole population's state
             self.learner = Learner(plan, population.cell_of)
+        if plan.feedback is not None:  # one for the whole population's records, too
+            self.reallocator = Reallocator(plan)
+
+    def take_plan(self, plan: Plan) -> None:
+        super().take_plan(plan)
+        for shard in self.shards:
+            shard.take_plan(plan)
 
     @property
     def shard_count(self) -> int:
@@ -87,6 +95,7 @@ class ShardedEngine(DayLoop):
             shard.recount()
 
     def step(self, t: int) -> None:
+        self.look(t)
         model = self.learn(t)
         start = time.perf_counter()
         if model is not None:

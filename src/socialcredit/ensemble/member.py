@@ -124,6 +124,12 @@ class Simulator:
 
                 audits = audit_table(audits_of(sim), plan.groups, plan.warmup)
                 pq.write_table(audits, staging / AUDIT_FILE)
+            from socialcredit.engine.reallocation import coverage_moves
+            from socialcredit.metrics.coverage_table import COVERAGE_FILE
+
+            moved = coverage_moves(plan, sim)
+            if moved is not None:  # every replicate's moves: the report reads replicate 0's
+                pq.write_table(moved[0], staging / COVERAGE_FILE)
             if spec.index == 0 and job.stories:  # the wrongly sanctioned and stories: replicate 0's
                 from socialcredit.engine.replay import replay
                 from socialcredit.metrics.wrongful_people import (
@@ -142,7 +148,9 @@ class Simulator:
                 models = models_of(sim)
                 if plan.scorer is not None:
                     _write_json(staging / MODELS_FILE, models_json(plan, models))
-                pq.write_table(replay(plan, traced, log, models), staging / "traces.parquet")
+                moves = moved[1] if moved is not None else None
+                pq.write_table(replay(plan, traced, log, models, moves),
+                               staging / "traces.parquet")  # fmt: skip
             _write_json(staging / "summary.json", summary)
             timings["write"] = time.perf_counter() - start
             timings["member"] = time.perf_counter() - began

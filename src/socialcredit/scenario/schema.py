@@ -366,6 +366,27 @@ class ErrorRates(Strict):
     source: Source = None
 
 
+class Reallocation(Strict):
+    """Feedback in where the system looks: every ``every_days`` the source's coverage is moved
+    among regions by its own records of the days since the last move (engine/reallocation.py).
+    The total it covers (coverage x people, summed over regions) stays what the scenario gave."""
+
+    every_days: int = Field(
+        ge=1, le=LAST_DAY, description="days between reallocations (the window of records read)"
+    )
+    policy: Literal["proportional", "greedy"] = Field(
+        "proportional",
+        description="proportional: each region's share of the covered people follows its share "
+        "of the records; greedy: regions with the most records per resident are covered first",
+    )
+    correction: bool = Field(
+        False,
+        description="Ensign et al. 2018's correction: weigh each region's records by the inverse "
+        "of the coverage that found them, so the allocation follows the acts, not past looking",
+    )
+    source: Source = None
+
+
 class DataSource(Dated):
     name: Name
     kind: Literal["camera", "records", "informant", "platform"] = "records"
@@ -380,6 +401,9 @@ class DataSource(Dated):
     )
     detection: DatedProbability = Field(1.0, description="probability an act in view is recorded")
     errors: ErrorRates = ErrorRates()
+    reallocate: Reallocation | None = Field(
+        None, description="move the coverage among regions by the source's past records"
+    )
     source: Source = None
 
 
