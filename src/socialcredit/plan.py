@@ -72,6 +72,9 @@ class CoverageFeedback:
     policy: tuple[str, ...]  # [F]: "proportional" or "greedy" (scenario/schema.py Reallocation)
     correction: np.ndarray  # [F] bool: Ensign et al. 2018's correction
     coverage: np.ndarray  # [S, R] float64: the coverage in force (0 where out of service)
+    # [F, R] float64: where the moved sources' coverage is assigned, in service or not (the
+    # scenario's at the start; what a move sets): it is in force where the source is in service
+    given: np.ndarray
     detection: np.ndarray  # [S] float64 (0 where out of service)
     observes: np.ndarray  # [S, B] bool
     camera: np.ndarray  # [S] bool: people feel watched by it (Plan.chill_exposure)
@@ -251,7 +254,7 @@ def with_coverage(plan: Plan, cover: np.ndarray) -> Plan:
         table = p.error_scaled.copy()
         J = table.shape[1]
         for f, s in enumerate(fb.sources):
-            if not fb.live[s]:
+            if not fb.live[s]:  # out of service in this epoch: in force nowhere
                 continue
             coverage[s] = cover[f]
             for b in np.flatnonzero(fb.observes[s]):
@@ -270,7 +273,7 @@ def with_coverage(plan: Plan, cover: np.ndarray) -> Plan:
         chill = cameras.max(axis=0) if len(cameras) else np.zeros(R)
         return replace(
             p, observe_prob=observe, error_scaled=table, chill_exposure=chill,
-            feedback=replace(fb, coverage=coverage),
+            feedback=replace(fb, coverage=coverage, given=cover.copy()),
         )  # fmt: skip
 
     return replace(one(plan), epochs=tuple(one(e) for e in plan.epochs))

@@ -251,3 +251,30 @@ def test_a_cluster_refuses_reallocated_sources(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--cluster with a reallocated source"):
         run(written(patrolled(), tmp_path), people=1000, days=20, cluster="in-process",
             write=False)  # fmt: skip
+
+
+def test_a_source_out_of_service_keeps_its_assignment_and_comes_back_to_it() -> None:
+    """Patrols in service only from day 25 to 44: out of service they watch no one and find
+    nothing, so a move then keeps where they are assigned; the total assigned never changes."""
+    raw = patrolled()
+    raw["run"] |= {"start": "2018-01-01"}
+    raw["sources"][-1] |= {"from": "2018-01-26", "until": "2018-02-14"}
+    plan = plan_of(raw, people=6000, days=60)
+    fast = FastEngine(plan, synthesize(plan))
+    fast.run()
+    reference = ReferenceEngine(plan, synthesize(plan))
+    reference.run()
+    assert reference.reallocator.history == fast.reallocator.history
+    assert np.array_equal(reference.counts, fast.counts)
+    moves = moves_table(fast)
+    start = [PATROL_START[r] for r in plan.regions]
+    for day, move in moves.groupby("engine_day"):
+        assert math.isclose((move.coverage_after * move.people).sum(),
+                            sum(c * p for c, p in zip(start, move.people, strict=True)),
+                            rel_tol=1e-12)  # fmt: skip
+        found = move.records.sum()
+        assert (found > 0) == (30 <= day <= 50), day  # the windows holding days 25..44
+        if not found:
+            assert np.array_equal(move.coverage_after, move.coverage_before), day
+    patrols = fast.counts[:, :, fast.layout.at(f"records_true__{PATROLS}")].sum(axis=1)
+    assert patrols[:25].sum() == 0 == patrols[45:].sum() and patrols[25:45].sum() > 0

@@ -107,7 +107,8 @@ class Reallocator:
         R, G = len(plan.regions), len(plan.groups)
         self.R, self.G = R, G
         self.people = plan.cell_people.reshape(R, G).sum(axis=1).astype(np.float64)
-        self.coverage = fb.coverage[fb.sources].copy()  # [F, R] in force
+        # [F, R]: where each source's coverage is assigned (in force while it is in service)
+        self.coverage = fb.given.copy()
         self.budget = (self.coverage * self.people).sum(axis=1)  # [F]: people in view
         F = len(fb.sources)
         self.acts = np.zeros((F, R), np.int64)  # since the source's last move
@@ -206,5 +207,4 @@ def replay_moves(plan: Plan, table: pa.Table) -> dict[int, np.ndarray]:
     """The moves a replay is given, from coverage.parquet's table (stories read it)."""
     fb = plan.feedback
     assert fb is not None
-    return moves_from(table, plan.sources, plan.regions, fb.sources.tolist(),
-                      fb.coverage[fb.sources])  # fmt: skip
+    return moves_from(table, plan.sources, plan.regions, fb.sources.tolist(), fb.given)

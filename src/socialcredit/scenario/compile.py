@@ -164,6 +164,7 @@ def _compile_epoch(
     # observation
     cams = np.array([r.cameras_per_1000 for r in sc.population.regions])
     coverage = np.zeros((S, R))
+    given = np.zeros((S, R))  # as the scenario gives it, in service or not (feedback's budget)
     observe_prob = np.zeros((S, B, R))
     misattribution = np.zeros((S, G))
     for s, src in enumerate(sc.sources):
@@ -184,6 +185,7 @@ def _compile_epoch(
         for name in src.observes:
             observe_prob[s, behaviours.index(name)] = coverage[s] * now(src.detection)
         misattribution[s] = per_group(now(src.errors.misattribution))
+        given[s] = coverage[s]
         if not live(src):  # out of service: records nothing, errs never, watches no one
             coverage[s] = 0.0
             observe_prob[s] = 0.0
@@ -254,7 +256,7 @@ def _compile_epoch(
     full_table = (  # [cells, J]: each channel's rate where its source covers everyone
         np.stack([r.reshape(R * G) for r in at_full], axis=1) if at_full else np.zeros((R * G, 0))
     )
-    feedback = coverage_feedback(sc, coverage, live, full_table)
+    feedback = coverage_feedback(sc, coverage, given, live, full_table)
     if feedback is not None and J:
         moved = np.isin(np.array([c[1] for c in channels]), feedback.sources)
         highest = float(np.where(moved[None, :], full_table, 0.0).max())
@@ -465,6 +467,7 @@ def learned_scorer(sc: Scenario, behaviour_class: np.ndarray) -> LearnedScorer |
 def coverage_feedback(
     sc: Scenario,
     coverage: np.ndarray,
+    given: np.ndarray,
     live: Callable[[Dated], bool],
     error_at_full: np.ndarray,
 ) -> CoverageFeedback | None:
@@ -484,6 +487,7 @@ def coverage_feedback(
         policy=tuple(x.policy for x in specs if x is not None),
         correction=np.array([x.correction for x in specs if x is not None], dtype=bool),
         coverage=coverage.copy(),
+        given=given[moved],
         detection=np.array([float(now(src.detection)) * live(src) for src in sc.sources]),
         observes=observes,
         camera=np.array([src.kind == "camera" for src in sc.sources], dtype=bool),
