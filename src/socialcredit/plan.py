@@ -107,7 +107,8 @@ class Plan:
     trait_spread: float
 
     # acts
-    base_rate: np.ndarray  # [G, B] float64 per person-day
+    base_rate: np.ndarray  # [G, B] float64 per person-day, as the groups' rates are given
+    region_rate: np.ndarray  # [R, B] float64: each behaviour's multiplier per region (0..1)
     behaviour_class: np.ndarray  # [B] int8: NEUTRAL, FAVOURED, DISFAVOURED, DISFAVOURED_LEGITIMATE
     # A person's day has one act draw u; behaviour b owns the slot [b/B, (b + 1)/B) of it and
     # happens when u falls in the first rate_b x m of that slot, m the person's multiplier of
@@ -116,7 +117,9 @@ class Plan:
     # person's multiplier past that is capped), there is at most one act a day, and a change to
     # one behaviour's rate leaves every other behaviour's acts where they were (common random
     # numbers), as the error channels do below.
-    act_scaled: np.ndarray  # [G, B] float64: base_rate x B (at most 1)
+    # [cells, B] float64: the cell's rate (its group's base_rate x its region's region_rate)
+    # x B, at most 1
+    act_scaled: np.ndarray
 
     # observation
     observe_prob: np.ndarray  # [S, B, R] float64: coverage x detection, 0 if not observed
@@ -265,7 +268,8 @@ def with_coverage(plan: Plan, cover: np.ndarray) -> Plan:
                     rate = coverage[s][:, None] * fb.error_at_full[:, j].reshape(R, G)
                 elif kind == "misattribution":
                     b = p.error_behaviour[j]
-                    rate = p.base_rate[:, b][None, :] * observe[s, b][:, None] * p.misattribution[s]
+                    acts = (p.base_rate[None, :, b] * p.region_rate[:, None, b]).reshape(R, G)
+                    rate = acts * observe[s, b][:, None] * p.misattribution[s]
                 else:  # bookkeeping: clerks' errors do not depend on where the source looks
                     continue
                 table[:, j] = rate.reshape(R * G) * J

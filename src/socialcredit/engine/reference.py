@@ -208,7 +208,7 @@ class ReferenceEngine(DayLoop):
         x = self.draw(rng.ACT, None, t) * B
         b = x.astype(np.int64)  # below B: u <= 1 - 2**-53 (kernels._first_draws)
         m = np.choose(p.behaviour_class[b], mult)
-        acted = x - b < p.act_scaled[self.group, b] * m
+        acted = x - b < p.act_scaled[self.cell, b] * m
         d.actors = np.flatnonzero(acted)
         d.acts = b[acted]
 

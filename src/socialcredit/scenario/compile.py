@@ -158,8 +158,18 @@ def _compile_epoch(
         ],
         dtype=np.int8,
     )
+    region_rate = np.ones((R, B))  # [R, B]: each behaviour's multiplier per region
+    for b, behaviour in enumerate(sc.behaviours):
+        if behaviour.rate_by_region is not None:
+            by_region = now(behaviour.rate_by_region)
+            region_rate[:, b] = (
+                [by_region[r] for r in regions] if isinstance(by_region, dict) else by_region
+            )
+    # [cells, B]: the rate in each cell, region-major; at most 1/B per behaviour (the group's
+    # rate is, references.check_references, and the region's multiplier is at most 1)
+    cell_rate = (base_rate[None, :, :] * region_rate[:, None, :]).reshape(R * G, B)
     gaming = now(sc.response.gaming)
-    act_scaled = base_rate * len(behaviours)  # at most 1 (references.check_references)
+    act_scaled = cell_rate * len(behaviours)
 
     # observation
     cams = np.array([r.cameras_per_1000 for r in sc.population.regions])
@@ -206,11 +216,12 @@ def _compile_epoch(
                 # A detected act booked on a look-alike or namesake in the same group and region
                 # (sensor_params.md: false matches land within the demographic group).
                 for b in watched:
-                    inbound = base_rate[:, b][None, :] * observe_prob[s, b][:, None] * rate_g
+                    acts = cell_rate[:, b].reshape(R, G)
+                    inbound = acts * observe_prob[s, b][:, None] * rate_g
                     channels.append((k, s, b))
                     rates.append(inbound)
                     full = np.full(R, float(now(src.detection)))  # the detection at coverage 1
-                    at_full.append(base_rate[:, b][None, :] * full[:, None] * rate_g)
+                    at_full.append(acts * full[:, None] * rate_g)
                 continue
             if not targets:
                 if not rate_g.any():
@@ -372,6 +383,7 @@ def _compile_epoch(
         base_rate=base_rate,
         behaviour_class=behaviour_class,
         act_scaled=act_scaled,
+        region_rate=region_rate,
         observe_prob=observe_prob,
         misattribution=misattribution,
         error_kind=np.array([c[0] for c in channels], dtype=np.int8),

@@ -110,6 +110,7 @@ def check_references(sc: Scenario, label: str) -> None:
 
     for i, b in enumerate(sc.behaviours):
         per_group(b.rate, f"behaviours[{i}].rate")
+        per_region(b.rate_by_region, f"behaviours[{i}].rate_by_region")
         for k, value in enumerate(values_of(b.rate)):
             rates = value.values() if isinstance(value, dict) else [value]
             if max(rates, default=0.0) > slot:

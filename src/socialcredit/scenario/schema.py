@@ -340,6 +340,12 @@ class Behaviour(Strict):
     rate: DatedPerGroup = Field(
         description="probability per person-day, for all groups or per group (may be a schedule)"
     )
+    rate_by_region: DatedPerRegion | None = Field(
+        None,
+        description="a multiplier (0..1) of the rate in each region, for all regions or per "
+        "region (may be a schedule): the rate in a region is the group's value times the "
+        "region's (say, less jaywalking where there are fewer crossings). Default 1 everywhere",
+    )
     stance: Literal["favoured", "disfavoured", "neutral"] = Field(
         description="whether the regime rewards, punishes or ignores the act"
     )
