@@ -278,3 +278,31 @@ def test_a_source_out_of_service_keeps_its_assignment_and_comes_back_to_it() -> 
             assert np.array_equal(move.coverage_after, move.coverage_before), day
     patrols = fast.counts[:, :, fast.layout.at(f"records_true__{PATROLS}")].sum(axis=1)
     assert patrols[:25].sum() == 0 == patrols[45:].sum() and patrols[25:45].sum() > 0
+
+
+def test_uncorrected_patrols_run_away_to_where_people_act_most_and_corrected_ones_settle() -> None:
+    """Ensign et al. 2018's finding, in the simulator: where acts are twice as common per
+    resident in the countryside as in the megacities, proportional patrols without the correction
+    grow their countryside share from move to move (in expectation by its act rate over the
+    average's) far past its share of the acts; with the correction they settle at that share."""
+    uneven = {"megacities": 0.5, "cities": 0.75, "countryside": 1.0}
+    found = {}
+    for correction in (False, True):
+        raw = patrolled(correction=correction)
+        for b in raw["behaviours"]:
+            if b["name"] in ("jaywalking", "smoking-in-non-smoking-area"):
+                b["rate_by_region"] = uneven
+        plan = plan_of(raw, people=20_000, days=150)
+        engine = FastEngine(plan, synthesize(plan))
+        engine.run()
+        table = coverage_moves(plan, engine)[0]
+        (found[correction],) = drifts(table)
+        moves = table.to_pandas()
+        countryside = moves[moves.region == "countryside"]
+        found[correction, "shares"] = countryside.share_after.to_numpy()
+    runaway, settled = found[False], found[True]
+    assert runaway.runaway and runaway.top_region == "countryside"
+    assert runaway.top_share > runaway.top_act_share + 0.2
+    shares = found[False, "shares"]
+    assert shares[-1] > shares[0] + 0.3  # further from move to move (in expectation)
+    assert not settled.runaway and settled.last_distance < 0.05
