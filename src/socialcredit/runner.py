@@ -163,14 +163,6 @@ def prepare(
             "population's state between days",
             fix="leave out --cluster (--shards N splits the run into shards in this process)",
         )
-    if cluster is not None and any(src.reallocate for src in scenario.sources):
-        raise ConfigError(
-            "--cluster with a reallocated source (sources[*].reallocate)",
-            path="--cluster",
-            expected="reallocated coverage run in one process: its moves read the whole "
-            "population's records between days",
-            fix="leave out --cluster (--shards N splits the run into shards in this process)",
-        )
     plan = compile_plan(scenario, people=people, days=days, seed=seed, label=label)
     start = time.perf_counter()
     if cluster is not None:  # the shards synthesise their own people, where they run

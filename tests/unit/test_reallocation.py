@@ -14,8 +14,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from run_folders import same
 from scenarios import PATROL_DETECTION, PATROL_START, patrolled
 from socialcredit.engine.fast import FastEngine
+from socialcredit.engine.in_process_backend import InProcessBackend
 from socialcredit.engine.reallocation import (
     corrected,
     coverage_moves,
@@ -24,7 +26,6 @@ from socialcredit.engine.reallocation import (
 )
 from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.engine.shards import ShardedEngine
-from socialcredit.errors import ConfigError
 from socialcredit.metrics.coverage_table import drifts
 from socialcredit.plan import with_coverage
 from socialcredit.population.synthesis import synthesize
@@ -247,10 +248,21 @@ def test_stories_replay_under_the_moved_coverage(tmp_path: Path) -> None:
     assert not unmoved.equals(days)
 
 
-def test_a_cluster_refuses_reallocated_sources(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="--cluster with a reallocated source"):
-        run(written(patrolled(), tmp_path), people=1000, days=20, cluster="in-process",
-            write=False)  # fmt: skip
+def test_a_cluster_moves_as_one_process_even_after_losing_a_worker(tmp_path: Path) -> None:
+    """The cluster driver decides the moves and sends the coverage with every day's call: the
+    in-process backend gives one process's bits, also where a worker is lost after a move and
+    its replacement reloads a checkpoint taken before another."""
+    scenario = written(patrolled(every=6), tmp_path)
+    args = dict(people=4000, days=30, seed=5, checkpoint_every=7)
+    plain = run(scenario, out=tmp_path / "plain", **args).folder
+    backend = InProcessBackend(lose=[(16, 1)])
+    lost = run(scenario, out=tmp_path / "lost", cluster=backend, shards=2, **args).folder
+    assert backend.lost == [(16, 1)]
+    assert same(plain, lost)
+    coverage = [pq.read_table(folder / "coverage.parquet") for folder in (plain, lost)]
+    assert coverage[0].equals(coverage[1])
+    moved = pq.read_table(plain / "coverage.parquet").to_pandas()
+    assert (moved.coverage_after != moved.coverage_before).any()  # the coverage did move
 
 
 def test_a_source_out_of_service_keeps_its_assignment_and_comes_back_to_it() -> None:
