@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from socialcredit.engine.learned import Learner, Model
+from socialcredit.engine.lending import Lender
 from socialcredit.engine.standing import fresh_counts_row, metric_rows
 from socialcredit.metrics import wrongful_people
 from socialcredit.metrics.collector import Tally, record_day
@@ -36,6 +37,9 @@ class DayLoop:
     # The learned scorer's driver (learned.py), where the regime has one: engines call
     # ``learn(t)`` before day t and score with the model it returns (None: the point rules).
     learner: Learner | None = None
+    # The lending rounds' driver (lending.py), where the scenario has lending: engines call
+    # ``lend(t)`` before day t's stages; it moves scores where a round is due.
+    lender: Lender | None = None
     timings: dict[str, float]
 
     @property
@@ -53,6 +57,15 @@ class DayLoop:
         model = self.learner.before_day(t, self.state)
         self.timings["learning"] = self.learner.seconds
         return model
+
+    def lend(self, t: int) -> bool:
+        """The lending round due this morning, if any; whether it moved scores (outside the
+        kernel's sight: the fast engine then counts everybody's standing afresh)."""
+        if self.lender is None:
+            return False
+        moved = self.lender.before_day(t, self.state)
+        self.timings["lending"] = self.lender.seconds
+        return moved
 
     def run(self, on_day: Callable[[int], None] | None = None) -> None:
         for t in range(self.plan.simulated_days):  # the warm-up's days, then the reported
@@ -72,6 +85,8 @@ class DayLoop:
         arrays = {f"state.{k}": v for k, v in vars(self.state).items()}
         if self.learner is not None:
             arrays |= self.learner.save()
+        if self.lender is not None:
+            arrays |= self.lender.save()
         return arrays
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
@@ -83,6 +98,8 @@ class DayLoop:
             target[...] = saved[name]
         if self.learner is not None:
             self.learner.load(saved)
+        if self.lender is not None:
+            self.lender.load(saved)
 
     def count_flag(self, bit: np.uint8) -> int:
         """People with a flag bit set (``state.EVER_SANCTIONED``, ...)."""

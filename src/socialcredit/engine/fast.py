@@ -27,6 +27,7 @@ from socialcredit.engine.kernel_records import (
     Today,
 )
 from socialcredit.engine.learned import Learner, Model, kind_tails
+from socialcredit.engine.lending import Lender
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -101,6 +102,9 @@ class FastEngine(DayLoop):
         self.keeps_standing = plan.appeal_delay > 0 or plan.appeal_capacity_micro == 0
         if plan.scorer is not None and state is None:  # a shard's is its driver's (shards.py)
             self.learner = Learner(plan, population.cell_of)
+        if plan.lending is not None and state is None:  # a shard's is its driver's
+            ids = np.arange(self.offset, self.offset + len(population.flags))
+            self.lender = Lender(plan, population.cell_of(ids) % len(plan.groups), ids)
 
     def rescore(self, t: int, model: Model) -> None:
         """Stage 4 under a learned model, this morning: everybody's score (kernels.py for the
@@ -136,7 +140,8 @@ class FastEngine(DayLoop):
         model = self.learn(t)
         if model is not None:
             self.rescore(t, model)
-        close_day(self, t, *self.kernel_day(t, learned=model is not None))
+        moved = self.lend(t)
+        close_day(self, t, *self.kernel_day(t, learned=model is not None, moved=moved))
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
         super().load_state(saved, folder)
@@ -147,11 +152,11 @@ class FastEngine(DayLoop):
         self.standing = None
 
     def kernel_day(
-        self, t: int, learned: bool = False
+        self, t: int, learned: bool = False, moved: bool = False
     ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
         """Stages 1-8 and the day's tallies; returns them and today's new list entries (local
         indices, ascending) for the appeal queue. ``learned``: a learned model set the scores
-        this morning (``rescore``)."""
+        this morning (``rescore``); ``moved``: a lending round moved some (lending.py)."""
         from numba import get_num_threads
 
         from socialcredit.engine.kernels import collect_entered, run_day, run_day_serial
@@ -173,9 +178,10 @@ class FastEngine(DayLoop):
         reporting = t == p.warmup > 0
         if reporting:
             forget_ever(self.state)
-        # So does a learned model's rescoring: it moved scores outside the kernel's sight.
+        # So does a learned model's rescoring, or a lending round: they moved scores outside
+        # the kernel's sight.
         full = (self.standing is None or not self.keeps_standing or p.new_epoch(t) or reporting
-                or learned)  # fmt: skip
+                or learned or moved)  # fmt: skip
         rules = self.epoch_rules[p.epoch_of(t)]
         today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes, learned)
         kernel = run_day_serial if serial else run_day

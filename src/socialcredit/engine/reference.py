@@ -32,6 +32,7 @@ from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
 from socialcredit.engine.learned import Learner, Model, features, scores
+from socialcredit.engine.lending import Lender
 from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -148,6 +149,10 @@ class ReferenceEngine(DayLoop):
             self.learner = Learner(plan, lambda who: self.cell[who])
             if replaying:  # a few households cannot train: a replay is given its models
                 self.learner.replaying([])
+        if plan.lending is not None:
+            self.lender = Lender(plan, self.group, self.ids)
+            if replaying:  # a few households cannot set thresholds: a replay is given them
+                self.lender.replaying([])
 
     # --- driver ---
 
@@ -170,6 +175,7 @@ class ReferenceEngine(DayLoop):
 
     def step(self, t: int) -> None:
         self.model = self.learn(t)
+        self.lend(t)  # a lending round, before stage 1 (lending.py)
         self.begin_day(t)
         d = Day()
         for stage in STAGES:

@@ -26,6 +26,7 @@ from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.learned import Learner
+from socialcredit.engine.lending import Lender
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.plan import Plan
@@ -76,6 +77,9 @@ class ShardedEngine(DayLoop):
         self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
         if plan.scorer is not None:  # one driver for the whole population's state
             self.learner = Learner(plan, population.cell_of)
+        if plan.lending is not None:  # one driver for the whole population's state
+            ids = np.arange(plan.people)
+            self.lender = Lender(plan, population.cell_of(ids) % len(plan.groups), ids)
 
     @property
     def shard_count(self) -> int:
@@ -88,11 +92,13 @@ class ShardedEngine(DayLoop):
 
     def step(self, t: int) -> None:
         model = self.learn(t)
+        moved = self.lend(t)  # into the views the shards hold
         start = time.perf_counter()
         if model is not None:
             for shard in self.shards:
                 shard.rescore(t, model)
-        days = [shard.kernel_day(t, learned=model is not None) for shard in self.shards]
+        days = [shard.kernel_day(t, learned=model is not None, moved=moved)
+                for shard in self.shards]  # fmt: skip
         self.timings["shards"] += time.perf_counter() - start
 
         start = time.perf_counter()

@@ -24,12 +24,13 @@ from socialcredit.plan import (
     RECENCY_WINDOWS,
     SANCTION,
     LearnedScorer,
+    Lending,
     Plan,
 )
 from socialcredit.rng import MAX_PEOPLE
 from socialcredit.scenario.calendar import epoch_days, in_force, now, on
 from socialcredit.scenario.limits import MAX_APPEAL_SLOTS
-from socialcredit.scenario.references import check_scorer
+from socialcredit.scenario.references import check_lending, check_scorer
 from socialcredit.scenario.schema import DEFAULT_TREE_DEPTH, DEFAULT_TREES, Dated, Scenario
 from socialcredit.scenario.triggers import consequence_triggers, cross_context
 from socialcredit.state import LAST_DAY
@@ -87,6 +88,8 @@ def compile_plan(
     if sc.regime.scorer is not None:  # again: --days and --warmup may shorten the run
         where = "regime.scorer.horizon_days" if days is None else "--days"
         check_scorer(sc, warmup + t_days, label, where)
+    if sc.lending is not None:
+        check_lending(sc, t_days, label, "lending.every_days" if days is None else "--days")
     start = sc.run.start
     if start is None:
         return _compile_epoch(sc, sc, None, n, t_days, warmup, seed_value, label)
@@ -394,6 +397,7 @@ def _compile_epoch(
         appeal_success=np.array([ap.success_rightful, ap.success_wrongful]),
         start=sc.run.start,
         scorer=learned_scorer(sc, behaviour_class),
+        lending=compiled_lending(sc),
     )
 
 
@@ -432,4 +436,25 @@ def learned_scorer(sc: Scenario, behaviour_class: np.ndarray) -> LearnedScorer |
         feature_names=tuple(names),
         trees=(spec.trees or DEFAULT_TREES) if boosted else 0,
         tree_depth=(spec.tree_depth or DEFAULT_TREE_DEPTH) if boosted else 0,
+    )
+
+
+def compiled_lending(sc: Scenario) -> Lending | None:
+    """The compiled ``lending:`` (plan.Lending): its repay curve read at every whole score."""
+    spec = sc.lending
+    if spec is None:
+        return None
+    score = sc.regime.score
+    grid = np.arange(score.min, score.max + 1, dtype=np.float64)
+    curve = np.interp(grid, spec.repay_curve.scores, spec.repay_curve.probability)
+    return Lending(
+        every=spec.every_days,
+        apply_share=spec.apply_share,
+        policy=spec.policy,
+        utility_repaid=spec.utility_repaid,
+        utility_default=spec.utility_default,
+        repay_change=spec.repay_change,
+        default_change=spec.default_change,
+        truth="shadow" if spec.truth == "shadow_score" else "score",
+        curve=curve,
     )
