@@ -124,7 +124,7 @@ def _counts(policy: str, gain: np.ndarray, belief: np.ndarray, score: np.ndarray
         cb = np.concatenate([[0.0], np.cumsum(belief)])
         tprs = []
         for g in range(G):
-            part = cb[starts[g]:starts[g + 1] + 1] - cb[starts[g]]
+            part = cb[starts[g] : starts[g + 1] + 1] - cb[starts[g]]
             tprs.append(part / part[-1] if part[-1] > 0 else np.ones_like(part))
         candidates = np.unique(np.concatenate(tprs))
         ks = [np.minimum(np.searchsorted(tprs[g], candidates, side="left"), n[g])
@@ -248,7 +248,7 @@ class Lender:
 
     def round(self, t: int, state: State) -> LendingRound:
         p, lending = self.plan, self.lending
-        G, lo, hi = len(p.groups), p.score_min, p.score_max
+        G, lo = len(p.groups), p.score_min
         d, belief, table = decide(p, state, self.group, self.counters, t, self.key)
         curve = outcome_curves(p, state, self.group, table)
         truth_score = (state.shadow if lending.truth == "shadow" else state.score)[d.who]
@@ -301,11 +301,26 @@ class Lender:
             raise ValueError("lending.day")
         count = len(saved["lending.day"])
         self.rounds = [
-            LendingRound(**{k: (int(saved[f"lending.{k}"][i]) if k == "day"
-                                else saved[f"lending.{k}"][i].copy())
-                            for k in LendingRound._fields})  # fmt: skip
+            LendingRound(
+                **{
+                    k: (
+                        int(saved[f"lending.{k}"][i])
+                        if k == "day"
+                        else saved[f"lending.{k}"][i].copy()
+                    )
+                    for k in LendingRound._fields
+                }
+            )  # fmt: skip
             for i in range(count)
         ]
+
+
+def replay_round(day: int, threshold: np.ndarray, cut_lottery: np.ndarray) -> LendingRound:
+    """A round as a replay needs it (``Lender.replaying``): its cut-offs, and nothing else."""
+    zero = np.zeros(len(threshold), np.int64)
+    return LendingRound(day, zero, zero, threshold, cut_lottery, zero, zero, zero, zero,
+                        zero.astype(np.float64), zero.astype(np.float64),
+                        np.zeros((len(threshold), 0)))  # fmt: skip
 
 
 def _tpr(d: Decision, belief: np.ndarray, G: int) -> np.ndarray:

@@ -180,7 +180,10 @@ def cause_label(plan: Plan, source: int, kind: int) -> str:
 
 
 def replay(
-    plan: Plan, people: list[int], appeal_log: np.ndarray, models: list[Model] | None = None,
+    plan: Plan,
+    people: list[int],
+    appeal_log: np.ndarray,
+    models: list[Model] | None = None,
     lending: list[LendingRound] | None = None,
 ) -> pa.Table:
     """Day-by-day histories of ``people`` (one row per person and reported day; the warm-up's

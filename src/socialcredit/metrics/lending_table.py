@@ -73,8 +73,9 @@ def lending_table(rounds: list[Any], groups: tuple[str, ...], warmup: int,
             "default_rate": pa.array(_ratio(a["defaulted"], a["approved"]), pa.float64()),
             "score_change": ints["score_change"],
             "mean_score_change": pa.array(_ratio(a["score_change"], a["people"]), pa.float64()),
-            "borrower_mean_change": pa.array(_ratio(a["score_change"], a["approved"]),
-                                             pa.float64()),  # fmt: skip
+            "borrower_mean_change": pa.array(
+                _ratio(a["score_change"], a["approved"]), pa.float64()
+            ),  # fmt: skip
             "refused_repay_rate": pa.array(_ratio(a["refused_repay"], refused), pa.float64()),
             "expected_tpr": pa.array(a["expected_tpr"].astype(np.float64), pa.float64()),
         }

@@ -574,13 +574,14 @@ class LendingSpec(Strict):
         description="share of people who apply in a round (default 0.01: assumption, about "
         "one application per person every 8 years at monthly rounds)",
     )
-    policy: Literal["max_profit", "single_threshold", "demographic_parity",
-                    "equal_opportunity"] = Field(  # fmt: skip
-        "max_profit",
-        description="max_profit: each group's threshold maximises the lender's expected "
-        "utility; single_threshold: one threshold for all groups, the most profitable; "
-        "demographic_parity: equal selection rates; equal_opportunity: equal true positive "
-        "rates (Liu et al. 2018; Hardt, Price & Srebro 2016)",
+    policy: Literal["max_profit", "single_threshold", "demographic_parity", "equal_opportunity"] = (
+        Field(  # fmt: skip
+            "max_profit",
+            description="max_profit: each group's threshold maximises the lender's expected "
+            "utility; single_threshold: one threshold for all groups, the most profitable; "
+            "demographic_parity: equal selection rates; equal_opportunity: equal true positive "
+            "rates (Liu et al. 2018; Hardt, Price & Srebro 2016)",
+        )
     )
     utility_repaid: float = Field(
         1.0, gt=0.0, le=1e6, description="the lender's gain from a repaid loan (Liu et al. 2018: 1)"
