@@ -144,8 +144,8 @@ class RunStories:
         index = {name: g for g, name in enumerate(p.groups)}
         days = table["day"].to_numpy().astype(np.int64) + p.warmup
         group = np.array([index[x] for x in table["group"].to_pylist()], dtype=np.int64)
-        thresholds = np.array([p.score_max + 1 if x is None else x
-                               for x in table["threshold"].to_pylist()], dtype=np.int64)  # fmt: skip
+        listed = table["threshold"].to_pylist()
+        thresholds = np.array([p.score_max + 1 if x is None else x for x in listed], np.int64)
         cut = table["cut_lottery"].to_numpy().astype(np.float64)
         rounds = []
         for day in np.unique(days):
