@@ -226,8 +226,8 @@ def test_replayed_borrowers_live_the_run() -> None:
     people = [int(x) for x in moved[:: max(1, len(moved) // 8)][:8]]
     table = replay(plan, people, ref.queue.log_table(), None, ref.lender.rounds)
     last = table.filter(table["day"].to_numpy() == plan.days - 1)
-    for person, score, shadow in zip(*(last[c].to_pylist() for c in
-                                       ("person", "score", "shadow_score")), strict=True):  # fmt: skip
+    columns = (last[c].to_pylist() for c in ("person", "score", "shadow_score"))
+    for person, score, shadow in zip(*columns, strict=True):
         assert score == ref.state.score[person]
         assert shadow == ref.state.shadow[person]
     no_lending = replay(plan, people, ref.queue.log_table(), None, [])
