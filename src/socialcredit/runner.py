@@ -27,6 +27,7 @@ from socialcredit.metrics.lending_table import (
     CURVES_FILE,
     LENDING_FILE,
     curves_table,
+    lending_summary,
     lending_table,
 )
 from socialcredit.metrics.summary import summarize
@@ -287,6 +288,8 @@ def outcome(plan: Plan, sim: Engine, timings: dict[str, float], folder: Path | N
         ever_sanctioned=sim.count_flag(EVER_SANCTIONED),
         ever_wrongful=sim.count_flag(EVER_WRONGFUL),
     )
+    if plan.lending is not None:  # totals over the rounds, per group (lending.parquet: each)
+        summary["lending"] = lending_summary(plan, lending_rounds(sim))
     table = metrics_table(plan, sim.layout, sim.counts, sim.stats)
     return RunResult(plan, summary, table, timings, folder)
 

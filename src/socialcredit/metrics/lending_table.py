@@ -103,3 +103,12 @@ def curves_table(rounds: list[Any], groups: tuple[str, ...], warmup: int,
             "mean_score_change": pa.array(change, pa.float64()),
         }
     )
+
+
+def lending_summary(plan: Any, rounds: list[Any]) -> dict[str, dict[str, int]]:
+    """summary.json's ``lending``: per group, the totals over every round."""
+    keys = ("applicants", "approved", "repaid", "defaulted", "score_change")
+    return {
+        name: {k: int(sum(int(getattr(r, k)[g]) for r in rounds)) for k in keys}
+        for g, name in enumerate(plan.groups)
+    }
