@@ -124,6 +124,6 @@ def test_lending_section_shows_rounds_curves_and_the_policy(run_folder: RunFolde
     for group, totals in s["lending"].items():
         row = f"<td>{group.replace('-', ' ')}</td>"
         assert row in text
-        after = text[text.index(row):]
+        after = text[text.index(row) :]
         assert f'<td class="num">{num(totals["applicants"])}</td>' in after
         assert f'<td class="num">{num(totals["approved"])}</td>' in after
