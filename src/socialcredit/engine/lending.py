@@ -297,21 +297,19 @@ class Lender:
                 for k in LendingRound._fields}  # fmt: skip
 
     def load(self, saved: Mapping[str, np.ndarray]) -> None:
+        """The rounds of a checkpoint (ValueError where they do not fit)."""
         if "lending.day" not in saved:
             raise ValueError("lending.day")
-        count = len(saved["lending.day"])
+        days = saved["lending.day"]
+        fields: dict[str, np.ndarray] = {}
+        for k in LendingRound._fields[1:] if len(days) else ():
+            name = f"lending.{k}"
+            if name not in saved or len(saved[name]) != len(days):
+                raise ValueError(name)
+            fields[k] = saved[name]
         self.rounds = [
-            LendingRound(
-                **{
-                    k: (
-                        int(saved[f"lending.{k}"][i])
-                        if k == "day"
-                        else saved[f"lending.{k}"][i].copy()
-                    )
-                    for k in LendingRound._fields
-                }
-            )  # fmt: skip
-            for i in range(count)
+            LendingRound(int(day), *(fields[k][i].copy() for k in LendingRound._fields[1:]))
+            for i, day in enumerate(days)
         ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,10 @@ def _mean_by(table: pa.Table, keys: tuple[str, ...], value: str) -> dict[tuple, 
     """The mean of ``value`` over rows with the same keys (replicates), NaN where undefined."""
     out: dict[tuple, list[float]] = defaultdict(list)
     columns = [table.column(k).to_pylist() for k in (*keys, value)]
-    for *key, v in zip(*columns, strict=True):
-        out[tuple(key)].append(math.nan if v is None else float(v))
-    means = {}
+    for row in zip(*columns, strict=True):
+        v = row[-1]
+        out[tuple(row[:-1])].append(math.nan if v is None else float(v))
+    means: dict[tuple, float] = {}
     for key, each in out.items():
         defined = [v for v in each if not math.isnan(v)]
         means[key] = sum(defined) / len(defined) if defined else math.nan
@@ -105,7 +107,7 @@ def build(data: RunData, page: Page) -> Lending | None:
     def per(value: str) -> dict[tuple, float]:
         return _mean_by(table, ("day", "group"), value)
 
-    def series(value: str) -> dict[str, list[float]]:
+    def series(value: str) -> dict[str, Sequence[float]]:
         means = per(value)
         return {g: [means.get((d, g), math.nan) for d in days] for g in groups}
 
@@ -140,7 +142,7 @@ def build(data: RunData, page: Page) -> Lending | None:
             )
         )
     x_days: list[Any] = days
-    pct = {g: [100 * v for v in rates[g]] for g in groups}
+    pct: dict[str, Sequence[float]] = {g: [100 * v for v in rates[g]] for g in groups}
     rates_chart = page.chart(
         charts.lines("Selection rate of each group's applicants, by round", x_days, pct, "%",
                      x_title="day of the round", fmt=".1f")
