@@ -46,9 +46,9 @@ def main() -> None:
         for k in range(REPEATS):
             state = copy.deepcopy(base)
             start = time.perf_counter()
-            lender.round(k, state)
+            last = lender.round(k, state)
             seconds.append(time.perf_counter() - start)
-        applicants = int(lender.rounds[-1].applicants.sum())
+        applicants = int(last.applicants.sum())
         print(f"{policy:20s} {people:,} people, {applicants:,} applicants: "
               f"median {1e3 * float(np.median(seconds)):.1f} ms per round "
               f"(min {1e3 * min(seconds):.1f})")  # fmt: skip

@@ -273,3 +273,46 @@ def test_a_round_on_reported_days_only() -> None:
     assert lending is not None
     days = [t for t in range(plan.simulated_days) if lending.round_on(t, plan.warmup)]
     assert days == [50, 80, 110, 140]
+
+
+def test_shards_lend_as_one_engine() -> None:
+    """Split over 3 regions into 2 and 3 shards, a lending run gives the unsharded engine's bits
+    and rounds (one lender over the whole population's state, the shards' views of it)."""
+    from socialcredit.engine.shards import ShardedEngine
+
+    raw = _raw(every_days=20, apply_share=0.1, policy="equal_opportunity")
+    raw["population"]["regions"] = [
+        {"name": f"r{i}", "share": share, "urban": True, "cameras_per_1000": 0, "source": "test"}
+        for i, share in enumerate((0.5, 0.3, 0.2))
+    ]
+    plan = compile_plan(validate(raw, "test"), people=6000, days=70, seed=2)
+    whole = FastEngine(plan, synthesize(plan))
+    whole.run()
+    assert whole.lender is not None
+    for k in (2, 3):
+        sharded = ShardedEngine(plan, synthesize(plan), k)
+        sharded.run()
+        assert sharded.shard_count == k
+        assert np.array_equal(whole.counts, sharded.counts), k
+        for name, array in vars(whole.state).items():
+            assert np.array_equal(array, getattr(sharded.state, name)), (k, name)
+        assert sharded.lender is not None
+        for a, b in zip(whole.lender.rounds, sharded.lender.rounds, strict=True):
+            assert np.array_equal(a.approved, b.approved) and np.array_equal(a.repaid, b.repaid)
+
+
+def test_cluster_is_refused_with_the_fix(tmp_path: Path) -> None:
+    """--cluster with lending: exit 2, one message naming the option and the fix, no
+    traceback (a round reads the whole population's scores between days)."""
+    import os
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "socialcredit", "run", PRESET, "--people", "500", "--days",
+           "60", "--cluster", "in-process", "--out", str(tmp_path / "x")]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, env=os.environ | {"COLUMNS": "200"})
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr + done.stdout
+    message = done.stderr + done.stdout
+    assert "--cluster with lending (lending:)" in message
+    assert "leave out --cluster" in message and "remove lending:" in message
