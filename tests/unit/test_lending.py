@@ -316,3 +316,37 @@ def test_cluster_is_refused_with_the_fix(tmp_path: Path) -> None:
     message = done.stderr + done.stdout
     assert "--cluster with lending (lending:)" in message
     assert "leave out --cluster" in message and "remove lending:" in message
+
+
+def test_trace_from_the_folder_replays_loans_as_the_run_did(tmp_path: Path) -> None:
+    """`socialcredit trace` replays people from the run folder alone: with lending.parquet's
+    cut-offs it gives the stories the run kept (which the run replayed with its own rounds)."""
+    from socialcredit.stories import RunStories
+
+    scenario = tmp_path / "lending.yaml"
+    scenario.write_text(f"extend: {PRESET}\nname: lending-trace\nrun: {{warmup_days: 0}}\n"
+                        "lending: {every_days: 10, apply_share: 0.5}\n")  # fmt: skip
+    folder = run(str(scenario), people=3000, days=45, seed=2, engine="reference", trace=6,
+                 out=tmp_path / "run").folder  # fmt: skip
+    kept = pq.read_table(folder / "traces.parquet")
+    people = sorted(set(kept["person"].to_pylist()))
+    stories = RunStories(folder)
+    assert len(stories.lending) == 5
+    again = replay(stories.plan, people, stories.appeal_log, [], stories.lending)
+    assert again["score"].to_pylist() == kept["score"].to_pylist()
+    assert again["score_change"].to_pylist() == kept["score_change"].to_pylist()
+    changes = set(kept["score_change"].to_pylist())
+    assert changes & {75, -150}, "no traced person borrowed: pick more people or rounds"
+
+
+def test_a_run_shorter_than_a_round_is_refused_on_the_option_that_set_it() -> None:
+    """Where --days shortens the run below a round, the message names --days, not the file's
+    key (the file was fine for its own days)."""
+    from socialcredit.errors import ConfigError
+
+    sc = validate(_raw(every_days=30), "x.yaml")
+    with pytest.raises(ConfigError) as caught:
+        compile_plan(sc, people=100, days=20)
+    message = str(caught.value)
+    assert "--days" in message and "a lending round every 30 days" in message
+    assert "at most 19" in message
