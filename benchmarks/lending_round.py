@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from socialcredit.engine.lending import Lender
+from socialcredit.engine.lending import Lender, People
 from socialcredit.plan import LENDING_POLICIES
 from socialcredit.population.synthesis import synthesize
 from socialcredit.scenario.compile import compile_plan
@@ -41,7 +41,7 @@ def main() -> None:
         base.score[:] = np.clip(r.normal(690, 90, people).round(), 300, 850)
         base.shadow[:] = np.clip(base.score + (r.random(people) < 0.1) * r.integers(0, 150, people),
                                  300, 850)  # fmt: skip
-        lender = Lender(plan, group, np.arange(people))
+        lender = Lender(plan, People(group.astype(np.uint8)))
         seconds = []
         for k in range(REPEATS):
             state = copy.deepcopy(base)

@@ -27,7 +27,7 @@ from socialcredit.engine.kernel_records import (
     Today,
 )
 from socialcredit.engine.learned import Learner, Model, kind_tails
-from socialcredit.engine.lending import Lender
+from socialcredit.engine.lending import Lender, group_bytes
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -103,8 +103,7 @@ class FastEngine(DayLoop):
         if plan.scorer is not None and state is None:  # a shard's is its driver's (shards.py)
             self.learner = Learner(plan, population.cell_of)
         if plan.lending is not None and state is None:  # a shard's is its driver's
-            ids = np.arange(self.offset, self.offset + len(population.flags))
-            self.lender = Lender(plan, population.cell_of(ids) % len(plan.groups), ids)
+            self.lender = Lender(plan, group_bytes(plan, population, self.offset))
 
     def rescore(self, t: int, model: Model) -> None:
         """Stage 4 under a learned model, this morning: everybody's score (kernels.py for the

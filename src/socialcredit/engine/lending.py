@@ -40,6 +40,7 @@ import numpy as np
 
 from socialcredit import rng
 from socialcredit.plan import Lending, Plan
+from socialcredit.population.synthesis import Population
 from socialcredit.state import State
 
 # The selection rates at which each round's outcome curves are read (0, 0.02, ..., 1)
@@ -73,19 +74,80 @@ class Decision(NamedTuple):
     cut_lottery: np.ndarray  # [G]
 
 
-def belief_table(plan: Plan, state: State, group: np.ndarray) -> np.ndarray:
-    """[G, W] the lender's P(repay) at each score of each group (see the module's step 2)."""
+# Whole-population passes go in blocks of this many people, so a round's temporaries stay a
+# few tens of megabytes at any population (a person's bytes of state are few).
+BLOCK = 1 << 22
+
+
+class Census(NamedTuple):
+    """That morning's people per group and score, and the lender's belief (step 2)."""
+
+    people: np.ndarray  # [G, W] int64
+    belief: np.ndarray  # [G, W] float64: P(repay) the lender expects at each score per group
+
+
+class People(NamedTuple):
+    """Who the state's indices are: a group each, and global indices for the draws (``ids``,
+    or ``first`` + the index where they are contiguous)."""
+
+    group: np.ndarray  # a small integer per state index
+    ids: np.ndarray | None = None
+    first: int = 0
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+    def counters(self, who: np.ndarray | slice) -> np.ndarray:
+        if self.ids is not None:
+            return rng.person_counters(self.ids[who])
+        if isinstance(who, slice):
+            return rng.person_counters(np.arange(self.first + who.start, self.first + who.stop))
+        return rng.person_counters(self.first + who)
+
+
+def group_bytes(plan: Plan, population: Population, first: int) -> People:
+    """People ``first`` .. ``first + n`` of a population, contiguous: their groups as one byte
+    each (the lender's only array the size of the population), from the cell layout in blocks."""
+    n = len(population.flags)
+    group = np.empty(n, np.uint8)
+    for a in range(0, n, BLOCK):
+        b = min(a + BLOCK, n)
+        group[a:b] = population.cell_of(np.arange(first + a, first + b)) % len(plan.groups)
+    return People(group, first=first)
+
+
+def census(plan: Plan, state: State, people: People) -> Census:
+    """Counted in blocks; the belief is the calibrated curve (the module's step 2)."""
     lending = plan.lending
     assert lending is not None
-    G, W = len(plan.groups), plan.score_max - plan.score_min + 1
-    curve = lending.curve
+    G, W, lo = len(plan.groups), plan.score_max - plan.score_min + 1, plan.score_min
+    count = np.zeros(G * W, np.int64)
+    total = np.zeros(G * W)
+    for a in range(0, len(people), BLOCK):
+        b = min(a + BLOCK, len(people))
+        seen = people.group[a:b].astype(np.int64) * W + (state.score[a:b].astype(np.int64) - lo)
+        count += np.bincount(seen, minlength=G * W)
+        if lending.truth == "shadow":
+            truth = lending.curve[state.shadow[a:b].astype(np.int64) - lo]
+            total += np.bincount(seen, weights=truth, minlength=G * W)
+    count2, total2 = count.reshape(G, W), total.reshape(G, W)
     if lending.truth == "score":
-        return np.broadcast_to(curve, (G, W))
-    seen = group * W + (state.score.astype(np.int64) - plan.score_min)
-    truth = curve[state.shadow.astype(np.int64) - plan.score_min]
-    total = np.bincount(seen, weights=truth, minlength=G * W).reshape(G, W)
-    people = np.bincount(seen, minlength=G * W).reshape(G, W)
-    return np.where(people > 0, total / np.maximum(people, 1), curve[None, :])
+        belief = np.broadcast_to(lending.curve, (G, W)).copy()
+    else:
+        belief = np.where(count2 > 0, total2 / np.maximum(count2, 1), lending.curve[None, :])
+    return Census(count2, belief)
+
+
+def applicants(plan: Plan, people: People, t: int, key: np.uint64) -> np.ndarray:
+    """State indices of the people who apply in the round of day ``t`` (step 1), ascending."""
+    lending = plan.lending
+    assert lending is not None
+    found = []
+    for a in range(0, len(people), BLOCK):
+        b = min(a + BLOCK, len(people))
+        u = rng.uniform(key, rng.LEND_APPLY, people.counters(slice(a, b)), t)
+        found.append(a + np.flatnonzero(u < lending.apply_share))
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
 def _counts(policy: str, gain: np.ndarray, belief: np.ndarray, score: np.ndarray,
@@ -135,44 +197,39 @@ def _counts(policy: str, gain: np.ndarray, belief: np.ndarray, score: np.ndarray
     raise ValueError(policy)  # the schema admits the four above only
 
 
-def decide(plan: Plan, state: State, group: np.ndarray, counters: np.ndarray, t: int,
-           key: np.uint64) -> tuple[Decision, np.ndarray, np.ndarray]:  # fmt: skip
-    """Who applies and who is lent to (steps 1-3); also the ranked applicants' beliefs and the
-    belief table."""
+def decide(plan: Plan, state: State, people: People, t: int, key: np.uint64,
+           seen: Census) -> tuple[Decision, np.ndarray]:  # fmt: skip
+    """Who applies and who is lent to (steps 1-3); also the ranked applicants' beliefs."""
     lending = plan.lending
     assert lending is not None
     G = len(plan.groups)
-    who = np.flatnonzero(rng.uniform(key, rng.LEND_APPLY, counters, t) < lending.apply_share)
-    g = group[who]
+    who = applicants(plan, people, t, key)
+    g = people.group[who].astype(np.int64)
     score = state.score[who].astype(np.int64)
-    lottery = rng.uniform(key, rng.LEND_TIE, counters[who], t)
+    lottery = rng.uniform(key, rng.LEND_TIE, people.counters(who), t)
     order = np.lexsort((lottery, -score, g))
-    who, g, score = who[order], g[order], score[order]
-    table = belief_table(plan, state, group)
-    belief = table[g, score - plan.score_min]
+    who, g, score, lottery = who[order], g[order], score[order], lottery[order]
+    belief = seen.belief[g, score - plan.score_min]
     gain = belief * lending.utility_repaid + (1.0 - belief) * lending.utility_default
     starts = np.searchsorted(g, np.arange(G + 1))
     k = _counts(lending.policy, gain, belief, score, starts, plan)
     rank = np.arange(len(who)) - starts[g]
     lent = rank < k[g]
-    last = starts[:-1] + k - 1  # the last lent to, per group
-    last = np.maximum(last, 0)
+    last = np.maximum(starts[:-1] + k - 1, 0)  # the last lent to, per group
     some = (k > 0) & (len(score) > 0)
     threshold = np.where(some, score[last] if len(score) else 0, plan.score_max + 1)
-    cut = np.where(some, lottery[order][last] if len(score) else 0.0, 0.0)
-    return Decision(who, g, lent, threshold.astype(np.int64), cut), belief, table
+    cut = np.where(some, lottery[last] if len(score) else 0.0, 0.0)
+    return Decision(who, g, lent, threshold.astype(np.int64), cut), belief
 
 
-def outcome_curves(plan: Plan, state: State, group: np.ndarray, table: np.ndarray) -> np.ndarray:
+def outcome_curves(plan: Plan, seen: Census) -> np.ndarray:
     """[G, len(CURVE_RATES)] Liu et al.'s outcome curve of each group: the expected mean score
     change over the group's people if the lender lent, from the best score down, to a share of
     them (as if all applied), under the true repayment probability and the score's bounds."""
     lending = plan.lending
     assert lending is not None
-    G, W = len(plan.groups), plan.score_max - plan.score_min + 1
-    lo, hi = plan.score_min, plan.score_max
-    cell = group * W + (state.score.astype(np.int64) - lo)
-    people = np.bincount(cell, minlength=G * W).reshape(G, W)
+    G, lo, hi = len(plan.groups), plan.score_min, plan.score_max
+    people, table = seen.people, seen.belief
     own = np.arange(lo, hi + 1)
     up = np.minimum(own + lending.repay_change, hi) - own
     down = np.maximum(own + lending.default_change, lo) - own
@@ -197,13 +254,12 @@ def outcome_curves(plan: Plan, state: State, group: np.ndarray, table: np.ndarra
 class Lender:
     """The driver of the lending rounds (``DayLoop.lend``), and their rows."""
 
-    def __init__(self, plan: Plan, group: np.ndarray, ids: np.ndarray) -> None:
-        """``group``: each state index's group; ``ids``: each state index's global person."""
+    def __init__(self, plan: Plan, people: People) -> None:
+        """``people``: each state index's group and global person."""
         assert plan.lending is not None
         self.plan = plan
         self.lending: Lending = plan.lending
-        self.group = group.astype(np.int64)
-        self.counters = rng.person_counters(ids)
+        self.people = people
         self.key = rng.seed_key(plan.seed)
         self.rounds: list[LendingRound] = []
         self.seconds = 0.0
@@ -232,29 +288,31 @@ class Lender:
         if recorded is None:
             return  # the run's rounds were not given (a replay without them lends nothing)
         lending, lo = self.lending, self.plan.score_min
-        u = rng.uniform(self.key, rng.LEND_APPLY, self.counters, t)
-        who = np.flatnonzero(u < lending.apply_share)
+        people = self.people
+        who = applicants(self.plan, people, t, self.key)
         score = state.score[who].astype(np.int64)
-        g = self.group[who]
-        lottery = rng.uniform(self.key, rng.LEND_TIE, self.counters[who], t)
+        g = people.group[who].astype(np.int64)
+        lottery = rng.uniform(self.key, rng.LEND_TIE, people.counters(who), t)
         thr, cut = recorded.threshold[g], recorded.cut_lottery[g]
         lent = (score > thr) | ((score == thr) & (lottery <= cut))
         borrowers = who[lent]
         truth_score = (state.shadow if lending.truth == "shadow" else state.score)[borrowers]
         truth = lending.curve[truth_score.astype(np.int64) - lo]
-        repaid = rng.uniform(self.key, rng.LEND_REPAY, self.counters[borrowers], t) < truth
+        repaid = rng.uniform(self.key, rng.LEND_REPAY, people.counters(borrowers), t) < truth
         self._move(t, state, borrowers, np.where(repaid, lending.repay_change,
                                                  lending.default_change))  # fmt: skip
 
     def round(self, t: int, state: State) -> LendingRound:
         p, lending = self.plan, self.lending
         G, lo = len(p.groups), p.score_min
-        d, belief, table = decide(p, state, self.group, self.counters, t, self.key)
-        curve = outcome_curves(p, state, self.group, table)
+        seen = census(p, state, self.people)
+        d, belief = decide(p, state, self.people, t, self.key, seen)
+        curve = outcome_curves(p, seen)
         truth_score = (state.shadow if lending.truth == "shadow" else state.score)[d.who]
         truth = lending.curve[truth_score.astype(np.int64) - lo]
         borrowers = d.who[d.lent]
-        repaid = rng.uniform(self.key, rng.LEND_REPAY, self.counters[borrowers], t) < truth[d.lent]
+        draw = rng.uniform(self.key, rng.LEND_REPAY, self.people.counters(borrowers), t)
+        repaid = draw < truth[d.lent]
         change = np.where(repaid, lending.repay_change, lending.default_change)
         moved = self._move(t, state, borrowers, change)
         bg = d.group[d.lent]
@@ -268,7 +326,7 @@ class Lender:
             repaid=np.bincount(bg[repaid], minlength=G),
             defaulted=np.bincount(bg[~repaid], minlength=G),
             score_change=np.bincount(bg, weights=moved, minlength=G).astype(np.int64),
-            people=np.bincount(self.group, minlength=G),
+            people=seen.people.sum(axis=1),
             refused_repay=np.bincount(d.group[refused], weights=truth[refused], minlength=G),
             expected_tpr=_tpr(d, belief, G),
             curve=curve,

@@ -32,7 +32,7 @@ from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
 from socialcredit.engine.learned import Learner, Model, features, scores
-from socialcredit.engine.lending import Lender
+from socialcredit.engine.lending import Lender, People
 from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -150,7 +150,7 @@ class ReferenceEngine(DayLoop):
             if replaying:  # a few households cannot train: a replay is given its models
                 self.learner.replaying([])
         if plan.lending is not None:
-            self.lender = Lender(plan, self.group, self.ids)
+            self.lender = Lender(plan, People(self.group, ids=self.ids))
             if replaying:  # a few households cannot set thresholds: a replay is given them
                 self.lender.replaying([])
 

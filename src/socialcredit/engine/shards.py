@@ -26,7 +26,7 @@ from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.learned import Learner
-from socialcredit.engine.lending import Lender
+from socialcredit.engine.lending import Lender, group_bytes
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.plan import Plan
@@ -78,8 +78,7 @@ class ShardedEngine(DayLoop):
         if plan.scorer is not None:  # one driver for the whole population's state
             self.learner = Learner(plan, population.cell_of)
         if plan.lending is not None:  # one driver for the whole population's state
-            ids = np.arange(plan.people)
-            self.lender = Lender(plan, population.cell_of(ids) % len(plan.groups), ids)
+            self.lender = Lender(plan, group_bytes(plan, population, 0))
 
     @property
     def shard_count(self) -> int:
