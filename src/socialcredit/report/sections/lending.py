@@ -151,13 +151,23 @@ def build(data: RunData, page: Page) -> Lending | None:
         charts.lines("Mean score change of each group from its loans, by round", x_days,
                      changes, "points per person", x_title="day of the round", fmt=".3f")
     )  # fmt: skip
+    last = days[-1]
+    lines: dict[str, Sequence[float]] = {
+        f"{g}, day {first}": [curve.get((first, g, r), math.nan) for r in x] for g in groups
+    }
+    if last != first:  # the last round's, dashed: how the scores' movement moved the curves
+        lines |= {
+            f"{g}, day {last}": [curve.get((last, g, r), math.nan) for r in x] for g in groups
+        }
     figure = charts.lines(
-        f"Outcome curves at the first round (day {first}): the group's expected mean score "
-        "change if a share of it were lent to, best scores first",
+        f"Outcome curves at the first round (day {first}) and the last (day {last}, dashed): "
+        "the group's expected mean score change if a share of it were lent to, best first",
         [100 * r for r in x],
-        {g: [curve.get((first, g, r), math.nan) for r in x] for g in groups},
+        lines,
         "points per person",
         x_title="selection rate, % of the group",
+        dashed=[k for k in lines if k.endswith(f"day {last}") and last != first],
+        colours=[charts.PALETTE[i % len(charts.PALETTE)] for i in range(len(groups))] * 2,
     )
     for i, r in enumerate(rows):
         if r.first_rate is None or r.first_outcome is None:
