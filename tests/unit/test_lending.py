@@ -350,3 +350,24 @@ def test_a_run_shorter_than_a_round_is_refused_on_the_option_that_set_it() -> No
     message = str(caught.value)
     assert "--days" in message and "a lending round every 30 days" in message
     assert "at most 19" in message
+
+
+def test_engines_bit_identical_with_lending_lists_and_expiry() -> None:
+    """On the demerit regime (points that expire, a ban entered at 0 points, appeals), stressed
+    so bans happen, with lending moving points by +1/-3 on a 0..12 scale: a default can put a
+    borrower on the ban list, which both engines must see the same day."""
+    from scenarios import stressed
+
+    raw = stressed("driving-demerit-points", rate_floor=0.03)
+    raw["lending"] = {
+        "every_days": 15, "apply_share": 0.3, "policy": "equal_opportunity",
+        "repay_change": 1, "default_change": -3, "truth": "score",
+        "repay_curve": {"scores": [0, 12], "probability": [0.3, 0.95], "source": "test"},
+    }  # fmt: skip
+    plan = compile_plan(validate(raw, "test"), people=5000, days=120, seed=7, warmup=0)
+    assert len(plan.lists) and plan.expire_days
+    ref, fast = _both(plan)
+    for k, v in vars(ref.state).items():
+        assert np.array_equal(v, getattr(fast.state, k)), k
+    assert np.array_equal(ref.counts, fast.counts)
+    assert ref.lender is not None and sum(r.defaulted.sum() for r in ref.lender.rounds) > 0
