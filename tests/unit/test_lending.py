@@ -371,3 +371,36 @@ def test_engines_bit_identical_with_lending_lists_and_expiry() -> None:
         assert np.array_equal(v, getattr(fast.state, k)), k
     assert np.array_equal(ref.counts, fast.counts)
     assert ref.lender is not None and sum(r.defaulted.sum() for r in ref.lender.rounds) > 0
+
+
+def test_outcome_curve_is_the_direct_expectation() -> None:
+    """Liu et al.'s outcome curve of a group at selection rate r: the expected change of the
+    best-scored r of its people (at the true P(repay), within the score's bounds), over all of
+    them; checked at every rate whose share ends on a whole score, against a per-person sum."""
+    from socialcredit.engine.lending import CURVE_RATES, outcome_curves
+
+    plan = _plan(30_000, 120)
+    state, group = _spread_state(plan)
+    seen = census(plan, state, People(group.astype(np.uint8), first=0))
+    curves = outcome_curves(plan, seen)
+    lending = plan.lending
+    assert lending is not None
+    lo, hi = plan.score_min, plan.score_max
+    for g in range(len(plan.groups)):
+        mine = group == g
+        score = state.score[mine].astype(np.int64)
+        p = lending.curve[state.shadow[mine].astype(np.int64) - lo]
+        up = np.minimum(score + lending.repay_change, hi) - score
+        down = np.maximum(score + lending.default_change, lo) - score
+        change = p * up + (1 - p) * down
+        order = np.argsort(-score, kind="stable")
+        cum = np.concatenate([[0.0], np.cumsum(change[order])]) / len(score)
+        ends = np.flatnonzero(np.diff(score[order]) != 0) + 1  # shares ending on a whole score
+        shares = np.concatenate([ends, [len(score)]]) / len(score)
+        direct = np.interp(
+            CURVE_RATES,
+            np.concatenate([[0.0], shares]),
+            np.concatenate([[0.0], cum[np.concatenate([ends, [len(score)]])]]),
+        )
+        assert curves[g, 0] == 0.0
+        assert curves[g] == pytest.approx(direct, abs=1e-9)
