@@ -64,6 +64,11 @@ class Lending:
     def harmed(self) -> list[str]:
         return [r.name for r in self.rows if r.harmed]
 
+    @property
+    def unrated(self) -> list[str]:
+        """Groups without an applicant at the first round (no operating point)."""
+        return [r.name for r in self.rows if r.first_outcome is None]
+
 
 def _read(folder: Path, name: str) -> pa.Table:
     path = folder / name
