@@ -21,7 +21,8 @@ by every in-process engine, so both engines move the same scores by the same poi
    at the shadow score (the score their true records alone give; ``truth: shadow_score``) or at
    the score itself (``truth: score``, Liu et al.'s own model).
 5. **Delayed impact.** A borrower's score moves by ``repay_change`` or ``default_change``, within
-   the score's bounds; so does the shadow score (a repayment or a default is a true record).
+   the score's bounds; so does the shadow score (a repayment or a default is a true record, and
+   the person now has one: ``HAS_RECORD``).
    Where points expire (``regime.recovery.expire_days``) the change is remembered in a slot as a
    record's is, and expires with it; recovery drifts it back as any other change.
 
@@ -41,7 +42,7 @@ import numpy as np
 from socialcredit import rng
 from socialcredit.plan import Lending, Plan
 from socialcredit.population.synthesis import Population
-from socialcredit.state import State
+from socialcredit.state import HAS_RECORD, State
 
 # The selection rates at which each round's outcome curves are read (0, 0.02, ..., 1)
 CURVE_RATES = np.linspace(0.0, 1.0, 51)
@@ -333,8 +334,10 @@ class Lender:
         )
 
     def _move(self, t: int, state: State, who: np.ndarray, change: np.ndarray) -> np.ndarray:
-        """Move the borrowers' scores and shadow scores (step 5); the score's actual moves."""
+        """Move the borrowers' scores and shadow scores (step 5); the score's actual moves. The
+        lender reports the outcome, so the system now holds a (true) record on each borrower."""
         p = self.plan
+        state.flags[who] |= HAS_RECORD
         moves = []
         for score, until, points in ((state.score, state.slot_until, state.slot_points),
                                      (state.shadow, state.shadow_slot_until,
