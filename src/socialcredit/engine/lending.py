@@ -22,11 +22,11 @@ by every in-process engine, so both engines move the same scores by the same poi
    the score itself (``truth: score``, Liu et al.'s own model).
 5. **Delayed impact.** A borrower's score moves by ``repay_change`` or ``default_change``, within
    the score's bounds; so does the shadow score (a repayment or a default is a true record, and
-   the person now has one: ``HAS_RECORD``).
-   Where points expire (``regime.recovery.expire_after_days``) the change is remembered in a slot as a
-   record's is, and expires with it; recovery drifts it back as any other change.
+   the person now has one: ``HAS_RECORD``). Where points expire
+   (``regime.recovery.expire_after_days``) the change is remembered in a slot as a record's is,
+   and expires with it; recovery drifts it back as any other change.
 
-A round is a handful of whole-population array passes (in blocks) and a sort of the applicants; no
+A round is a few whole-population array passes (in blocks) and a sort of the applicants; no
 Python runs per person. The rows of each round (``LendingRound``) are what ``lending.parquet``
 is written from (metrics/lending_table.py), with Liu et al.'s outcome curve of every group.
 """
