@@ -61,6 +61,31 @@ class LearnedScorer:
         return len(self.feature_names)
 
 
+# Lending (engine/lending.py): the four threshold policies of Liu et al. 2018 (and Hardt, Price
+# & Srebro 2016), in the order the schema lists them.
+LENDING_POLICIES = ("max_profit", "single_threshold", "demographic_parity", "equal_opportunity")
+
+
+@dataclass(frozen=True)
+class Lending:
+    """The compiled ``lending:`` block (scenario/schema.py): a lending round on reported day 0
+    and every ``every`` days after it (engine days ``warmup + k x every``)."""
+
+    every: int  # days between rounds
+    apply_share: float  # each person applies in a round with this probability
+    policy: str  # one of LENDING_POLICIES
+    utility_repaid: float  # the lender's gain from a repaid loan (u+)
+    utility_default: float  # and from a default (u-, negative)
+    repay_change: int  # score points on repayment
+    default_change: int  # on default (negative)
+    truth: str  # "shadow": P(repay) is the curve at the shadow score; "score": at the score
+    curve: np.ndarray  # [score_max - score_min + 1] float64: P(repay) at each whole score
+
+    def round_on(self, day: int, warmup: int) -> bool:
+        """Whether engine day ``day`` opens with a lending round."""
+        return day >= warmup and (day - warmup) % self.every == 0
+
+
 @dataclass(frozen=True)
 class CoverageFeedback:
     """The compiled ``sources[*].reallocate`` (engine/reallocation.py moves the coverage): which
@@ -198,6 +223,7 @@ class Plan:
     epochs: tuple[Plan, ...] = ()  # one plan per epoch; empty: one epoch, this plan
     scorer: LearnedScorer | None = None  # None: the point rules score (today's regimes)
     feedback: CoverageFeedback | None = None  # None: every source's coverage is as given
+    lending: Lending | None = None  # None: no lending rounds
 
     @property
     def simulated_days(self) -> int:

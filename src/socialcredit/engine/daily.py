@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from socialcredit.engine.learned import Learner, Model
+from socialcredit.engine.lending import Lender
 from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import fresh_counts_row, metric_rows
 from socialcredit.metrics import wrongful_people
@@ -41,6 +42,9 @@ class DayLoop:
     # Coverage moved by past records (reallocation.py), where a source is reallocated: engines
     # call ``look(t)`` first thing on day t, and its counts come from the day's tallies.
     reallocator: Reallocator | None = None
+    # The lending rounds' driver (lending.py), where the scenario has lending: engines call
+    # ``lend(t)`` before day t's stages; it moves scores where a round is due.
+    lender: Lender | None = None
     timings: dict[str, float]
 
     @property
@@ -71,6 +75,15 @@ class DayLoop:
         self.timings["learning"] = self.learner.seconds
         return model
 
+    def lend(self, t: int) -> bool:
+        """The lending round due this morning, if any; whether it moved scores (outside the
+        kernel's sight: the fast engine then counts everybody's standing afresh)."""
+        if self.lender is None:
+            return False
+        moved = self.lender.before_day(t, self.state)
+        self.timings["lending"] = self.lender.seconds
+        return moved
+
     def run(self, on_day: Callable[[int], None] | None = None) -> None:
         for t in range(self.plan.simulated_days):  # the warm-up's days, then the reported
             self.step(t)
@@ -91,6 +104,8 @@ class DayLoop:
             arrays |= self.learner.save()
         if self.reallocator is not None:
             arrays |= self.reallocator.save()
+        if self.lender is not None:
+            arrays |= self.lender.save()
         return arrays
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
@@ -105,6 +120,8 @@ class DayLoop:
         if self.reallocator is not None:
             self.reallocator.load(saved)
             self.take_plan(with_coverage(self.plan, self.reallocator.coverage))
+        if self.lender is not None:
+            self.lender.load(saved)
 
     def count_flag(self, bit: np.uint8) -> int:
         """People with a flag bit set (``state.EVER_SANCTIONED``, ...)."""

@@ -27,6 +27,7 @@ from socialcredit.engine.kernel_records import (
     Today,
 )
 from socialcredit.engine.learned import Learner, Model, kind_tails
+from socialcredit.engine.lending import Lender, group_bytes
 from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
@@ -104,6 +105,8 @@ class FastEngine(DayLoop):
             self.learner = Learner(plan, population.cell_of)
         if plan.feedback is not None and state is None:  # a shard's is its driver's too
             self.reallocator = Reallocator(plan)
+        if plan.lending is not None and state is None:  # a shard's is its driver's
+            self.lender = Lender(plan, group_bytes(plan, population, self.offset))
 
     def take_plan(self, plan: Plan) -> None:
         super().take_plan(plan)
@@ -144,7 +147,8 @@ class FastEngine(DayLoop):
         model = self.learn(t)
         if model is not None:
             self.rescore(t, model)
-        close_day(self, t, *self.kernel_day(t, learned=model is not None))
+        moved = self.lend(t)
+        close_day(self, t, *self.kernel_day(t, learned=model is not None, moved=moved))
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
         super().load_state(saved, folder)
@@ -155,11 +159,11 @@ class FastEngine(DayLoop):
         self.standing = None
 
     def kernel_day(
-        self, t: int, learned: bool = False
+        self, t: int, learned: bool = False, moved: bool = False
     ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
         """Stages 1-8 and the day's tallies; returns them and today's new list entries (local
         indices, ascending) for the appeal queue. ``learned``: a learned model set the scores
-        this morning (``rescore``)."""
+        this morning (``rescore``); ``moved``: a lending round moved some (lending.py)."""
         from numba import get_num_threads
 
         from socialcredit.engine.kernels import collect_entered, run_day, run_day_serial
@@ -181,9 +185,10 @@ class FastEngine(DayLoop):
         reporting = t == p.warmup > 0
         if reporting:
             forget_ever(self.state)
-        # So does a learned model's rescoring: it moved scores outside the kernel's sight.
+        # So does a learned model's rescoring, or a lending round: they moved scores outside
+        # the kernel's sight.
         full = (self.standing is None or not self.keeps_standing or p.new_epoch(t) or reporting
-                or learned)  # fmt: skip
+                or learned or moved)  # fmt: skip
         rules = self.epoch_rules[p.epoch_of(t)]
         today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes, learned)
         kernel = run_day_serial if serial else run_day

@@ -32,6 +32,7 @@ from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
 from socialcredit.engine.learned import Learner, Model, features, scores
+from socialcredit.engine.lending import Lender, People
 from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
@@ -153,6 +154,10 @@ class ReferenceEngine(DayLoop):
             self.reallocator = Reallocator(plan)
             if replaying:  # nor weigh the whole records: a replay is given the moves
                 self.reallocator.replaying({})
+        if plan.lending is not None:
+            self.lender = Lender(plan, People(self.group, ids=self.ids))
+            if replaying:  # a few households cannot set thresholds: a replay is given them
+                self.lender.replaying([])
 
     # --- driver ---
 
@@ -176,6 +181,7 @@ class ReferenceEngine(DayLoop):
     def step(self, t: int) -> None:
         self.look(t)
         self.model = self.learn(t)
+        self.lend(t)  # a lending round, before stage 1 (lending.py)
         self.begin_day(t)
         d = Day()
         for stage in STAGES:

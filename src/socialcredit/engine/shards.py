@@ -26,6 +26,7 @@ from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.learned import Learner
+from socialcredit.engine.lending import Lender, group_bytes
 from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -79,6 +80,8 @@ class ShardedEngine(DayLoop):
             self.learner = Learner(plan, population.cell_of)
         if plan.feedback is not None:  # one for the whole population's records, too
             self.reallocator = Reallocator(plan)
+        if plan.lending is not None:  # one driver for the whole population's state
+            self.lender = Lender(plan, group_bytes(plan, population, 0))
 
     def take_plan(self, plan: Plan) -> None:
         super().take_plan(plan)
@@ -97,11 +100,13 @@ class ShardedEngine(DayLoop):
     def step(self, t: int) -> None:
         self.look(t)
         model = self.learn(t)
+        moved = self.lend(t)  # into the views the shards hold
         start = time.perf_counter()
         if model is not None:
             for shard in self.shards:
                 shard.rescore(t, model)
-        days = [shard.kernel_day(t, learned=model is not None) for shard in self.shards]
+        days = [shard.kernel_day(t, learned=model is not None, moved=moved)
+                for shard in self.shards]  # fmt: skip
         self.timings["shards"] += time.perf_counter() - start
 
         start = time.perf_counter()

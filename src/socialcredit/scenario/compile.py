@@ -26,12 +26,17 @@ from socialcredit.plan import (
     SANCTION,
     CoverageFeedback,
     LearnedScorer,
+    Lending,
     Plan,
 )
 from socialcredit.rng import MAX_PEOPLE
 from socialcredit.scenario.calendar import epoch_days, in_force, now, on
 from socialcredit.scenario.limits import MAX_APPEAL_SLOTS
-from socialcredit.scenario.references import check_reallocation_period, check_scorer
+from socialcredit.scenario.references import (
+    check_lending,
+    check_reallocation_period,
+    check_scorer,
+)
 from socialcredit.scenario.schema import DEFAULT_TREE_DEPTH, DEFAULT_TREES, Dated, Scenario
 from socialcredit.scenario.triggers import consequence_triggers, cross_context
 from socialcredit.state import LAST_DAY
@@ -91,6 +96,8 @@ def compile_plan(
     if sc.regime.scorer is not None:  # again: --days and --warmup may shorten the run
         where = "regime.scorer.horizon_days" if days is None else "--days"
         check_scorer(sc, warmup + t_days, label, where)
+    if sc.lending is not None:
+        check_lending(sc, t_days, label, "lending.every_days" if days is None else "--days")
     start = sc.run.start
     if start is None:
         return _compile_epoch(sc, sc, None, n, t_days, warmup, seed_value, label)
@@ -435,6 +442,7 @@ def _compile_epoch(
         start=sc.run.start,
         scorer=learned_scorer(sc, behaviour_class),
         feedback=feedback,
+        lending=compiled_lending(sc),
     )
 
 
@@ -505,4 +513,25 @@ def coverage_feedback(
         camera=np.array([src.kind == "camera" for src in sc.sources], dtype=bool),
         live=np.array([live(src) for src in sc.sources], dtype=bool),
         error_at_full=error_at_full,
+    )
+
+
+def compiled_lending(sc: Scenario) -> Lending | None:
+    """The compiled ``lending:`` (plan.Lending): its repay curve read at every whole score."""
+    spec = sc.lending
+    if spec is None:
+        return None
+    score = sc.regime.score
+    grid = np.arange(score.min, score.max + 1, dtype=np.float64)
+    curve = np.interp(grid, spec.repay_curve.scores, spec.repay_curve.probability)
+    return Lending(
+        every=spec.every_days,
+        apply_share=spec.apply_share,
+        policy=spec.policy,
+        utility_repaid=spec.utility_repaid,
+        utility_default=spec.utility_default,
+        repay_change=spec.repay_change,
+        default_change=spec.default_change,
+        truth="shadow" if spec.truth == "shadow_score" else "score",
+        curve=curve,
     )

@@ -147,6 +147,8 @@ def check_references(sc: Scenario, label: str) -> None:
     if sc.regime.scorer is not None:
         check_scorer_settings(sc, label)
         check_scorer(sc, sc.run.warmup_days + sc.run.days, label, "regime.scorer.horizon_days")
+    if sc.lending is not None:
+        check_lending(sc, sc.run.days, label, "lending.every_days")
 
     for i, rule in enumerate(sc.regime.rules):
         known(rule.behaviour, behaviours, f"regime.rules[{i}].behaviour", "behaviour")
@@ -343,4 +345,32 @@ def check_reallocation_period(sc: Scenario, simulated: int, label: str, path: st
             path=path or f"sources[{i}].reallocate.every_days",
             expected="a reallocation period shorter than the run's days (warm-up included)",
             fix=f"reallocate more often, or simulate more than {spec.every_days} days",
+        )
+
+
+def check_lending(sc: Scenario, days: int, label: str, path: str) -> None:
+    """A lending round must come more than once in the reported days (the first opens day 0,
+    so a round longer than the run would show no delayed impact), and a learned scorer, which
+    sets everybody's score each morning, would overwrite what loans did to scores. ``path``:
+    what set the days (the rounds' key path, or --days where the command line did)."""
+    lending = sc.lending
+    assert lending is not None
+    if lending.every_days >= days:
+        raise ConfigError(
+            f"a lending round every {lending.every_days} days, but the run reports {days} days",
+            file=label,
+            path=path,
+            expected="every_days below the run's days, so that a second round sees what the "
+            "first did",
+            fix=f"set lending.every_days to at most {days - 1}, or simulate more than "
+            f"{lending.every_days} days",
+        )
+    if sc.regime.scorer is not None:
+        raise ConfigError(
+            "lending with a learned scorer (regime.scorer)",
+            file=label,
+            path="lending",
+            expected="lending with the point rules: a learned scorer sets every score each "
+            "morning, which would overwrite what repayments and defaults did",
+            fix="remove lending:, or remove regime.scorer",
         )
