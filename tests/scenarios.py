@@ -242,3 +242,21 @@ def patrolled(policy: str = "proportional", correction: bool = False,
         }
     )
     return raw
+
+
+def fitted(raw: dict[str, Any], days: int) -> dict[str, Any]:
+    """``raw`` with its periodic machinery brought within a short test run of ``days``: a
+    learned scorer's first model (one retraining period and one horizon), a lending round's
+    second and a reallocated source's first move all come by two thirds of the run. Tests that
+    loop over the presets run them for 40-120 days; the presets' own periods are a month and a
+    quarter."""
+    third = max(1, days // 3)
+    if "lending" in raw:
+        raw["lending"] = raw["lending"] | {"every_days": third}
+    scorer = raw.get("regime", {}).get("scorer")
+    if scorer is not None:
+        raw["regime"]["scorer"] = scorer | {"retrain_every_days": third, "horizon_days": third}
+    for source in raw.get("sources", []):
+        if source.get("reallocate"):
+            source["reallocate"] = source["reallocate"] | {"every_days": third}
+    return raw

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from report_cases import CASES, DAYS, PEOPLE, STRESSED, WARMUP, stressed_scenario
+from report_cases import CASES, DAYS, PEOPLE, SIZE, STRESSED, WARMUP, stressed_scenario
 
 from socialcredit.runner import run
 from socialcredit.scenario.loading import load_scenario
@@ -35,8 +35,8 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path
             else:
                 # a dated preset runs its documented span: 40 days from its start show little
                 dated = load_scenario(case)[0].run.start is not None
-                days = None if dated else DAYS
-                run(case, people=PEOPLE, days=days, out=base / case, engine="reference",
+                people, days = SIZE.get(case, (PEOPLE, None if dated else DAYS))
+                run(case, people=people, days=days, out=base / case, engine="reference",
                     warmup=WARMUP.get(case))  # fmt: skip
             made[case] = base / case
         return made[case]

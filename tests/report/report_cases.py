@@ -14,6 +14,9 @@ PEOPLE, DAYS = 3000, 40
 # per day on the reference engine and more); its report is tested from a cold start. The demerit
 # preset keeps its warm-up, so the report's warm-start sentences are tested.
 WARMUP = {"us-credit-score": 0}
+# A learned scorer's first model comes after 30 + 90 days: its preset runs long enough that two
+# models score, with enough people that a sample is held out to audit them on
+SIZE = {"china-national-score-learned": (25_000, 180)}
 # The default preset at a stress where every section has something to show in a small run:
 # lists, wrongful sanctions, appeals and chilling (its court judgments are too rare otherwise).
 STRESSED = "stressed-china"

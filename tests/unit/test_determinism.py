@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from scenarios import fitted
 from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.population.synthesis import synthesize
 from socialcredit.scenario.compile import compile_plan
@@ -39,9 +40,8 @@ def raw_of(name: str) -> dict[str, Any]:
 def run(
     raw: dict[str, Any], seed: int = 7, people: int = PEOPLE, days: int = DAYS
 ) -> ReferenceEngine:
-    if "lending" in raw:  # monthly rounds would not come twice in these short runs
-        raw["lending"] = raw["lending"] | {"every_days": max(1, days // 3)}
-    scenario = validate(raw, "test")
+    # monthly rounds, moves and models would not come in these short runs
+    scenario = validate(fitted(raw, days), "test")
     # a short warm-up where the preset has one: the warm-up's path is run, not its 50 years
     warmup = min(scenario.run.warmup_days, 30)
     plan = compile_plan(scenario, people=people, days=days, seed=seed, warmup=warmup)

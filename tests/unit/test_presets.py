@@ -45,8 +45,9 @@ def test_every_preset_number_has_a_source(preset: str) -> None:
 
 def test_every_preset_compiles(preset: str) -> None:
     scenario, _ = load_scenario(preset)
-    # 60 days: a lending preset's rounds (every 30 days) must come twice within the run
-    plan = compile_plan(scenario, people=1000, days=60)
+    # 150 days: a lending preset's rounds (every 30 days) must come twice within the run, and
+    # a learned scorer's first model (30 + 90 days) must come
+    plan = compile_plan(scenario, people=1000, days=150)
     assert plan.cell_people.sum() == 1000
     assert scenario.name == preset
 

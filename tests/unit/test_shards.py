@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from scenarios import stressed
+from scenarios import fitted, stressed
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.shards import ShardedEngine, shard_bounds
 from socialcredit.errors import ConfigError
@@ -23,8 +23,8 @@ FLOOR = {"driving-demerit-points": 0.03}  # enough offences that the 12-point ba
 
 @pytest.mark.parametrize("preset", preset_names())
 def test_any_number_of_shards_gives_the_same_bits(preset: str) -> None:
-    plan = compile_plan(validate(stressed(preset, FLOOR.get(preset, 0.004)), preset),
-                        people=5000, days=120, seed=5)  # fmt: skip
+    raw = fitted(stressed(preset, FLOOR.get(preset, 0.004)), 120)
+    plan = compile_plan(validate(raw, preset), people=5000, days=120, seed=5)
     whole = FastEngine(plan, synthesize(plan))
     whole.run()
     for k in (2, 3):
@@ -39,8 +39,8 @@ def test_any_number_of_shards_gives_the_same_bits(preset: str) -> None:
 @pytest.mark.parametrize("preset", preset_names())
 @pytest.mark.parametrize("k", [1, 2, 3, 10])
 def test_shards_are_whole_regions_covering_everyone(preset: str, k: int) -> None:
-    # 60 days: a lending preset's monthly rounds must come twice (only the layout matters here)
-    plan = compile_plan(load_scenario(preset)[0], people=10_000, days=60, warmup=0)
+    # 150 days: a preset's monthly rounds and first model must come (only the layout matters)
+    plan = compile_plan(load_scenario(preset)[0], people=10_000, days=150, warmup=0)
     cell_start = synthesize(plan).cell_start
     bounds = shard_bounds(plan, cell_start, k)
     assert len(bounds) == min(k, len(plan.regions))
