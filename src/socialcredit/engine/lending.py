@@ -390,8 +390,9 @@ def _tpr(d: Decision, belief: np.ndarray, G: int) -> np.ndarray:
 
 def remember(t: int, who: np.ndarray, change: np.ndarray, slot_until: np.ndarray,
              slot_points: np.ndarray, expire_days: int) -> None:  # fmt: skip
-    """Keep a change so it expires (as the reference engine's ``_remember``): the first free
-    slot, or merged into the slot that expires last when all are full."""
+    """Keep a change of score so it expires as a record's points do (the reference engine's
+    scoring and a lending round both): the first free slot, or merged into the slot that
+    expires last when all are full (those points then live a little longer)."""
     keep = change != 0
     who, change = who[keep], change[keep]
     if not len(who) or not slot_until.shape[0]:

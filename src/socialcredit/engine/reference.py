@@ -32,7 +32,7 @@ from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
 from socialcredit.engine.learned import Learner, Model, features, scores
-from socialcredit.engine.lending import Lender, People
+from socialcredit.engine.lending import Lender, People, remember
 from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
@@ -336,16 +336,7 @@ class ReferenceEngine(DayLoop):
     ) -> None:
         """Keep today's applied change so it can expire; if all slots are full, merge it into
         the slot that expires last (those points then live a little longer)."""
-        keep = change != 0
-        who, change = who[keep], change[keep]
-        if not len(who):
-            return
-        until = slot_until[:, who]
-        free = until == 0
-        has_free = free.any(axis=0)
-        slot = np.where(has_free, free.argmax(axis=0), until.argmax(axis=0))
-        slot_points[slot, who] = np.where(has_free, 0, slot_points[slot, who]) + change
-        slot_until[slot, who] = t + self.tables.expire_days
+        remember(t, who, change, slot_until, slot_points, self.tables.expire_days)
 
     def _enter_below(
         self,

@@ -110,6 +110,17 @@ def _read(folder: Path, name: str, reader: Any) -> Any:
         raise _unusable(folder, name, f"could not be read ({reason})") from None
 
 
+def read_table(path: Path) -> pa.Table:
+    """A Parquet file of the run folder that a section reads beside the three every report
+    reads (audit.parquet, coverage.parquet, lending.parquet): an OutputError if unreadable."""
+    try:
+        return pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise OutputError(
+            f"{path}: could not be read ({exc}). Fix: re-run the scenario to recreate it."
+        ) from None
+
+
 def load_run(folder: Path) -> RunData:
     if not folder.is_dir():
         raise OutputError(

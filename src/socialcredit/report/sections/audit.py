@@ -16,12 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from socialcredit.errors import OutputError
 from socialcredit.metrics.audit_table import ALL, AUDIT_FILE, BASES
 from socialcredit.report import charts
-from socialcredit.report.data import RunData
+from socialcredit.report.data import RunData, read_table
 from socialcredit.report.page import Chart, Page
 
 TEMPLATE = "report/audit.html.j2"
@@ -101,12 +99,7 @@ def _read(data: RunData) -> pa.Table | None:
     path = data.folder / AUDIT_FILE
     if not data.scenario["regime"].get("scorer") or not path.is_file():
         return None
-    try:
-        return pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise OutputError(
-            f"{path}: could not be read ({exc}). Fix: re-run the scenario to recreate it."
-        ) from None
+    return read_table(path)
 
 
 Key = tuple[int, str, str, str, str]  # day, decision, group, basis, metric

@@ -16,12 +16,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from socialcredit.errors import OutputError
 from socialcredit.metrics.lending_table import CURVES_FILE, LENDING_FILE
 from socialcredit.report import charts
-from socialcredit.report.data import RunData
+from socialcredit.report.data import RunData, read_table
 from socialcredit.report.fmt import words
 from socialcredit.report.page import Chart, Page
 
@@ -71,13 +69,7 @@ class Lending:
 
 
 def _read(folder: Path, name: str) -> pa.Table:
-    path = folder / name
-    try:
-        return pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise OutputError(
-            f"{path}: could not be read ({exc}). Fix: re-run the scenario to recreate it."
-        ) from None
+    return read_table(folder / name)
 
 
 def _mean_by(table: pa.Table, keys: tuple[str, ...], value: str) -> dict[tuple, float]:

@@ -14,12 +14,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from socialcredit.errors import OutputError
 from socialcredit.metrics.coverage_table import COVERAGE_FILE, RUNAWAY_GROWTH, Drift, drifts
 from socialcredit.report import charts
-from socialcredit.report.data import RunData
+from socialcredit.report.data import RunData, read_table
 from socialcredit.report.page import Chart, Page
 
 TEMPLATE = "report/looking.html.j2"
@@ -76,12 +74,7 @@ def _read(data: RunData) -> pa.Table | None:
     moved = [s for s in data.scenario.get("sources", []) if s.get("reallocate")]
     if not moved or not path.is_file():
         return None
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise OutputError(
-            f"{path}: could not be read ({exc}). Fix: re-run the scenario to recreate it."
-        ) from None
+    table = read_table(path)
     if "replicate" in table.column_names:
         table = table.filter(pc.equal(table["replicate"], 0))
     return table
