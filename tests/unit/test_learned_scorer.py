@@ -25,8 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from scenarios import stressed
 from socialcredit.engine.fast import FastEngine
-from socialcredit.engine.kernel_records import People, Scorer
-from socialcredit.engine.kernels import learned_scores
+from socialcredit.engine.kernel_records import People, Scorer, Scoring
 from socialcredit.engine.learned import (
     LOGISTIC,
     features,
@@ -36,6 +35,7 @@ from socialcredit.engine.learned import (
     score_from_logit,
     scores,
 )
+from socialcredit.engine.learned_kernels import learned_scores
 from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.engine.replay import replay
 from socialcredit.engine.shards import ShardedEngine
@@ -136,7 +136,9 @@ def test_kernel_scores_equal_the_reference_scores(trained: FastEngine) -> None:
         tails = kind_tails(model.weights, p.scorer.kinds)
         scorer = Scorer(model.weights, tails, model.intercept, model.cut, p.score_max,
                         len(p.regions), p.scorer.use_group)  # fmt: skip
-        learned_scores(t, trained.kernel_layout, scorer, People.of(trained.pop, s))
+        learned_scores(
+            t, trained.kernel_layout, Scoring.logistic(scorer), People.of(trained.pop, s)
+        )
         assert np.array_equal(s.score, want)
         assert len(np.unique(want)) > 5  # the model tells people apart
     finally:

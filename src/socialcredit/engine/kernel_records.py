@@ -91,6 +91,56 @@ class Forest(NamedTuple):
                    regions, use_group)  # fmt: skip
 
 
+class Scoring(NamedTuple):
+    """What sets the system's score today, for the day's kernel: the point rules (``kind`` 0,
+    learned_kernels.POINTS), or a learned model this morning: logistic (1, ``scorer``) or
+    boosted trees (2, ``forest``; ``scorer`` then carries only the cuts and the sizes both read).
+    One record type for all three, with stubs for what a kind does not use, so the day's kernel
+    compiles once."""
+
+    kind: int
+    scorer: Scorer
+    forest: Forest
+
+    @classmethod
+    def points(cls) -> Scoring:
+        return cls(0, _stub_scorer(), _stub_forest())
+
+    @classmethod
+    def logistic(cls, scorer: Scorer) -> Scoring:
+        return cls(1, scorer._replace(intercept=int(scorer.intercept), smax=int(scorer.smax),
+                                      regions=int(scorer.regions),
+                                      use_group=bool(scorer.use_group)),
+                   _stub_forest())  # fmt: skip
+
+    @classmethod
+    def boosted(cls, forest: Forest) -> Scoring:
+        f = forest._replace(depth=int(forest.depth), intercept=int(forest.intercept),
+                            smax=int(forest.smax), regions=int(forest.regions),
+                            use_group=bool(forest.use_group))  # fmt: skip
+        scorer = _stub_scorer()._replace(intercept=f.intercept, cut=f.cut, smax=f.smax,
+                                         regions=f.regions, use_group=f.use_group)  # fmt: skip
+        return cls(2, scorer, f)
+
+
+def _stub_scorer() -> Scorer:
+    return Scorer(np.zeros(1, np.int64), np.zeros((1, 1), np.int64), 0, np.zeros(1, np.int64), 0,
+                  0, False)  # fmt: skip
+
+
+def _stub_forest() -> Forest:
+    return Forest(np.zeros(1, np.int32), np.zeros((1, 4), np.int32), np.zeros(1, np.int64), 0, 0,
+                  np.zeros(1, np.int64), 0, 0, False)  # fmt: skip
+
+
+class ScoreBuffers(NamedTuple):
+    """A lane's scratch arrays for the learned scorer (learned_kernels.score_chunk)."""
+
+    row: np.ndarray  # [row_width] uint8: one person's features
+    nodes: np.ndarray  # [trees] int32: one node per tree
+    new: np.ndarray  # [max_chunk] int64: the chunk's new scores
+
+
 class DayTables(NamedTuple):
     """What every lane reads today, made once per day inside the kernel (kernels._day_tables)."""
 

@@ -89,10 +89,7 @@ class ShardedEngine(DayLoop):
     def step(self, t: int) -> None:
         model = self.learn(t)
         start = time.perf_counter()
-        if model is not None:
-            for shard in self.shards:
-                shard.rescore(t, model)
-        days = [shard.kernel_day(t, learned=model is not None) for shard in self.shards]
+        days = [shard.kernel_day(t, model) for shard in self.shards]
         self.timings["shards"] += time.perf_counter() - start
 
         start = time.perf_counter()
