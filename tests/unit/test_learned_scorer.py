@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from scenarios import stressed
-from socialcredit.engine.fast import FastEngine
+from socialcredit.engine.fast import SERIAL_BELOW, FastEngine
 from socialcredit.engine.kernel_records import People, Scorer, Scoring
 from socialcredit.engine.learned import (
     LOGISTIC,
@@ -180,6 +180,26 @@ def test_sharded_engine_agrees(model: dict) -> None:
     sharded.run()
     assert sharded.shard_count > 1
     assert_identical(whole, sharded)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_days_under_the_same_model_count_again_only_whom_it_moved(model: dict) -> None:
+    """Under yesterday's model the fast kernel scores each chunk as it passes and counts again
+    only the people whose score moved (kernels._rescore): the same tallies and state as
+    counting everybody every day, and as the reference engine, on the parallel kernels."""
+    plan = learned_plan(people=2 * SERIAL_BELOW + 3000, days=75, **model)
+    ref = ReferenceEngine(plan, synthesize(plan))
+    ref.run()
+    fast = FastEngine(plan, synthesize(plan))
+    fast.run()
+    everybody = FastEngine(plan, synthesize(plan))
+    everybody.keeps_standing = False  # every day counted in full
+    everybody.run()
+    assert fast.keeps_standing and fast.learner is not None
+    days = [m.day for m in fast.learner.models]
+    assert len(days) >= 2 and days[-1] < plan.simulated_days - 1  # days under an older model
+    assert_identical(everybody, fast)
+    assert_identical(ref, fast)
 
 
 def test_point_rules_score_until_the_first_model() -> None:

@@ -93,44 +93,75 @@ class Forest(NamedTuple):
 
 class Scoring(NamedTuple):
     """What sets the system's score today, for the day's kernel: the point rules (``kind`` 0,
-    learned_kernels.POINTS), or a learned model this morning: logistic (1, ``scorer``) or
-    boosted trees (2, ``forest``; ``scorer`` then carries only the cuts and the sizes both read).
-    One record type for all three, with stubs for what a kind does not use, so the day's kernel
+    learned_kernels.POINTS), or a learned model this morning: logistic (1, ``Scorer``'s fields)
+    or boosted trees (2, ``Forest``'s). One flat record for all three (a parallel kernel takes
+    no record inside a record), with stubs for what a kind does not use, so the day's kernel
     compiles once."""
 
     kind: int
-    scorer: Scorer
-    forest: Forest
+    weights: np.ndarray  # Scorer's
+    kind_tail: np.ndarray  # Scorer's
+    root: np.ndarray  # Forest's
+    node: np.ndarray  # Forest's
+    value: np.ndarray  # Forest's
+    depth: int  # Forest's
+    intercept: int  # both: the logistic intercept, or the trees' baseline
+    cut: np.ndarray  # both
+    smax: int
+    regions: int
+    use_group: bool
+    # the cuts by bucket of logits (``cut_buckets``): the first bucket's start, its width as a
+    # power of two, and per bucket how many cuts lie below its start
+    bucket_lo: int
+    bucket_shift: int
+    bucket_base: np.ndarray
 
     @classmethod
     def points(cls) -> Scoring:
-        return cls(0, _stub_scorer(), _stub_forest())
+        return cls._of(0, _STUB_SCORER, _STUB_FOREST)
 
     @classmethod
     def logistic(cls, scorer: Scorer) -> Scoring:
-        return cls(1, scorer._replace(intercept=int(scorer.intercept), smax=int(scorer.smax),
-                                      regions=int(scorer.regions),
-                                      use_group=bool(scorer.use_group)),
-                   _stub_forest())  # fmt: skip
+        return cls._of(1, scorer, _STUB_FOREST)
 
     @classmethod
     def boosted(cls, forest: Forest) -> Scoring:
-        f = forest._replace(depth=int(forest.depth), intercept=int(forest.intercept),
-                            smax=int(forest.smax), regions=int(forest.regions),
-                            use_group=bool(forest.use_group))  # fmt: skip
-        scorer = _stub_scorer()._replace(intercept=f.intercept, cut=f.cut, smax=f.smax,
-                                         regions=f.regions, use_group=f.use_group)  # fmt: skip
-        return cls(2, scorer, f)
+        return cls._of(2, _STUB_SCORER, forest)
+
+    @classmethod
+    def _of(cls, kind: int, s: Scorer, f: Forest) -> Scoring:
+        both = f if kind == 2 else s
+        return cls(kind, s.weights, s.kind_tail, f.root, f.node, f.value, int(f.depth),
+                   int(both.intercept), both.cut, int(both.smax), int(both.regions),
+                   bool(both.use_group), *cut_buckets(both.cut))  # fmt: skip
 
 
-def _stub_scorer() -> Scorer:
-    return Scorer(np.zeros(1, np.int64), np.zeros((1, 1), np.int64), 0, np.zeros(1, np.int64), 0,
-                  0, False)  # fmt: skip
+MAX_BUCKETS = 1 << 14
 
 
-def _stub_forest() -> Forest:
-    return Forest(np.zeros(1, np.int32), np.zeros((1, 4), np.int32), np.zeros(1, np.int64), 0, 0,
-                  np.zeros(1, np.int64), 0, 0, False)  # fmt: skip
+def cut_buckets(cut: np.ndarray) -> tuple[int, int, np.ndarray]:
+    """Buckets of logits for counting the cuts at or below a logit without a binary search
+    (learned_kernels._cuts_at_or_below): from the first cut on, buckets as wide as the largest
+    power of two no wider than the narrowest gap between cuts (so a bucket holds at most one;
+    wider where that would make more than MAX_BUCKETS), and per bucket the count of cuts below
+    its start. Without cuts the first bucket starts past every logit."""
+    if len(cut) == 0:
+        return int(np.iinfo(np.int64).max), 0, np.zeros(1, np.int64)
+    lo = int(cut[0])
+    span = int(cut[-1]) - lo
+    gaps = np.diff(cut)
+    narrowest = int(gaps[gaps > 0].min()) if np.any(gaps > 0) else 1
+    shift = narrowest.bit_length() - 1
+    while (span >> shift) + 1 > MAX_BUCKETS:
+        shift += 1
+    starts = lo + (np.arange((span >> shift) + 1, dtype=np.int64) << shift)
+    return lo, shift, np.searchsorted(cut, starts, side="left").astype(np.int64)
+
+
+_STUB_SCORER = Scorer(np.zeros(1, np.int64), np.zeros((1, 1), np.int64), 0,
+                      np.zeros(1, np.int64), 0, 0, False)  # fmt: skip
+_STUB_FOREST = Forest(np.zeros(1, np.int32), np.zeros((1, 4), np.int32), np.zeros(1, np.int64),
+                      0, 0, np.zeros(1, np.int64), 0, 0, False)  # fmt: skip
 
 
 class ScoreBuffers(NamedTuple):

@@ -26,6 +26,11 @@ counted again: their day is a decay of deterrence); whoever else is taken back a
 yesterday and counted as they stand today. Once most people have left the start score this
 spares the quiet pass on four days in five (the default preset drifts every fifth day).
 
+Under a learned model (learned_kernels.py) each chunk is scored as its pass begins (``_rescore``),
+while its state is in the cache, not in a pass of its own over all memory; under the model that
+scored yesterday only the people whose score it moved are taken back and counted again (1-2% of
+a day's people in the default preset), so the standing tallies carry over as under points.
+
 Compiled on first use and cached on disk, keyed on every source the kernels depend on
 (``kernel_cache.py``); importing this module compiles nothing. The day's kernel releases the GIL
 (``nogil``): other Python threads (a progress bar, a server) run while it computes.
@@ -699,7 +704,7 @@ def run_day(today, layout, rules, people, tallies, scoring):
         quiet = np.empty(day.max_chunk, np.int64)
         scored = ScoreBuffers(  # the learned scorer's buffers
             np.zeros(row_width(scoring, people, layout), np.uint8),
-            np.empty_like(scoring.forest.root),
+            np.empty_like(scoring.root),
             np.empty(day.max_chunk, np.int64),
         )
         _run_lane(
@@ -720,7 +725,7 @@ def run_day_serial(today, layout, rules, people, tallies, scoring):
     quiet = np.empty(day.max_chunk, np.int64)
     scored = ScoreBuffers(
         np.zeros(row_width(scoring, people, layout), np.uint8),
-        np.empty_like(scoring.forest.root),
+        np.empty_like(scoring.root),
         np.empty(day.max_chunk, np.int64),
     )
     _run_lane(0, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet,

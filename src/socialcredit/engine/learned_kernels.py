@@ -1,17 +1,19 @@
 """Numba kernels of the fast engine for stage 4 under a learned model (engine/learned.py).
 
-Both models score one person from the same feature columns as engine/learned.py ``features``
-builds them (the recency of each record kind's latest record, listed, a household member listed,
-the region, the group where asked), in one function, ``_learned_score``:
+Both models score from the same feature columns as engine/learned.py ``features`` builds them
+(the recency of each record kind's latest record, listed, a household member listed, the region,
+the group where asked):
 
-- the logistic model adds, per record kind, the tail of its recency weights from the first window
-  the latest record is in (``kernel_records.Scorer.kind_tail``), then the other active weights:
-  the reference's integer sum of the active features' weights, in another order (integers);
-- gradient-boosted trees (``kernel_records.Forest``) get the feature row, walked down every tree
-  of the flattened ensemble: the baseline plus the leaves' values, ``boosting.logits`` bit for
-  bit.
+- the logistic model a term at a time over a chunk (``_logistic_chunk``): per record kind, the
+  tail of its recency weights from the first window the latest record is in
+  (``kernel_records.Scorer.kind_tail``), then the other active weights: the reference's integer
+  sum of the active features' weights, in another order (integers, so the same sum);
+- gradient-boosted trees (``kernel_records.Forest``) a person at a time: the feature row
+  (``_feature_row``), walked down every tree of the flattened ensemble: the baseline plus the
+  leaves' values, ``boosting.logits`` bit for bit.
 
-The score is score_max less the cuts at or below the logit (``learned.score_from_logit``).
+The score is score_max less the cuts at or below the logit (``learned.score_from_logit``),
+counted from a table of buckets (``kernel_records.cut_buckets``).
 
 The day's kernel (kernels.py ``run_day``) scores each chunk at its start with ``score_chunk``, in
 the same pass over the chunk as the rest of the day (no separate pass over memory);
@@ -61,7 +63,7 @@ def learned_scores_serial(t, layout, scoring, people):
 def _learned_chunk(ci, t, layout, scoring, people):
     lo, hi = layout.chunk_start[ci], layout.chunk_start[ci + 1]
     row = np.zeros(row_width(scoring, people, layout), np.uint8)
-    nodes = np.empty_like(scoring.forest.root)
+    nodes = np.empty_like(scoring.root)
     new = np.empty(hi - lo, np.int64)
     score_chunk(lo, hi, t, layout, scoring, people, row, nodes, new)
     for i in range(lo, hi):
@@ -73,21 +75,79 @@ def row_width(scoring, people, layout):
     """A feature row's columns (learned.features), and past them one that stays 0 (for the
     trees' leaves: Forest)."""
     K = people.record_day.shape[0]
-    use_group = scoring.scorer.use_group
-    return (
-        K * len(RECENCY_WINDOWS)
-        + 2
-        + scoring.scorer.regions
-        + (layout.groups if use_group else 0)
-        + 1
-    )
+    use_group = scoring.use_group
+    return K * len(RECENCY_WINDOWS) + 2 + scoring.regions + (layout.groups if use_group else 0) + 1
 
 
 @inline
 def score_chunk(lo, hi, t, layout, scoring, people, row, nodes, new):
     """The learned scores of people lo..hi-1 (whole households) on the morning of day ``t``,
     from what the system held at the end of day t - 1, into ``new[i - lo]``; ``row`` and
-    ``nodes`` are buffers (``row_width`` columns, one node per tree)."""
+    ``nodes`` are buffers for the trees (``row_width`` columns, one node per tree)."""
+    if scoring.kind == LOGISTIC:
+        _logistic_chunk(lo, hi, t, layout, scoring, people, new)
+    else:
+        _boosted_chunk(lo, hi, t, layout, scoring, people, row, nodes, new)
+
+
+@inline
+def _logistic_chunk(lo, hi, t, layout, s, people, new):
+    """The logistic model's scores, a term at a time over the whole chunk (loops that LLVM
+    vectorises, where a person at a time waits on each lookup): the intercept and the cell's
+    region and group weights; per record kind, the tail of its recency weights from the first
+    window its latest record is in (``Scorer.kind_tail``); the listed terms, household by
+    household; then the cuts. Integer sums: the order of the terms does not matter."""
+    cell_start, G = layout.cell_start, layout.groups
+    P = people
+    K = P.record_day.shape[0]
+    W = len(RECENCY_WINDOWS)
+    listed_at = K * W  # then household-listed, the regions and the groups (learned.features)
+    region_at = listed_at + 2
+    group_at = region_at + s.regions
+    ulo, uhi = np.uint64(lo), np.uint64(hi)  # unsigned indices: LLVM vectorises
+    cell = np.searchsorted(cell_start, lo, side="right") - 1
+    a = lo
+    while a < hi:
+        z = min(hi, cell_start[cell + 1])
+        base = np.int64(s.intercept) + s.weights[region_at + cell // G]
+        if s.use_group:
+            base += s.weights[group_at + cell % G]
+        for ui in range(np.uint64(a), np.uint64(z)):
+            new[ui - ulo] = base
+        cell += 1
+        a = z
+    for k in range(K):
+        # a record on day d (record_day d + 1) is in the last w days when record_day + w > t;
+        # the windows ascend, so the first it is in decides (and none: record_day 0)
+        none = s.kind_tail[k, W]
+        for ui in range(ulo, uhi):
+            day = np.int64(P.record_day[k, ui])
+            v = s.kind_tail[k, 0]
+            for j in range(W):
+                v = s.kind_tail[k, j + 1] if day + RECENCY_WINDOWS[j] <= t else v
+            new[ui - ulo] += none if day == 0 else v
+    own_w, house_w = s.weights[listed_at], s.weights[listed_at + 1]
+    h = lo
+    while h < hi:
+        e = h + 1
+        while e < hi and (P.flags[e] & HOUSEHOLD_START) == 0:
+            e += 1
+        in_house = 0
+        for i in range(h, e):
+            in_house += listed_since(t, i, P)
+        if in_house:  # (most households: nobody listed)
+            for i in range(h, e):
+                own = listed_since(t, i, P)
+                new[i - lo] += own * own_w + (house_w if in_house - own > 0 else 0)
+        h = e
+    for ui in range(ulo, uhi):
+        new[ui - ulo] = s.smax - _cuts_at_or_below(s, new[ui - ulo])
+
+
+@inline
+def _boosted_chunk(lo, hi, t, layout, scoring, people, row, nodes, new):
+    """The boosted trees' scores, household by household (a feature counts the household's
+    listed members)."""
     cell_start, G = layout.cell_start, layout.groups
     P = people
     cell = np.searchsorted(cell_start, lo, side="right") - 1
@@ -103,8 +163,10 @@ def score_chunk(lo, hi, t, layout, scoring, people, row, nodes, new):
             while i >= cell_start[cell + 1]:
                 cell += 1
             own = listed_since(t, i, P)
-            new[i - lo] = _learned_score(t, i, cell, G, own, in_house - own > 0, scoring, P,
-                                         row, nodes)  # fmt: skip
+            _feature_row(t, i, cell, G, own, in_house - own > 0, scoring, P, row)
+            new[i - lo] = scoring.smax - _cuts_at_or_below(
+                scoring, _tree_logit(row, nodes, scoring)
+            )
         h = e
 
 
@@ -118,59 +180,32 @@ def listed_since(t, i, people):
 
 
 @inline
-def _recency(t, day):
-    """The first recency window the latest record (on day ``day`` - 1; 0: none) is in, W for
-    none: a record on day d is in window w when t - d <= w, i.e. day + w > t (the windows
-    ascend, so it is in every window from this one on). Without branches."""
-    W = len(RECENCY_WINDOWS)
-    first = 0
-    for j in range(W):
-        first += day + RECENCY_WINDOWS[j] <= t
-    return W if day == 0 else first
-
-
-@inline
-def _learned_score(t, i, cell, G, own, others, scoring, people, row, nodes):
-    """Person i's score under the model: their features (learned.features: recency by kind,
-    listed, ``others`` in the household listed, region, group), its fixed-point logit, the
-    score from the cuts."""
+def _feature_row(t, i, cell, G, own, others, scoring, people, row):
+    """Person i's feature row (learned.features: recency by kind, listed, ``others`` in the
+    household listed, region, group) into ``row``."""
     P = people
     K = P.record_day.shape[0]
     W = len(RECENCY_WINDOWS)
-    s = scoring.scorer
-    listed_at = K * W  # then household-listed, the regions and the groups (learned.features)
+    listed_at = K * W
     region_at = listed_at + 2
-    group_at = region_at + s.regions
-    if scoring.kind == LOGISTIC:
-        logit = np.int64(s.intercept)
-        for k in range(K):
-            logit += s.kind_tail[k, _recency(t, np.int64(P.record_day[k, i]))]
-        if own:
-            logit += s.weights[listed_at]
-        if others:
-            logit += s.weights[listed_at + 1]
-        logit += s.weights[region_at + cell // G]
-        if s.use_group:
-            logit += s.weights[group_at + cell % G]
-        return s.smax - _cuts_at_or_below(s.cut, logit)
+    group_at = region_at + scoring.regions
     for k in range(K):
-        first = _recency(t, np.int64(P.record_day[k, i]))
-        for j in range(W):
-            row[k * W + j] = 1 if j >= first else 0
+        day = np.int64(P.record_day[k, i])  # 1 + the latest record's day, 0 for none
+        for j in range(W):  # a record on day d is in the last w days: d >= t - w
+            row[k * W + j] = 1 if day > 0 and day + RECENCY_WINDOWS[j] > t else 0
     row[listed_at] = own
     row[listed_at + 1] = 1 if others else 0
     for c in range(region_at, row.shape[0]):  # regions, groups (and the column past them)
         row[c] = 0
     row[region_at + cell // G] = 1
-    if s.use_group:
+    if scoring.use_group:
         row[group_at + cell % G] = 1
-    return s.smax - _cuts_at_or_below(s.cut, _tree_logit(row, nodes, scoring.forest))
 
 
 @inline
 def _tree_logit(row, nodes, forest):
     """The baseline plus, per tree, the value of the leaf ``row`` reaches (boosting.logits);
-    ``nodes`` is a buffer of one node per tree."""
+    ``nodes`` is a buffer of one node per tree; ``forest``: a Scoring of boosted trees."""
     for r in range(nodes.shape[0]):  # (a loop: a slice copy would allocate)
         nodes[r] = forest.root[r]
     for _ in range(forest.depth):
@@ -184,14 +219,15 @@ def _tree_logit(row, nodes, forest):
 
 
 @inline
-def _cuts_at_or_below(cut, logit):
-    """How many of the ascending ``cut`` are at or below ``logit`` (learned.score_from_logit's
-    ``searchsorted(side="right")``): a binary search with selects for branches (which side it
-    goes is a coin toss for the predictor)."""
-    a, n = 0, cut.shape[0]
-    while n > 0:
-        half = n >> 1
-        right = cut[a + half] <= logit
-        a = a + half + 1 if right else a
-        n = n - half - 1 if right else half
+def _cuts_at_or_below(scoring, logit):
+    """How many of the ascending ``scoring.cut`` are at or below ``logit``
+    (learned.score_from_logit's ``searchsorted(side="right")``): the count below the start of
+    the logit's bucket (``kernel_records.cut_buckets``), then the few cuts from there on."""
+    cut = scoring.cut
+    if logit < scoring.bucket_lo:
+        return 0
+    b = min((logit - scoring.bucket_lo) >> scoring.bucket_shift, scoring.bucket_base.shape[0] - 1)
+    a = scoring.bucket_base[b]
+    while a < cut.shape[0] and cut[a] <= logit:
+        a += 1
     return a
