@@ -170,6 +170,10 @@ class ScoreBuffers(NamedTuple):
     row: np.ndarray  # [row_width] uint8: one person's features
     nodes: np.ndarray  # [trees] int32: one node per tree
     new: np.ndarray  # [max_chunk] int64: the chunk's new scores
+    # the trees' scores of the feature rows met so far today, by a key of the row (a cache,
+    # direct-mapped: learned_kernels._boosted_chunk); key -1: empty
+    memo_key: np.ndarray  # [MEMO] int64
+    memo_score: np.ndarray  # [MEMO] int64
 
 
 class DayTables(NamedTuple):

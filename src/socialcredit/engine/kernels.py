@@ -42,8 +42,8 @@ import numpy as np
 from numba import prange
 
 from socialcredit import rng
-from socialcredit.engine.kernel_records import DayTables, ScoreBuffers
-from socialcredit.engine.learned_kernels import POINTS, row_width, score_chunk
+from socialcredit.engine.kernel_records import DayTables
+from socialcredit.engine.learned_kernels import POINTS, score_buffers, score_chunk
 from socialcredit.kernel_cache import inline, kernel
 from socialcredit.plan import NO_THRESHOLD
 from socialcredit.rng import GOLDEN, MIX1, MIX2, TO_UNIT
@@ -441,7 +441,7 @@ def _rescore(lane, lo, hi, today, counted_on, tier_of, layout, scoring, scored, 
     a new model scores is counted in full (fast.py): it moves most scores."""
     P = people
     new = scored.new
-    score_chunk(lo, hi, today.t, layout, scoring, P, scored.row, scored.nodes, new)
+    score_chunk(lo, hi, today.t, layout, scoring, P, scored)
     if today.full:
         for i in range(lo, hi):
             P.score[i] = new[i - lo]
@@ -702,11 +702,7 @@ def run_day(today, layout, rules, people, tallies, scoring):
         code = np.empty(day.max_chunk, np.uint8)
         draws = np.empty(day.max_chunk)  # pass 1's act draws
         quiet = np.empty(day.max_chunk, np.int64)
-        scored = ScoreBuffers(  # the learned scorer's buffers
-            np.zeros(row_width(scoring, people, layout), np.uint8),
-            np.empty_like(scoring.root),
-            np.empty(day.max_chunk, np.int64),
-        )
+        scored = score_buffers(scoring, people, layout, day.max_chunk)
         _run_lane(
             lane, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet,
             scoring, scored,
@@ -723,11 +719,7 @@ def run_day_serial(today, layout, rules, people, tallies, scoring):
     code = np.empty(day.max_chunk, np.uint8)
     draws = np.empty(day.max_chunk)
     quiet = np.empty(day.max_chunk, np.int64)
-    scored = ScoreBuffers(
-        np.zeros(row_width(scoring, people, layout), np.uint8),
-        np.empty_like(scoring.root),
-        np.empty(day.max_chunk, np.int64),
-    )
+    scored = score_buffers(scoring, people, layout, day.max_chunk)
     _run_lane(0, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet,
               scoring, scored)  # fmt: skip
 

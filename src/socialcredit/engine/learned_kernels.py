@@ -34,12 +34,17 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from socialcredit.engine.kernel_records import ScoreBuffers
 from socialcredit.kernel_cache import inline, kernel
 from socialcredit.plan import RECENCY_WINDOWS
 from socialcredit.state import HOUSEHOLD_START
 
 # Scoring.kind (kernel_records.py)
 POINTS, LOGISTIC, BOOSTED = 0, 1, 2
+# the trees' cache of scores by feature row: 2**MEMO_BITS slots, a multiplicative hash
+MEMO_BITS = 12
+MEMO = 1 << MEMO_BITS
+MEMO_HASH = np.uint64(0x9E3779B97F4A7C15)
 
 
 @kernel(parallel=True, nogil=True, cache=True)
@@ -62,12 +67,23 @@ def learned_scores_serial(t, layout, scoring, people):
 @kernel(nogil=True, cache=True)
 def _learned_chunk(ci, t, layout, scoring, people):
     lo, hi = layout.chunk_start[ci], layout.chunk_start[ci + 1]
-    row = np.zeros(row_width(scoring, people, layout), np.uint8)
-    nodes = np.empty_like(scoring.root)
-    new = np.empty(hi - lo, np.int64)
-    score_chunk(lo, hi, t, layout, scoring, people, row, nodes, new)
+    buffers = score_buffers(scoring, people, layout, hi - lo)
+    score_chunk(lo, hi, t, layout, scoring, people, buffers)
     for i in range(lo, hi):
-        people.score[i] = new[i - lo]
+        people.score[i] = buffers.new[i - lo]
+
+
+@inline
+def score_buffers(scoring, people, layout, max_chunk):
+    """A lane's scratch arrays for ``score_chunk`` (``kernel_records.ScoreBuffers``), the
+    trees' cache empty."""
+    return ScoreBuffers(
+        np.zeros(row_width(scoring, people, layout), np.uint8),
+        np.empty_like(scoring.root),
+        np.empty(max_chunk, np.int64),
+        np.full(MEMO if scoring.kind == BOOSTED else 1, -1, np.int64),
+        np.empty(MEMO if scoring.kind == BOOSTED else 1, np.int64),
+    )
 
 
 @inline
@@ -80,14 +96,14 @@ def row_width(scoring, people, layout):
 
 
 @inline
-def score_chunk(lo, hi, t, layout, scoring, people, row, nodes, new):
+def score_chunk(lo, hi, t, layout, scoring, people, buffers):
     """The learned scores of people lo..hi-1 (whole households) on the morning of day ``t``,
-    from what the system held at the end of day t - 1, into ``new[i - lo]``; ``row`` and
-    ``nodes`` are buffers for the trees (``row_width`` columns, one node per tree)."""
+    from what the system held at the end of day t - 1, into ``buffers.new[i - lo]``
+    (``score_buffers``)."""
     if scoring.kind == LOGISTIC:
-        _logistic_chunk(lo, hi, t, layout, scoring, people, new)
+        _logistic_chunk(lo, hi, t, layout, scoring, people, buffers.new)
     else:
-        _boosted_chunk(lo, hi, t, layout, scoring, people, row, nodes, new)
+        _boosted_chunk(lo, hi, t, layout, scoring, people, buffers)
 
 
 @inline
@@ -145,11 +161,22 @@ def _logistic_chunk(lo, hi, t, layout, s, people, new):
 
 
 @inline
-def _boosted_chunk(lo, hi, t, layout, scoring, people, row, nodes, new):
+def _boosted_chunk(lo, hi, t, layout, scoring, people, buffers):
     """The boosted trees' scores, household by household (a feature counts the household's
-    listed members)."""
+    listed members). A feature row is fixed by a key: each kind's recency (0 to W), listed,
+    a household member listed, and the cell; most people share theirs with many others, so
+    a row's score is kept by its key (``ScoreBuffers.memo_*``, direct-mapped) and the trees
+    are walked only for a key not met yet (or pushed out)."""
     cell_start, G = layout.cell_start, layout.groups
     P = people
+    K = P.record_day.shape[0]
+    W = len(RECENCY_WINDOWS)
+    row, nodes, new = buffers.row, buffers.nodes, buffers.new
+    memo_key, memo_score = buffers.memo_key, buffers.memo_score
+    keys = (cell_start.shape[0] - 1) * 4  # how many keys there are: the cache only where they
+    for _ in range(K):  # fit in 62 bits
+        keys = min(keys * (W + 1), np.int64(1) << 62)
+    memo = keys < (np.int64(1) << 62)
     cell = np.searchsorted(cell_start, lo, side="right") - 1
     h = lo
     while h < hi:
@@ -163,11 +190,32 @@ def _boosted_chunk(lo, hi, t, layout, scoring, people, row, nodes, new):
             while i >= cell_start[cell + 1]:
                 cell += 1
             own = listed_since(t, i, P)
-            _feature_row(t, i, cell, G, own, in_house - own > 0, scoring, P, row)
-            new[i - lo] = scoring.smax - _cuts_at_or_below(
-                scoring, _tree_logit(row, nodes, scoring)
-            )
+            others = in_house - own > 0
+            key = np.int64(cell)
+            for k in range(K):
+                key = key * (W + 1) + _recency(t, np.int64(P.record_day[k, i]))
+            key = key * 4 + own * 2 + others
+            slot = (np.uint64(key) * MEMO_HASH) >> np.uint64(64 - MEMO_BITS)
+            if memo and memo_key[slot] == key:
+                new[i - lo] = memo_score[slot]
+                continue
+            _feature_row(t, i, cell, G, own, others, scoring, P, row)
+            v = scoring.smax - _cuts_at_or_below(scoring, _tree_logit(row, nodes, scoring))
+            memo_key[slot] = key
+            memo_score[slot] = v
+            new[i - lo] = v
         h = e
+
+
+@inline
+def _recency(t, day):
+    """The first recency window the latest record (record_day ``day``; 0: none) is in, W for
+    none (``Scorer.kind_tail``'s column); branch-free."""
+    W = len(RECENCY_WINDOWS)
+    first = 0
+    for j in range(W):
+        first += day + RECENCY_WINDOWS[j] <= t
+    return W if day == 0 else first
 
 
 @inline
