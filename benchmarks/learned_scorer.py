@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -62,7 +63,9 @@ def _reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to VmRSS
 
 
-def timed(scenario: str | Path, people: int, days: int, clock=time.perf_counter) -> Run:
+def timed(
+    scenario: str | Path, people: int, days: int, clock: Callable[[], float] = time.perf_counter
+) -> Run:
     """Seconds per day of one run, the learning part of each, and each fit's memory."""
     plan = compile_plan(load_scenario(scenario)[0], people=people, days=days, seed=1)
     engine = FastEngine(plan, synthesize(plan))
@@ -75,8 +78,8 @@ def timed(scenario: str | Path, people: int, days: int, clock=time.perf_counter)
     horizon = plan.scorer.horizon if plan.scorer is not None else 0
     for t in range(plan.simulated_days):
         start = clock()
-        fits = learner is not None and t >= horizon and (t - horizon) % retrain == 0
-        if fits:  # a fit may be due: its memory (outside the clock's count)
+        if learner is not None and t >= horizon and (t - horizon) % retrain == 0:
+            # a fit may be due: its memory (outside the clock's count)
             _reset_peak()
             rss = _status("VmRSS")
             tracemalloc.start()

@@ -192,6 +192,10 @@ class DayTables(NamedTuple):
     rest_quiet: bool  # people at the start are not sanctioned
     counted_on: int  # the day yesterday's standing tallies read lists on
     freeze_all: bool  # no drift and tallies carried over: every quiet person is frozen
+    # a learned score (which does not drift) and tallies carried over: every quiet person whose
+    # shadow is at the start is frozen (drift moves nothing of theirs; kernels._rescore marked
+    # whoever's score the model moved)
+    shadow_rest: bool
     max_chunk: int
 
 

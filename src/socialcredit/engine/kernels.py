@@ -28,8 +28,10 @@ spares the quiet pass on four days in five (the default preset drifts every fift
 
 Under a learned model (learned_kernels.py) each chunk is scored as its pass begins (``_rescore``),
 while its state is in the cache, not in a pass of its own over all memory; under the model that
-scored yesterday only the people whose score it moved are taken back and counted again (1-2% of
-a day's people in the default preset), so the standing tallies carry over as under points.
+scored yesterday only the people whose score it moved are taken back and counted again (about 7%
+of a day's people in the default preset at day 200), so the standing tallies carry over as under
+points. A learned score does not drift, so on those days a quiet person whose shadow score is at
+the start is frozen too (``DayTables.shadow_rest``), drift day or not.
 
 Compiled on first use and cached on disk, keyed on every source the kernels depend on
 (``kernel_cache.py``); importing this module compiles nothing. The day's kernel releases the GIL
@@ -517,8 +519,12 @@ def _first_draws(
     n_rest = 0
     for i in range(a, z):
         c = code[i - lo]
-        at_start = np.int32(score[i]) == start and np.int32(shadow[i]) == start
-        rest = c == 0 and ((at_start and (rest_quiet or not full)) or freeze_all)
+        shadow_at_start = np.int32(shadow[i]) == start
+        at_start = np.int32(score[i]) == start and shadow_at_start
+        rest = c == 0 and (
+            (at_start and (rest_quiet or not full)) or freeze_all
+            or (day.shadow_rest and shadow_at_start)
+        )  # fmt: skip
         n_rest += rest
         code[i - lo] = AT_REST if rest else c
     return n_rest
@@ -678,6 +684,7 @@ def _day_tables(today, layout, rules):
         rest_quiet=not rules.tier_sanctioned[rest_tier],  # else those at rest are sanctioned
         counted_on=today.t if today.full else today.t - 1,  # a list lapsing today is due
         freeze_all=not today.full and today.drift == 0,
+        shadow_rest=today.learned and not today.full,
         max_chunk=max_chunk,
     )
 
