@@ -106,14 +106,17 @@ class FastEngine(DayLoop):
         if plan.scorer is not None and state is None:  # a shard's is its driver's (shards.py)
             self.learner = Learner(plan, population.cell_of)
 
-    def scoring(self, model: Model | None) -> Scoring:
-        """The kernel's record of what scores today: the point rules, or ``model`` (kept while
-        the same model scores)."""
+    def scoring(self, model: Model | None, lanes: int = 1) -> Scoring:
+        """The kernel's record of what scores today, for up to ``lanes`` lanes: the point rules,
+        or ``model`` (kept while the same model scores, with the trees' cache)."""
         from socialcredit.engine import boosting
 
         if model is None:
             return self._points
-        if self._scoring is not None and self._scoring[0] is model:
+        if (
+            self._scoring is not None and self._scoring[0] is model
+            and self._scoring[1].memo_key.shape[0] >= lanes
+        ):  # fmt: skip
             return self._scoring[1]
         p = self.plan
         assert p.scorer is not None
@@ -121,7 +124,7 @@ class FastEngine(DayLoop):
             forest = Forest.of(model.trees, boosting.depth(model.trees), p.scorer.features,
                                model.intercept, model.cut, p.score_max, len(p.regions),
                                p.scorer.use_group)  # fmt: skip
-            scoring = Scoring.boosted(forest)
+            scoring = Scoring.boosted(forest, lanes)
         else:
             scoring = Scoring.logistic(
                 Scorer(model.weights, kind_tails(model.weights, p.scorer.kinds), model.intercept,
@@ -186,7 +189,7 @@ class FastEngine(DayLoop):
                       model is not None)  # fmt: skip
         kernel = run_day_serial if serial else run_day
         kernel(today, self.kernel_layout, rules, People.of(self.pop, self.state), tallies,
-               self.scoring(model))  # fmt: skip
+               self.scoring(model, lanes))  # fmt: skip
         self.timings["kernel"] += time.perf_counter() - start
 
         start = time.perf_counter()

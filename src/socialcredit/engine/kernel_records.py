@@ -115,25 +115,37 @@ class Scoring(NamedTuple):
     bucket_lo: int
     bucket_shift: int
     bucket_base: np.ndarray
+    # the trees' scores of the feature rows met so far under this model, by a key of the row, a
+    # cache per lane (direct-mapped: learned_kernels._boosted_chunk); key -1: empty
+    memo_key: np.ndarray  # [lanes, slots] int64
+    memo_score: np.ndarray  # [lanes, slots] int64
 
     @classmethod
     def points(cls) -> Scoring:
-        return cls._of(0, _STUB_SCORER, _STUB_FOREST)
+        return cls._of(0, _STUB_SCORER, _STUB_FOREST, 0)
 
     @classmethod
     def logistic(cls, scorer: Scorer) -> Scoring:
-        return cls._of(1, scorer, _STUB_FOREST)
+        return cls._of(1, scorer, _STUB_FOREST, 0)
 
     @classmethod
-    def boosted(cls, forest: Forest) -> Scoring:
-        return cls._of(2, _STUB_SCORER, forest)
+    def boosted(cls, forest: Forest, lanes: int = 1) -> Scoring:
+        """``lanes``: the most lanes a day's kernel will run (one cache each)."""
+        return cls._of(2, _STUB_SCORER, forest, lanes)
 
     @classmethod
-    def _of(cls, kind: int, s: Scorer, f: Forest) -> Scoring:
+    def _of(cls, kind: int, s: Scorer, f: Forest, lanes: int) -> Scoring:
         both = f if kind == 2 else s
+        shape = (lanes, MEMO_SLOTS) if lanes else (1, 1)
         return cls(kind, s.weights, s.kind_tail, f.root, f.node, f.value, int(f.depth),
                    int(both.intercept), both.cut, int(both.smax), int(both.regions),
-                   bool(both.use_group), *cut_buckets(both.cut))  # fmt: skip
+                   bool(both.use_group), *cut_buckets(both.cut), np.full(shape, -1, np.int64),
+                   np.zeros(shape, np.int64))  # fmt: skip
+
+
+# slots of the trees' cache per lane (a power of two; 1 MiB a lane): the default preset's 1e5
+# people had some 12,000 distinct feature rows on day 200
+MEMO_SLOTS = 1 << 16
 
 
 MAX_BUCKETS = 1 << 14
@@ -170,10 +182,6 @@ class ScoreBuffers(NamedTuple):
     row: np.ndarray  # [row_width] uint8: one person's features
     nodes: np.ndarray  # [trees] int32: one node per tree
     new: np.ndarray  # [max_chunk] int64: the chunk's new scores
-    # the trees' scores of the feature rows met so far today, by a key of the row (a cache,
-    # direct-mapped: learned_kernels._boosted_chunk); key -1: empty
-    memo_key: np.ndarray  # [MEMO] int64
-    memo_score: np.ndarray  # [MEMO] int64
 
 
 class DayTables(NamedTuple):

@@ -443,7 +443,8 @@ def _rescore(lane, lo, hi, today, counted_on, tier_of, layout, scoring, scored, 
     a new model scores is counted in full (fast.py): it moves most scores."""
     P = people
     new = scored.new
-    score_chunk(lo, hi, today.t, layout, scoring, P, scored)
+    score_chunk(lo, hi, today.t, layout, scoring, P, scored, scoring.memo_key[lane],
+                scoring.memo_score[lane])  # fmt: skip
     if today.full:
         for i in range(lo, hi):
             P.score[i] = new[i - lo]

@@ -41,9 +41,7 @@ from socialcredit.state import HOUSEHOLD_START
 
 # Scoring.kind (kernel_records.py)
 POINTS, LOGISTIC, BOOSTED = 0, 1, 2
-# the trees' cache of scores by feature row: 2**MEMO_BITS slots, a multiplicative hash
-MEMO_BITS = 12
-MEMO = 1 << MEMO_BITS
+# the trees' cache of scores by feature row (Scoring.memo_*): a multiplicative hash
 MEMO_HASH = np.uint64(0x9E3779B97F4A7C15)
 # the recency windows, by name: the kernels' selects are written for three (plan.py)
 WINDOW_0, WINDOW_1, WINDOW_2 = RECENCY_WINDOWS
@@ -70,21 +68,21 @@ def learned_scores_serial(t, layout, scoring, people):
 def _learned_chunk(ci, t, layout, scoring, people):
     lo, hi = layout.chunk_start[ci], layout.chunk_start[ci + 1]
     buffers = score_buffers(scoring, people, layout, hi - lo)
-    score_chunk(lo, hi, t, layout, scoring, people, buffers)
+    # a cache of its own (chunks run in parallel here)
+    memo_key = np.full(scoring.memo_key.shape[1], -1, np.int64)
+    memo_score = np.empty(scoring.memo_key.shape[1], np.int64)
+    score_chunk(lo, hi, t, layout, scoring, people, buffers, memo_key, memo_score)
     for i in range(lo, hi):
         people.score[i] = buffers.new[i - lo]
 
 
 @inline
 def score_buffers(scoring, people, layout, max_chunk):
-    """A lane's scratch arrays for ``score_chunk`` (``kernel_records.ScoreBuffers``), the
-    trees' cache empty."""
+    """A lane's scratch arrays for ``score_chunk`` (``kernel_records.ScoreBuffers``)."""
     return ScoreBuffers(
         np.zeros(row_width(scoring, people, layout), np.uint8),
         np.empty_like(scoring.root),
         np.empty(max_chunk, np.int64),
-        np.full(MEMO if scoring.kind == BOOSTED else 1, -1, np.int64),
-        np.empty(MEMO if scoring.kind == BOOSTED else 1, np.int64),
     )
 
 
@@ -98,14 +96,14 @@ def row_width(scoring, people, layout):
 
 
 @inline
-def score_chunk(lo, hi, t, layout, scoring, people, buffers):
+def score_chunk(lo, hi, t, layout, scoring, people, buffers, memo_key, memo_score):
     """The learned scores of people lo..hi-1 (whole households) on the morning of day ``t``,
     from what the system held at the end of day t - 1, into ``buffers.new[i - lo]``
-    (``score_buffers``)."""
+    (``score_buffers``); ``memo_*``: the trees' cache (a lane's row of ``Scoring.memo_*``)."""
     if scoring.kind == LOGISTIC:
         _logistic_chunk(lo, hi, t, layout, scoring, people, buffers.new)
     else:
-        _boosted_chunk(lo, hi, t, layout, scoring, people, buffers)
+        _boosted_chunk(lo, hi, t, layout, scoring, people, buffers, memo_key, memo_score)
 
 
 @inline
@@ -165,22 +163,22 @@ def _logistic_chunk(lo, hi, t, layout, s, people, new):
 
 
 @inline
-def _boosted_chunk(lo, hi, t, layout, scoring, people, buffers):
+def _boosted_chunk(lo, hi, t, layout, scoring, people, buffers, memo_key, memo_score):
     """The boosted trees' scores, household by household (a feature counts the household's
     listed members). A feature row is fixed by a key: each kind's recency (0 to W), listed,
     a household member listed, and the cell; most people share theirs with many others, so
-    a row's score is kept by its key (``ScoreBuffers.memo_*``, direct-mapped) and the trees
-    are walked only for a key not met yet (or pushed out)."""
+    a row's score is kept by its key (``Scoring.memo_*``, direct-mapped, kept while the model
+    scores) and the trees are walked only for a key not met yet (or pushed out)."""
     cell_start, G = layout.cell_start, layout.groups
     P = people
     K = P.record_day.shape[0]
     W = len(RECENCY_WINDOWS)
     row, nodes, new = buffers.row, buffers.nodes, buffers.new
-    memo_key, memo_score = buffers.memo_key, buffers.memo_score
     keys = (cell_start.shape[0] - 1) * 4  # how many keys there are: the cache only where they
     for _ in range(K):  # fit in 62 bits
         keys = min(keys * (W + 1), np.int64(1) << 62)
-    memo = keys < (np.int64(1) << 62)
+    memo = keys < (np.int64(1) << 62) and memo_key.shape[0] > 1
+    memo_shift = np.uint64(64 - _log2(max(2, memo_key.shape[0])))
     # the keys, a kind at a time over the chunk (as _logistic_chunk's terms), in ``new``
     ulo, uhi = np.uint64(lo), np.uint64(hi)
     cell = np.searchsorted(cell_start, lo, side="right") - 1
@@ -214,7 +212,7 @@ def _boosted_chunk(lo, hi, t, layout, scoring, people, buffers):
             own = listed_since(t, i, P)
             others = in_house - own > 0
             key = new[i - lo] * 4 + own * 2 + others
-            slot = (np.uint64(key) * MEMO_HASH) >> np.uint64(64 - MEMO_BITS)
+            slot = (np.uint64(key) * MEMO_HASH) >> memo_shift
             if memo and memo_key[slot] == key:
                 new[i - lo] = memo_score[slot]
                 continue
@@ -224,6 +222,15 @@ def _boosted_chunk(lo, hi, t, layout, scoring, people, buffers):
             memo_score[slot] = v
             new[i - lo] = v
         h = e
+
+
+@inline
+def _log2(n):
+    """log2 of a power of two."""
+    k = 0
+    while (1 << k) < n:
+        k += 1
+    return k
 
 
 @inline
