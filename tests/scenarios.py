@@ -217,3 +217,28 @@ TIER_ENCOUNTERS_SCENARIO: dict[str, Any] = copy.deepcopy(ENCOUNTERS_SCENARIO) | 
         },
     ],  # fmt: skip
 }
+
+
+# Street patrols looking at jaywalking and smoking, harder in the megacities at the start, moved
+# among the regions by their own records (sources[*].reallocate). No errors: every record is a
+# discovery, so discoveries follow a binomial law the tests can state.
+PATROL_START = {"megacities": 0.3, "cities": 0.1, "countryside": 0.05}
+PATROL_DETECTION = 0.5
+
+
+def patrolled(policy: str = "proportional", correction: bool = False,
+              every: int = 10) -> dict[str, Any]:  # fmt: skip
+    """The 2018 national score, cold, with reallocated street patrols."""
+    raw = copy.deepcopy(_raw("china-national-score-2018"))
+    raw["run"] = raw.get("run", {}) | {"warmup_days": 0}
+    raw["sources"].append(
+        {
+            "name": "street-patrols",
+            "kind": "informant",
+            "observes": ["jaywalking", "smoking-in-non-smoking-area"],
+            "coverage": dict(PATROL_START),
+            "detection": PATROL_DETECTION,
+            "reallocate": {"every_days": every, "policy": policy, "correction": correction},
+        }
+    )
+    return raw

@@ -9,7 +9,7 @@ from a person's index and need no bytes of state.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -61,6 +61,52 @@ class LearnedScorer:
         return len(self.feature_names)
 
 
+# Lending (engine/lending.py): the four threshold policies of Liu et al. 2018 (and Hardt, Price
+# & Srebro 2016), in the order the schema lists them.
+LENDING_POLICIES = ("max_profit", "single_threshold", "demographic_parity", "equal_opportunity")
+
+
+@dataclass(frozen=True)
+class Lending:
+    """The compiled ``lending:`` block (scenario/schema.py): a lending round on reported day 0
+    and every ``every`` days after it (engine days ``warmup + k x every``)."""
+
+    every: int  # days between rounds
+    apply_share: float  # each person applies in a round with this probability
+    policy: str  # one of LENDING_POLICIES
+    utility_repaid: float  # the lender's gain from a repaid loan (u+)
+    utility_default: float  # and from a default (u-, negative)
+    repay_change: int  # score points on repayment
+    default_change: int  # on default (negative)
+    truth: str  # "shadow": P(repay) is the curve at the shadow score; "score": at the score
+    curve: np.ndarray  # [score_max - score_min + 1] float64: P(repay) at each whole score
+
+    def round_on(self, day: int, warmup: int) -> bool:
+        """Whether engine day ``day`` opens with a lending round."""
+        return day >= warmup and (day - warmup) % self.every == 0
+
+
+@dataclass(frozen=True)
+class CoverageFeedback:
+    """The compiled ``sources[*].reallocate`` (engine/reallocation.py moves the coverage): which
+    sources move, how, and what the engines' tables are made of where their coverage changes,
+    so that ``with_coverage`` gives the tables compile would have given for that coverage."""
+
+    sources: np.ndarray  # [F] int64: the reallocated sources
+    every: np.ndarray  # [F] int64: days between moves (the window of records read)
+    policy: tuple[str, ...]  # [F]: "proportional" or "greedy" (scenario/schema.py Reallocation)
+    correction: np.ndarray  # [F] bool: Ensign et al. 2018's correction
+    coverage: np.ndarray  # [S, R] float64: the coverage in force (0 where out of service)
+    # [F, R] float64: where the moved sources' coverage is assigned, in service or not (the
+    # scenario's at the start; what a move sets): it is in force where the source is in service
+    given: np.ndarray
+    detection: np.ndarray  # [S] float64 (0 where out of service)
+    observes: np.ndarray  # [S, B] bool
+    camera: np.ndarray  # [S] bool: people feel watched by it (Plan.chill_exposure)
+    live: np.ndarray  # [S] bool: in service in this epoch
+    error_at_full: np.ndarray  # [R*G, J] float64: each channel's rate at coverage 1
+
+
 @dataclass(frozen=True)
 class Plan:
     # labels
@@ -86,7 +132,8 @@ class Plan:
     trait_spread: float
 
     # acts
-    base_rate: np.ndarray  # [G, B] float64 per person-day
+    base_rate: np.ndarray  # [G, B] float64 per person-day, as the groups' rates are given
+    region_rate: np.ndarray  # [R, B] float64: each behaviour's multiplier per region (0..1)
     behaviour_class: np.ndarray  # [B] int8: NEUTRAL, FAVOURED, DISFAVOURED, DISFAVOURED_LEGITIMATE
     # A person's day has one act draw u; behaviour b owns the slot [b/B, (b + 1)/B) of it and
     # happens when u falls in the first rate_b x m of that slot, m the person's multiplier of
@@ -95,7 +142,9 @@ class Plan:
     # person's multiplier past that is capped), there is at most one act a day, and a change to
     # one behaviour's rate leaves every other behaviour's acts where they were (common random
     # numbers), as the error channels do below.
-    act_scaled: np.ndarray  # [G, B] float64: base_rate x B (at most 1)
+    # [cells, B] float64: the cell's rate (its group's base_rate x its region's region_rate)
+    # x B, at most 1
+    act_scaled: np.ndarray
 
     # observation
     observe_prob: np.ndarray  # [S, B, R] float64: coverage x detection, 0 if not observed
@@ -173,6 +222,8 @@ class Plan:
     epoch_days: tuple[int, ...] = (0,)  # first day of each epoch, ascending
     epochs: tuple[Plan, ...] = ()  # one plan per epoch; empty: one epoch, this plan
     scorer: LearnedScorer | None = None  # None: the point rules score (today's regimes)
+    feedback: CoverageFeedback | None = None  # None: every source's coverage is as given
+    lending: Lending | None = None  # None: no lending rounds
 
     @property
     def simulated_days(self) -> int:
@@ -215,3 +266,44 @@ class Plan:
 
     def awareness(self, day: int) -> float:
         return float(1.0 - np.exp(-day / self.awareness_days))
+
+
+def with_coverage(plan: Plan, cover: np.ndarray) -> Plan:
+    """``plan`` (every epoch of it) with the reallocated sources' coverage set to ``cover``
+    ([F, R], in the order of ``plan.feedback.sources``): their observation and error tables
+    recomputed as scenario/compile.py computes them, bit for bit, and the exposure that
+    chills acts. A source out of service in an epoch stays at zero there."""
+
+    def one(p: Plan) -> Plan:
+        fb = p.feedback
+        assert fb is not None
+        R, G = len(p.regions), len(p.groups)
+        coverage = fb.coverage.copy()
+        observe = p.observe_prob.copy()
+        table = p.error_scaled.copy()
+        J = table.shape[1]
+        for f, s in enumerate(fb.sources):
+            if not fb.live[s]:  # out of service in this epoch: in force nowhere
+                continue
+            coverage[s] = cover[f]
+            for b in np.flatnonzero(fb.observes[s]):
+                observe[s, b] = coverage[s] * fb.detection[s]
+            for j in np.flatnonzero(p.error_source == s):
+                kind = ERROR_KINDS[p.error_kind[j]]
+                if kind == "false_match":
+                    rate = coverage[s][:, None] * fb.error_at_full[:, j].reshape(R, G)
+                elif kind == "misattribution":
+                    b = p.error_behaviour[j]
+                    acts = (p.base_rate[None, :, b] * p.region_rate[:, None, b]).reshape(R, G)
+                    rate = acts * observe[s, b][:, None] * p.misattribution[s]
+                else:  # bookkeeping: clerks' errors do not depend on where the source looks
+                    continue
+                table[:, j] = rate.reshape(R * G) * J
+        cameras = coverage[fb.camera]
+        chill = cameras.max(axis=0) if len(cameras) else np.zeros(R)
+        return replace(
+            p, observe_prob=observe, error_scaled=table, chill_exposure=chill,
+            feedback=replace(fb, coverage=coverage, given=cover.copy()),
+        )  # fmt: skip
+
+    return replace(one(plan), epochs=tuple(one(e) for e in plan.epochs))

@@ -43,8 +43,9 @@ def state_bytes_per_person(plan: Plan) -> int:
 
 def estimate_bytes(plan: Plan, engine: str = "fast") -> int:
     metrics = plan.days * plan.cells * 8 * 256  # reported days only: a warm-up keeps none
+    lending = plan.people if plan.lending is not None else 0  # the lender's group byte
     if engine == "fast":
-        return plan.people * state_bytes_per_person(plan) + FAST_FIXED_BYTES + metrics
+        return plan.people * state_bytes_per_person(plan) + FAST_FIXED_BYTES + metrics + lending
     per_person = REFERENCE_BYTES_PER_PERSON + state_bytes_per_person(plan)
     return plan.people * per_person + metrics
 

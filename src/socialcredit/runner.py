@@ -18,10 +18,20 @@ import pyarrow.parquet as pq
 
 from socialcredit.engine.backends import IN_PROCESS, ShardBackend, backend_for
 from socialcredit.engine.learned import MODELS_FILE, audits_of, models_json, models_of
+from socialcredit.engine.lending import CURVE_RATES, LendingRound, lending_rounds
 from socialcredit.engine.protocol import Engine, RecoveringEngine
+from socialcredit.engine.reallocation import coverage_moves
 from socialcredit.engine.replay import replay
 from socialcredit.errors import BackendError, ConfigError, OutputError, WorkerLostError
 from socialcredit.metrics.audit_table import AUDIT_FILE, audit_table
+from socialcredit.metrics.coverage_table import COVERAGE_FILE
+from socialcredit.metrics.lending_table import (
+    CURVES_FILE,
+    LENDING_FILE,
+    curves_table,
+    lending_summary,
+    lending_table,
+)
 from socialcredit.metrics.summary import summarize
 from socialcredit.metrics.table import metrics_table
 from socialcredit.metrics.wrongful_people import WRONGFUL_FILE, keep_share, wrongful_table
@@ -153,6 +163,15 @@ def prepare(
             expected="shards and clusters with the fast engine",
             fix=f"use --engine fast with {option}, or leave {option} out",
         )
+    if cluster is not None and scenario.lending is not None:
+        raise ConfigError(
+            "--cluster with lending (lending:)",
+            path="--cluster",
+            expected="lending run in one process: a round's thresholds read the whole "
+            "population's scores between days",
+            fix="leave out --cluster (--shards N splits the run into shards in this process), "
+            "or remove lending: from the scenario",
+        )
     if cluster is not None and scenario.regime.scorer is not None:
         raise ConfigError(
             "--cluster with a learned scorer (regime.scorer)",
@@ -271,6 +290,8 @@ def outcome(plan: Plan, sim: Engine, timings: dict[str, float], folder: Path | N
         ever_sanctioned=sim.count_flag(EVER_SANCTIONED),
         ever_wrongful=sim.count_flag(EVER_WRONGFUL),
     )
+    if plan.lending is not None:  # totals over the rounds, per group (lending.parquet: each)
+        summary["lending"] = lending_summary(plan, lending_rounds(sim))
     table = metrics_table(plan, sim.layout, sim.counts, sim.stats)
     return RunResult(plan, summary, table, timings, folder)
 
@@ -519,7 +540,15 @@ def _finish(
         write_json(staging / MODELS_FILE, models_json(plan, models))
         audits = audit_table(audits_of(sim), plan.groups, plan.warmup)
         pq.write_table(audits, staging / AUDIT_FILE)
-    pq.write_table(replay(plan, traced, log, models), staging / "traces.parquet")
+    moved = coverage_moves(plan, sim)
+    if moved is not None:  # where the system looked, and the moves its people are replayed with
+        pq.write_table(moved[0], staging / COVERAGE_FILE)
+    moves = moved[1] if moved is not None else None
+    rounds = lending_rounds(sim)
+    if plan.lending is not None:  # the rounds, and the outcome curves (engine/lending.py)
+        write_lending(staging, plan, rounds)
+    stories = replay(plan, traced, log, models, moves=moves, lending=rounds)
+    pq.write_table(stories, staging / "traces.parquet")
     write_report(staging)  # from the staged files alone, as `socialcredit report` rebuilds it
     remove_checkpoint(staging)
     (staging / REQUEST).unlink()
@@ -552,3 +581,11 @@ def _finish(
         },
     )
     return result
+
+
+def write_lending(staging: Path, plan: Plan, rounds: list[LendingRound]) -> None:
+    """lending.parquet and lending-curves.parquet (metrics/lending_table.py)."""
+    table = lending_table(rounds, plan.groups, plan.warmup, plan.score_max)
+    pq.write_table(table, staging / LENDING_FILE)
+    pq.write_table(curves_table(rounds, plan.groups, plan.warmup, CURVE_RATES),
+                   staging / CURVES_FILE)  # fmt: skip

@@ -21,8 +21,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from socialcredit.engine.learned import MODELS_FILE, Model, models_from_json
+from socialcredit.engine.lending import LendingRound, replay_round
+from socialcredit.engine.reallocation import replay_moves
 from socialcredit.engine.replay import replay
 from socialcredit.errors import ConfigError, OutputError
+from socialcredit.metrics.coverage_table import COVERAGE_FILE
+from socialcredit.metrics.lending_table import LENDING_FILE
 from socialcredit.metrics.wrongful_people import WRONGFUL_FILE, WrongfulPeople
 from socialcredit.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
 from socialcredit.scenario.compile import compile_plan
@@ -125,7 +129,36 @@ class RunStories:
             # kept by an earlier version without the appeal outcomes: replay instead
             if mine.num_rows and "appeal_decision" in mine.column_names:
                 return mine
-        return replay(self.plan, [person], self.appeal_log, self.models)
+        return replay(self.plan, [person], self.appeal_log, self.models, moves=self.moves,
+                      lending=self.lending)  # fmt: skip
+
+    @cached_property
+    def lending(self) -> list[LendingRound]:
+        """The run's lending rounds as far as a replay needs them: each group's cut-off
+        (lending.parquet's threshold and cut_lottery)."""
+        p = self.plan
+        if p.lending is None:
+            return []
+        self._need(LENDING_FILE, "its people cannot be replayed with their loans")
+        table = _read(self.folder / LENDING_FILE, self.folder)
+        if "replicate" in table.column_names:  # an ensemble: the stories are replicate 0's
+            table = table.filter(pc.equal(table["replicate"], 0))
+        G = len(p.groups)
+        index = {name: g for g, name in enumerate(p.groups)}
+        days = table["day"].to_numpy().astype(np.int64) + p.warmup
+        group = np.array([index[x] for x in table["group"].to_pylist()], dtype=np.int64)
+        listed = table["threshold"].to_pylist()
+        thresholds = np.array([p.score_max + 1 if x is None else x for x in listed], np.int64)
+        cut = table["cut_lottery"].to_numpy().astype(np.float64)
+        rounds = []
+        for day in np.unique(days):
+            threshold = np.full(G, p.score_max + 1, np.int64)
+            lottery = np.zeros(G)
+            mine = days == day
+            threshold[group[mine]] = thresholds[mine]
+            lottery[group[mine]] = cut[mine]
+            rounds.append(replay_round(int(day), threshold, lottery))
+        return rounds
 
     @cached_property
     def models(self) -> list[Model]:
@@ -137,6 +170,25 @@ class RunStories:
         try:
             return models_from_json(self.plan, json.loads(path.read_text("utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise OutputError(
+                f"{path}: cannot be read ({exc.__class__.__name__}), so its people cannot be "
+                "replayed. Fix: run the scenario again."
+            ) from None
+
+    @cached_property
+    def moves(self) -> dict[int, np.ndarray] | None:
+        """The reallocated coverage's moves, where a source has them (COVERAGE_FILE; an
+        ensemble's from replicate 0, whose people the stories tell)."""
+        if self.plan.feedback is None:
+            return None
+        self._need(COVERAGE_FILE, "its people cannot be replayed under the moved coverage")
+        path = self.folder / COVERAGE_FILE
+        try:
+            table = pq.read_table(path)
+            if "replicate" in table.column_names:
+                table = table.filter(pc.equal(table["replicate"], 0))
+            return replay_moves(self.plan, table)
+        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
             raise OutputError(
                 f"{path}: cannot be read ({exc.__class__.__name__}), so its people cannot be "
                 "replayed. Fix: run the scenario again."

@@ -43,11 +43,16 @@ def test_report_is_self_contained(run_folder: RunFolder, case: str) -> None:
 
 
 def test_report_has_every_section(run_folder: RunFolder, case: str) -> None:
-    html = (run_folder(case) / "report.html").read_text(encoding="utf-8")
+    folder = run_folder(case)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    lends = "lending" in json.loads((folder / "summary.json").read_text())
     for anchor, heading, _ in SECTIONS:
         # the audit of a learned scorer: no preset has one (tests/report/test_report_audit.py)
-        # nor a linked sensitivity analysis (tests/report/test_report_sensitivity_link.py)
-        shown = anchor not in ("audit", "which-assumption")
+        # nor a linked sensitivity analysis (tests/report/test_report_sensitivity_link.py),
+        # nor a reallocated source (tests/report/test_report_looking.py); loans only where the
+        # scenario lends (us-credit-lending)
+        hidden = ("audit", "which-assumption", "looking")
+        shown = anchor not in hidden and (anchor != "lending" or lends)
         assert (f'<section id="{anchor}"><h2>{heading}</h2>' in html) == shown, anchor
     assert f"<h2>{SCENARIO_HEADING}</h2><details>" in html
 
@@ -104,3 +109,23 @@ def test_chart_data_is_small(run_folder: RunFolder) -> None:
     html = (run_folder(STRESSED) / "report.html").read_text(encoding="utf-8")
     data = html[html.index('id="figures">') :]
     assert len(data) < 400_000
+
+
+def test_lending_section_shows_rounds_curves_and_the_policy(run_folder: RunFolder) -> None:
+    """The lending preset's section: its policy in words, one sentence on the first round's
+    operating points, three charts (selection rates, score changes, outcome curves with the
+    policy's rate marked) and a row per group whose counts are summary.json's."""
+    folder = run_folder("us-credit-lending")
+    s = json.loads((folder / "summary.json").read_text())
+    text = section((folder / "report.html").read_text(encoding="utf-8"), "lending")
+    assert "maximum profit" in text
+    assert "At the first round" in text
+    assert text.count('class="chart"') == 3
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "the policy&#39;s rate" in html or "the policy's rate" in html  # the markers
+    for group, totals in s["lending"].items():
+        row = f"<td>{group.replace('-', ' ')}</td>"
+        assert row in text
+        after = text[text.index(row) :]
+        assert f'<td class="num">{num(totals["applicants"])}</td>' in after
+        assert f'<td class="num">{num(totals["approved"])}</td>' in after

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.population.synthesis import synthesize
 from socialcredit.scenario.compile import compile_plan
@@ -454,3 +455,29 @@ def test_wrongful_causes_in_proportion_to_error_rates(listing: ReferenceEngine) 
             wrongful,
             rate / err,
         )
+
+
+# (i) rates per region: a behaviour's rate in a region is its group's times the region's
+# multiplier (behaviours[*].rate_by_region), in both engines alike
+
+BY_REGION = {"jaywalk": {"city": 1.0, "rural": 0.25}, "idle": {"city": 0.5, "rural": 1.0}}
+
+
+def test_acts_per_behaviour_follow_the_regions_multipliers() -> None:
+    raw = copy.deepcopy(RATES_SCENARIO)
+    for b in raw["behaviours"]:
+        if b["name"] in BY_REGION:
+            b["rate_by_region"] = BY_REGION[b["name"]]
+    e = run(raw, 100_000, 20, SEED)
+    for c, region, group, n in cells(e):
+        for b, by_group in RATE.items():
+            p = by_group[group] * BY_REGION.get(b, {}).get(region, 1.0)
+            check_binomial(f"acts {b} {group}/{region}", total(e, f"acts__{b}", c), n, p)
+        # misattributed records land where the acts are: inbound at the cell's own rate
+        n_mis = total(e, "records_misattribution__cam", c)
+        inbound = sum(RATE[b][group] * BY_REGION.get(b, {}).get(region, 1.0) for b in CAM_SEES)
+        p_mis = inbound * cam_coverage(region) * CAM_DETECTION * MISATTRIBUTION[group]
+        check_binomial(f"misattributed {group}/{region}", n_mis, n, p_mis)
+    fast = FastEngine(e.plan, synthesize(e.plan))
+    fast.run()
+    assert np.array_equal(fast.counts, e.counts)

@@ -45,7 +45,8 @@ def test_every_preset_number_has_a_source(preset: str) -> None:
 
 def test_every_preset_compiles(preset: str) -> None:
     scenario, _ = load_scenario(preset)
-    plan = compile_plan(scenario, people=1000, days=5)
+    # 60 days: a lending preset's rounds (every 30 days) must come twice within the run
+    plan = compile_plan(scenario, people=1000, days=60)
     assert plan.cell_people.sum() == 1000
     assert scenario.name == preset
 

@@ -52,8 +52,10 @@ class ShardWorkerHandle(Protocol):
         """Back to day 0."""
         ...
 
-    def day(self, t: int, wins: Wins) -> ShardDay:
-        """Apply yesterday's won appeals (shard-local indices), run day ``t``."""
+    def day(self, t: int, wins: Wins, cover: np.ndarray | None = None) -> ShardDay:
+        """Apply yesterday's won appeals (shard-local indices) and the reallocated sources'
+        coverage in force (``cover``, [F, R]; None where no source is reallocated), run day
+        ``t``."""
         ...
 
     def save(self, path: str, wins: Wins) -> None:
@@ -93,8 +95,9 @@ class ShardBackend(Protocol):
         fits nowhere; BackendError where workers do not start or run another version."""
         ...
 
-    def day(self, t: int, wins: Sequence[Wins]) -> list[ShardDay]:
-        """Every shard runs day ``t`` after applying its won appeals ``wins[k]``."""
+    def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None) -> list[ShardDay]:
+        """Every shard runs day ``t`` after applying its won appeals ``wins[k]`` and the
+        coverage in force (ShardWorkerHandle.day)."""
         ...
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:

@@ -27,12 +27,13 @@ import numpy as np
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.backends import ShardBackend, Wins
 from socialcredit.engine.daily import DayLoop, record
+from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.shards import shard_bounds
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.errors import BackendError
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.metrics.wrongful_people import WrongfulPeople
-from socialcredit.plan import Plan
+from socialcredit.plan import Plan, with_coverage
 from socialcredit.population.synthesis import Population, cell_starts
 
 
@@ -61,15 +62,22 @@ class ClusterEngine(DayLoop):
         self.pending: list[Wins] = [[] for _ in self.bounds]
         self.worker_losses = 0
         self.timings = {"shards": 0.0, "coordination": 0.0, "appeals": 0.0, "measurement": 0.0}
+        self.first_plan = plan
+        if plan.feedback is not None:  # moves decided here, sent with every day's call
+            self.reallocator = Reallocator(plan)
 
     @property
     def shard_count(self) -> int:
         return len(self.bounds)
 
     def step(self, t: int) -> None:
+        self.look(t)
         start = time.perf_counter()
         wins, self.pending = self.pending, [[] for _ in self.bounds]
-        days = self.backend.day(t, wins)
+        # the coverage in force goes with every call (a few numbers), so a replaced or reloaded
+        # worker takes it up the next day as any other does
+        cover = self.reallocator.coverage if self.reallocator is not None else None
+        days = self.backend.day(t, wins, cover)
         wall = time.perf_counter() - start
         slowest = max(d.seconds for d in days)
         self.timings["shards"] += slowest
@@ -106,7 +114,10 @@ class ClusterEngine(DayLoop):
                 f"cannot see them ({missing[0]} is missing). Fix: put --out on storage every "
                 "node mounts (NFS, a Kubernetes volume), or pass --checkpoint-every 0."
             )
-        return {"shard_files": np.array(names), "shard_bounds": np.array(self.bounds)}
+        arrays = {"shard_files": np.array(names), "shard_bounds": np.array(self.bounds)}
+        if self.reallocator is not None:
+            arrays |= self.reallocator.save()
+        return arrays
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
         if "shard_files" not in saved:
@@ -116,6 +127,9 @@ class ClusterEngine(DayLoop):
         paths = [folder / str(name) for name in saved["shard_files"]]
         self.backend.load(int(saved["day"]), paths)
         self.pending = [[] for _ in self.bounds]
+        if self.reallocator is not None:
+            self.reallocator.load(saved)
+            self.take_plan(with_coverage(self.first_plan, self.reallocator.coverage))
 
     # Recovery from a lost worker (runner.advance, on WorkerLostError).
 
@@ -127,6 +141,9 @@ class ClusterEngine(DayLoop):
     def restart(self) -> int:
         """Back to the start (no checkpoint to recover from); returns the first day to run."""
         self.backend.reset()
+        self.plan = self.first_plan
+        if self.reallocator is not None:
+            self.reallocator = Reallocator(self.plan)
         self.queue = AppealQueue(self.plan)
         self.counts, self.stats = metric_arrays(self.plan, self.layout)
         self.pending = [[] for _ in self.bounds]

@@ -14,11 +14,14 @@ from typing import Any
 import numpy as np
 
 from socialcredit.engine.learned import Learner, Model
+from socialcredit.engine.lending import Lender
+from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import fresh_counts_row, metric_rows
 from socialcredit.metrics import wrongful_people
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout
 from socialcredit.metrics.wrongful_people import WrongfulPeople
+from socialcredit.plan import Plan, with_coverage
 from socialcredit.resources import count_flag, first_flagged
 from socialcredit.state import State
 
@@ -36,6 +39,12 @@ class DayLoop:
     # The learned scorer's driver (learned.py), where the regime has one: engines call
     # ``learn(t)`` before day t and score with the model it returns (None: the point rules).
     learner: Learner | None = None
+    # Coverage moved by past records (reallocation.py), where a source is reallocated: engines
+    # call ``look(t)`` first thing on day t, and its counts come from the day's tallies.
+    reallocator: Reallocator | None = None
+    # The lending rounds' driver (lending.py), where the scenario has lending: engines call
+    # ``lend(t)`` before day t's stages; it moves scores where a round is due.
+    lender: Lender | None = None
     timings: dict[str, float]
 
     @property
@@ -46,6 +55,18 @@ class DayLoop:
     def step(self, t: int) -> None:
         raise NotImplementedError
 
+    def look(self, t: int) -> None:
+        """Move the coverage of reallocated sources that is due this morning."""
+        if self.reallocator is None:
+            return
+        cover = self.reallocator.before_day(t)
+        if cover is not None:
+            self.take_plan(with_coverage(self.plan, cover))
+
+    def take_plan(self, plan: Plan) -> None:
+        """Run on with ``plan``'s tables (the same structure: reallocated coverage)."""
+        self.plan = plan
+
     def learn(self, t: int) -> Model | None:
         """Snapshot, label and fit what is due this morning; the learned model in force."""
         if self.learner is None:
@@ -53,6 +74,15 @@ class DayLoop:
         model = self.learner.before_day(t, self.state)
         self.timings["learning"] = self.learner.seconds
         return model
+
+    def lend(self, t: int) -> bool:
+        """The lending round due this morning, if any; whether it moved scores (outside the
+        kernel's sight: the fast engine then counts everybody's standing afresh)."""
+        if self.lender is None:
+            return False
+        moved = self.lender.before_day(t, self.state)
+        self.timings["lending"] = self.lender.seconds
+        return moved
 
     def run(self, on_day: Callable[[int], None] | None = None) -> None:
         for t in range(self.plan.simulated_days):  # the warm-up's days, then the reported
@@ -72,6 +102,10 @@ class DayLoop:
         arrays = {f"state.{k}": v for k, v in vars(self.state).items()}
         if self.learner is not None:
             arrays |= self.learner.save()
+        if self.reallocator is not None:
+            arrays |= self.reallocator.save()
+        if self.lender is not None:
+            arrays |= self.lender.save()
         return arrays
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
@@ -83,6 +117,11 @@ class DayLoop:
             target[...] = saved[name]
         if self.learner is not None:
             self.learner.load(saved)
+        if self.reallocator is not None:
+            self.reallocator.load(saved)
+            self.take_plan(with_coverage(self.plan, self.reallocator.coverage))
+        if self.lender is not None:
+            self.lender.load(saved)
 
     def count_flag(self, bit: np.uint8) -> int:
         """People with a flag bit set (``state.EVER_SANCTIONED``, ...)."""
@@ -119,5 +158,8 @@ def record(engine: Any, t: int, tallies: dict[str, np.ndarray], filed: np.ndarra
     start = time.perf_counter()
     tallies["filed"] = np.bincount(engine.pop.cell_of(filed), minlength=engine.plan.cells)
     counts, stats = metric_rows(engine.plan, engine.layout, engine.counts, engine.stats, t)
-    record_day(engine.plan.on_day(t), engine.layout, Tally(**tallies), counts, stats)
+    tally = Tally(**tallies)
+    record_day(engine.plan.on_day(t), engine.layout, tally, counts, stats)
+    if engine.reallocator is not None:
+        engine.reallocator.count(tally)
     engine.timings["measurement"] += time.perf_counter() - start

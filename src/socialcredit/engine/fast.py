@@ -28,6 +28,8 @@ from socialcredit.engine.kernel_records import (
     Today,
 )
 from socialcredit.engine.learned import Learner, Model, kind_tails
+from socialcredit.engine.lending import Lender, group_bytes
+from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -105,6 +107,14 @@ class FastEngine(DayLoop):
         self._scoring: tuple[Model, Scoring] | None = None  # the last model's record
         if plan.scorer is not None and state is None:  # a shard's is its driver's (shards.py)
             self.learner = Learner(plan, population.cell_of)
+        if plan.feedback is not None and state is None:  # a shard's is its driver's too
+            self.reallocator = Reallocator(plan)
+        if plan.lending is not None and state is None:  # a shard's is its driver's
+            self.lender = Lender(plan, group_bytes(plan, population, self.offset))
+
+    def take_plan(self, plan: Plan) -> None:
+        super().take_plan(plan)
+        self.epoch_rules = [self._rules_of(e) for e in (plan.epochs or (plan,))]
 
     def scoring(self, model: Model | None, lanes: int = 1) -> Scoring:
         """The kernel's record of what scores today, for up to ``lanes`` lanes: the point rules,
@@ -140,7 +150,10 @@ class FastEngine(DayLoop):
                         carriers_of(plan))  # fmt: skip
 
     def step(self, t: int) -> None:
-        close_day(self, t, *self.kernel_day(t, self.learn(t)))
+        self.look(t)
+        model = self.learn(t)
+        moved = self.lend(t)  # never under a learned model (references.py refuses both)
+        close_day(self, t, *self.kernel_day(t, model, moved=moved))
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
         super().load_state(saved, folder)
@@ -152,12 +165,12 @@ class FastEngine(DayLoop):
         self.scored_by = None
 
     def kernel_day(
-        self, t: int, model: Model | None = None
+        self, t: int, model: Model | None = None, moved: bool = False
     ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
         """Stages 1-8 and the day's tallies; returns them and today's new list entries (local
         indices, ascending) for the appeal queue. ``model``: the learned model in force, which
         sets everybody's score this morning, chunk by chunk inside the kernel (None: the point
-        rules score)."""
+        rules score); ``moved``: a lending round moved some scores (lending.py)."""
         from numba import get_num_threads
 
         from socialcredit.engine.kernels import collect_entered, run_day, run_day_serial
@@ -179,10 +192,11 @@ class FastEngine(DayLoop):
         reporting = t == p.warmup > 0
         if reporting:
             forget_ever(self.state)
-        # So does a new learned model: it moves most people's scores. Under the same model as
-        # yesterday only those whose score it moves are counted again (kernels._rescore).
+        # So does a lending round: it moved scores outside the kernel's sight; and a new
+        # learned model: it moves most people's scores. Under the same model as yesterday only
+        # those whose score it moves are counted again (kernels._rescore).
         full = (self.standing is None or not self.keeps_standing or p.new_epoch(t) or reporting
-                or model is not self.scored_by)  # fmt: skip
+                or moved or model is not self.scored_by)  # fmt: skip
         self.scored_by = model
         rules = self.epoch_rules[p.epoch_of(t)]
         today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes,

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from socialcredit.engine.backends import (
     IN_PROCESS,
     Bounds,
@@ -56,14 +58,14 @@ class InProcessBackend:
             raise WorkerLostError(LOST, shard=k, day=day)
         return worker
 
-    def day(self, t: int, wins: Sequence[Wins]) -> list[ShardDay]:
+    def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None) -> list[ShardDay]:
         for day, k in sorted(self.to_lose):
             if day == t:
                 self.to_lose.discard((day, k))
                 self.lost.append((day, k))
                 self.workers[k] = None
         self.days_run.append(t)
-        return [self._worker(k, t).day(t, wins[k]) for k in range(len(self.workers))]
+        return [self._worker(k, t).day(t, wins[k], cover) for k in range(len(self.workers))]
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:
         for k, path in enumerate(paths):

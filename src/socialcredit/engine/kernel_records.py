@@ -188,9 +188,9 @@ class DayTables(NamedTuple):
     """What every lane reads today, made once per day inside the kernel (kernels._day_tables)."""
 
     fav: float  # the favoured acts' multiplier (gaming)
-    act_a: np.ndarray  # [G, B] act thresholds: neutral and favoured behaviours' (x 1, x fav)
-    act_d: np.ndarray  # [G, B] per unit of dis: disfavoured behaviours'
-    act_dc: np.ndarray  # [G, B] per unit of dis x chill: legitimate disfavoured behaviours'
+    act_a: np.ndarray  # [cells, B] act thresholds: neutral and favoured behaviours' (x 1, x fav)
+    act_d: np.ndarray  # [cells, B] per unit of dis: disfavoured behaviours'
+    act_dc: np.ndarray  # [cells, B] per unit of dis x chill: legitimate disfavoured behaviours'
     trait_factor: np.ndarray  # [256] trait byte -> trait / 64.0
     deter_factor: np.ndarray  # [256] deterrence byte -> 1.0 - deter / 255.0
     chill_region: np.ndarray  # [R] the legitimate disfavoured acts' multiplier
@@ -245,7 +245,7 @@ class Rules(NamedTuple):
     """The plan's tables (plan.Plan, same names) and the sanction tables (standing.py)."""
 
     # 1. acts
-    act_scaled: np.ndarray  # [G, B]: a behaviour's rate x B (Plan.act_scaled)
+    act_scaled: np.ndarray  # [cells, B]: a behaviour's rate in the cell x B (Plan.act_scaled)
     behaviour_class: np.ndarray
     # 2. observation
     observe_prob: np.ndarray

@@ -632,16 +632,16 @@ def _day_tables(today, layout, rules):
     act_dc = np.zeros(rules.act_scaled.shape)
     for bb in range(rules.act_scaled.shape[1]):
         k = rules.behaviour_class[bb]
-        for gg in range(rules.act_scaled.shape[0]):
-            x = rules.act_scaled[gg, bb]
+        for cc in range(rules.act_scaled.shape[0]):  # cells
+            x = rules.act_scaled[cc, bb]
             if k == 0:
-                act_a[gg, bb] = x * 1.0
+                act_a[cc, bb] = x * 1.0
             elif k == 1:
-                act_a[gg, bb] = x * fav
+                act_a[cc, bb] = x * fav
             elif k == 2:
-                act_d[gg, bb] = x
+                act_d[cc, bb] = x
             else:
-                act_dc[gg, bb] = x
+                act_dc[cc, bb] = x
     chill_region = np.empty(rules.chill_exposure.shape[0])
     for rr in range(rules.chill_exposure.shape[0]):
         chill_region[rr] = 1.0 - rules.chilling * rules.chill_exposure[rr] * today.aware
@@ -755,7 +755,6 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
         a = lo
         while a < hi:
             z = min(hi, cell_start[cell + 1])
-            g = cell % G
             n_rest = _first_draws(
                 today,
                 np.uint64(a),
@@ -763,9 +762,9 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
                 np.uint64(lo),
                 code,
                 draws,
-                day.act_a[g],
-                day.act_d[g],
-                day.act_dc[g],
+                day.act_a[cell],
+                day.act_d[cell],
+                day.act_dc[cell],
                 day.chill_region[cell // G],
                 rules.error_max[cell] if rules.any_errors else 0.0,
                 day.floor,

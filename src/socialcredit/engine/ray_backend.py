@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from socialcredit.engine.backends import Bounds, ShardDay, Wins, unwritable
 from socialcredit.engine.shard_worker import ShardWorker
 from socialcredit.errors import BackendError, ResourceError, WorkerLostError
@@ -177,8 +179,8 @@ class RayBackend:
                 raise WorkerLostError(detail, shard=k, day=day) from None
         return answers
 
-    def day(self, t: int, wins: Sequence[Wins]) -> list[ShardDay]:
-        return self._get([w.day.remote(t, wins[k]) for k, w in enumerate(self.workers)], t)
+    def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None) -> list[ShardDay]:
+        return self._get([w.day.remote(t, wins[k], cover) for k, w in enumerate(self.workers)], t)
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:
         refs = [w.save.remote(str(paths[k]), wins[k]) for k, w in enumerate(self.workers)]

@@ -32,6 +32,8 @@ from socialcredit.carriers import carriers_of
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
 from socialcredit.engine.learned import Learner, Model, features, scores
+from socialcredit.engine.lending import Lender, People
+from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -148,6 +150,14 @@ class ReferenceEngine(DayLoop):
             self.learner = Learner(plan, lambda who: self.cell[who])
             if replaying:  # a few households cannot train: a replay is given its models
                 self.learner.replaying([])
+        if plan.feedback is not None:
+            self.reallocator = Reallocator(plan)
+            if replaying:  # nor weigh the whole records: a replay is given the moves
+                self.reallocator.replaying({})
+        if plan.lending is not None:
+            self.lender = Lender(plan, People(self.group, ids=self.ids))
+            if replaying:  # a few households cannot set thresholds: a replay is given them
+                self.lender.replaying([])
 
     # --- driver ---
 
@@ -169,7 +179,9 @@ class ReferenceEngine(DayLoop):
         self.carriers = carriers_of(self.tables)
 
     def step(self, t: int) -> None:
+        self.look(t)
         self.model = self.learn(t)
+        self.lend(t)  # a lending round, before stage 1 (lending.py)
         self.begin_day(t)
         d = Day()
         for stage in STAGES:
@@ -202,7 +214,7 @@ class ReferenceEngine(DayLoop):
         x = self.draw(rng.ACT, None, t) * B
         b = x.astype(np.int64)  # below B: u <= 1 - 2**-53 (kernels._first_draws)
         m = np.choose(p.behaviour_class[b], mult)
-        acted = x - b < p.act_scaled[self.group, b] * m
+        acted = x - b < p.act_scaled[self.cell, b] * m
         d.actors = np.flatnonzero(acted)
         d.acts = b[acted]
 
@@ -568,3 +580,5 @@ class ReferenceEngine(DayLoop):
         record_day(
             p, self.layout, tally, *metric_rows(self.plan, self.layout, self.counts, self.stats, t)
         )
+        if self.reallocator is not None:
+            self.reallocator.count(tally)

@@ -10,6 +10,7 @@ sources recorded them, errors, score and shadow score, tier, lists, sanctions, a
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ import pyarrow as pa
 
 from socialcredit.engine.appeals import ReplayQueue
 from socialcredit.engine.learned import Model
+from socialcredit.engine.lending import LendingRound
 from socialcredit.engine.reference import STAGES, Day, ReferenceEngine
 from socialcredit.errors import ConfigError
 from socialcredit.plan import ERROR_KINDS, NO_LIST, SANCTION, Plan
@@ -85,10 +87,16 @@ class TracingEngine(ReferenceEngine):
 
     def __init__(self, plan: Plan, window: Population, people: np.ndarray,
                  appeal_log: np.ndarray, traced: list[int],
-                 models: list[Model] | None = None) -> None:  # fmt: skip
+                 models: list[Model] | None = None,
+                 moves: Mapping[int, np.ndarray] | None = None,
+                 lending: list[LendingRound] | None = None) -> None:  # fmt: skip
         super().__init__(plan, window, people=people, queue=ReplayQueue(plan, appeal_log))
         if self.learner is not None:  # the run's models: a household alone cannot train them
             self.learner.replaying(models or [])
+        if self.reallocator is not None:  # and the run's moves of coverage (reallocation.py)
+            self.reallocator.replaying(moves or {})
+        if self.lender is not None:  # the run's cut-offs: a household alone cannot set them
+            self.lender.replaying(lending or [])
         self.traced = {int(np.searchsorted(self.ids, p)): p for p in traced}
         # (person, decision day) -> won, for the days an appeal of a traced person is decided
         mine = appeal_log[np.isin(appeal_log[:, 2], traced) & (appeal_log[:, 4] >= 0)]
@@ -98,9 +106,11 @@ class TracingEngine(ReferenceEngine):
         self.sanctions = [c for c in range(len(plan.consequences)) if sanction[c]]
 
     def step(self, t: int) -> None:
+        self.look(t)
         self.model = self.learn(t)
-        self.begin_day(t)
         before = {j: int(self.state.score[j]) for j in self.traced}
+        self.lend(t)  # a loan's repayment or default is part of the day's score change
+        self.begin_day(t)
         d = Day()
         for stage in LIVED:
             getattr(self, stage)(t, d)
@@ -175,11 +185,18 @@ def cause_label(plan: Plan, source: int, kind: int) -> str:
 
 
 def replay(
-    plan: Plan, people: list[int], appeal_log: np.ndarray, models: list[Model] | None = None
+    plan: Plan,
+    people: list[int],
+    appeal_log: np.ndarray,
+    models: list[Model] | None = None,
+    moves: Mapping[int, np.ndarray] | None = None,
+    lending: list[LendingRound] | None = None,
 ) -> pa.Table:
     """Day-by-day histories of ``people`` (one row per person and reported day; the warm-up's
     days are lived, not reported). ``appeal_log`` is the queue's, in engine days; ``models``
-    the learned scorer's, where the regime has one (learned.MODELS_FILE).
+    the learned scorer's, where the regime has one (learned.MODELS_FILE); ``moves`` the
+    reallocated coverage's, where a source has one (reallocation.coverage_moves); ``lending``
+    the run's lending rounds, where it has them (their cut-offs: lending.parquet).
 
     The table's metadata ``sanction_lists`` maps each sanction to the list that carries it
     (null: a tier carries it), so a story can say what a wrongful listing brought with it."""
@@ -187,7 +204,8 @@ def replay(
     rows: list[dict[str, Any]] = []
     if traced:
         households = Households.around(plan, traced)
-        engine = TracingEngine(plan, households, households.ids, appeal_log, traced, models)
+        engine = TracingEngine(plan, households, households.ids, appeal_log, traced, models,
+                               moves, lending)  # fmt: skip
         engine.run()
         rows = sorted(engine.rows, key=lambda r: r["person"])  # stable: days stay in order
     carried = {

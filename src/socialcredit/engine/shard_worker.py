@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,9 +18,12 @@ from socialcredit.engine.appeals import apply_wins
 from socialcredit.engine.backends import ShardDay, Wins
 from socialcredit.metrics.wrongful_people import WrongfulPeople, collect
 from socialcredit.output.checkpoint import save_atomically
-from socialcredit.plan import Plan
+from socialcredit.plan import Plan, with_coverage
 from socialcredit.threads import limit_threads
 from socialcredit.version import __version__
+
+if TYPE_CHECKING:
+    from socialcredit.engine.fast import FastEngine
 
 
 class ShardWorker:
@@ -29,26 +33,34 @@ class ShardWorker:
         """``threads``: Numba threads for this worker's kernel (a Ray worker is a process of its
         own); None leaves Numba's setting alone (a worker in the driver's process)."""
         # Imported here: a driver that only names this class (to send it to Ray) loads no Numba.
-        from socialcredit.engine.fast import FastEngine
         from socialcredit.population.synthesis import synthesize
 
         if threads is not None:
             limit_threads(threads)
         self.plan, self.lo = plan, lo
         self.population = synthesize(plan, lo, hi)
-        self.engine = FastEngine(plan, self.population)
+        self.engine = self._engine()
 
     def hello(self) -> tuple[str, int]:
         return __version__, os.getpid()
 
     def reset(self) -> None:
+        self.engine = self._engine()
+
+    def _engine(self) -> FastEngine:
         from socialcredit.engine.fast import FastEngine
 
-        self.engine = FastEngine(self.plan, self.population)
+        engine = FastEngine(self.plan, self.population)
+        engine.reallocator = None  # the driver moves the coverage and sends it (``day``)
+        return engine
 
-    def day(self, t: int, wins: Wins) -> ShardDay:
+    def day(self, t: int, wins: Wins, cover: np.ndarray | None = None) -> ShardDay:
         s = self.engine.state
         apply_wins(s.list_until, wins)
+        feedback = self.engine.plan.feedback
+        if cover is not None and feedback is not None and not np.array_equal(cover, feedback.given):
+            # the driver moved it (or this worker is new, or reloaded): the tables it sets
+            self.engine.take_plan(with_coverage(self.plan, cover))
         start = time.perf_counter()
         tallies, entered = self.engine.kernel_day(t)
         seconds = time.perf_counter() - start

@@ -26,6 +26,8 @@ from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.learned import Learner
+from socialcredit.engine.lending import Lender, group_bytes
+from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.plan import Plan
@@ -76,6 +78,15 @@ class ShardedEngine(DayLoop):
         self.timings = {"shards": 0.0, "appeals": 0.0, "measurement": 0.0}
         if plan.scorer is not None:  # one driver for the whole population's state
             self.learner = Learner(plan, population.cell_of)
+        if plan.feedback is not None:  # one for the whole population's records, too
+            self.reallocator = Reallocator(plan)
+        if plan.lending is not None:  # one driver for the whole population's state
+            self.lender = Lender(plan, group_bytes(plan, population, 0))
+
+    def take_plan(self, plan: Plan) -> None:
+        super().take_plan(plan)
+        for shard in self.shards:
+            shard.take_plan(plan)
 
     @property
     def shard_count(self) -> int:
@@ -87,9 +98,11 @@ class ShardedEngine(DayLoop):
             shard.recount()
 
     def step(self, t: int) -> None:
+        self.look(t)
         model = self.learn(t)
+        moved = self.lend(t)  # into the views the shards hold
         start = time.perf_counter()
-        days = [shard.kernel_day(t, model) for shard in self.shards]
+        days = [shard.kernel_day(t, model, moved=moved) for shard in self.shards]
         self.timings["shards"] += time.perf_counter() - start
 
         start = time.perf_counter()

@@ -124,6 +124,17 @@ class Simulator:
 
                 audits = audit_table(audits_of(sim), plan.groups, plan.warmup)
                 pq.write_table(audits, staging / AUDIT_FILE)
+            from socialcredit.engine.reallocation import coverage_moves
+            from socialcredit.metrics.coverage_table import COVERAGE_FILE
+
+            moved = coverage_moves(plan, sim)
+            if moved is not None:  # every replicate's moves: the report reads replicate 0's
+                pq.write_table(moved[0], staging / COVERAGE_FILE)
+            if plan.lending is not None:  # every replicate's rounds and outcome curves
+                from socialcredit.engine.lending import lending_rounds
+                from socialcredit.runner import write_lending
+
+                write_lending(staging, plan, lending_rounds(sim))
             if spec.index == 0 and job.stories:  # the wrongly sanctioned and stories: replicate 0's
                 from socialcredit.engine.replay import replay
                 from socialcredit.metrics.wrongful_people import (
@@ -142,7 +153,12 @@ class Simulator:
                 models = models_of(sim)
                 if plan.scorer is not None:
                     _write_json(staging / MODELS_FILE, models_json(plan, models))
-                pq.write_table(replay(plan, traced, log, models), staging / "traces.parquet")
+                from socialcredit.engine.lending import lending_rounds
+
+                moves = moved[1] if moved is not None else None
+                stories = replay(plan, traced, log, models, moves=moves,
+                                 lending=lending_rounds(sim))  # fmt: skip
+                pq.write_table(stories, staging / "traces.parquet")
             _write_json(staging / "summary.json", summary)
             timings["write"] = time.perf_counter() - start
             timings["member"] = time.perf_counter() - began

@@ -30,7 +30,9 @@ from socialcredit.ensemble.members import check_workers, ray_address, run_member
 from socialcredit.ensemble.spec import replicate_specs
 from socialcredit.errors import ConfigError, OutputError
 from socialcredit.metrics.audit_table import AUDIT_FILE
+from socialcredit.metrics.coverage_table import COVERAGE_FILE
 from socialcredit.metrics.intervals import combine
+from socialcredit.metrics.lending_table import CURVES_FILE, LENDING_FILE
 from socialcredit.metrics.wrongful_people import WRONGFUL_FILE
 from socialcredit.output.lock import holding_lock
 from socialcredit.output.request import REQUEST, SCENARIO, read_request, write_request
@@ -267,6 +269,11 @@ def _finish(staging: Path, folder: Path | None, plan: Plan, request: dict[str, A
         _concatenate(staging, "appeals.parquet", replicates)
         if plan.scorer is not None:
             _concatenate(staging, AUDIT_FILE, replicates)
+        if plan.feedback is not None:
+            _concatenate(staging, COVERAGE_FILE, replicates)
+        if plan.lending is not None:
+            for name in (LENDING_FILE, CURVES_FILE):
+                _concatenate(staging, name, replicates)
         # replicate 0's, as the stories tell (and the learned models they are replayed with)
         for name in ("traces.parquet", WRONGFUL_FILE, MODELS_FILE):
             kept = member_folder(staging, 0) / name

@@ -6,6 +6,7 @@ All interpretation of names happens here, once; engines see only arrays.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -23,13 +24,19 @@ from socialcredit.plan import (
     PERK,
     RECENCY_WINDOWS,
     SANCTION,
+    CoverageFeedback,
     LearnedScorer,
+    Lending,
     Plan,
 )
 from socialcredit.rng import MAX_PEOPLE
 from socialcredit.scenario.calendar import epoch_days, in_force, now, on
 from socialcredit.scenario.limits import MAX_APPEAL_SLOTS
-from socialcredit.scenario.references import check_scorer
+from socialcredit.scenario.references import (
+    check_lending,
+    check_reallocation_period,
+    check_scorer,
+)
 from socialcredit.scenario.schema import DEFAULT_TREE_DEPTH, DEFAULT_TREES, Dated, Scenario
 from socialcredit.scenario.triggers import consequence_triggers, cross_context
 from socialcredit.state import LAST_DAY
@@ -84,9 +91,13 @@ def compile_plan(
             fix=f"shorten the warm-up (--warmup) to at most {LAST_DAY - 1 - t_days} days, "
             "or simulate fewer days",
         )
+    # again, as for the scorer: --days and --warmup may shorten the run
+    check_reallocation_period(sc, warmup + t_days, label, "--days" if days is not None else None)
     if sc.regime.scorer is not None:  # again: --days and --warmup may shorten the run
         where = "regime.scorer.horizon_days" if days is None else "--days"
         check_scorer(sc, warmup + t_days, label, where)
+    if sc.lending is not None:
+        check_lending(sc, t_days, label, "lending.every_days" if days is None else "--days")
     start = sc.run.start
     if start is None:
         return _compile_epoch(sc, sc, None, n, t_days, warmup, seed_value, label)
@@ -154,12 +165,23 @@ def _compile_epoch(
         ],
         dtype=np.int8,
     )
+    region_rate = np.ones((R, B))  # [R, B]: each behaviour's multiplier per region
+    for b, behaviour in enumerate(sc.behaviours):
+        if behaviour.rate_by_region is not None:
+            by_region = now(behaviour.rate_by_region)
+            region_rate[:, b] = (
+                [by_region[r] for r in regions] if isinstance(by_region, dict) else by_region
+            )
+    # [cells, B]: the rate in each cell, region-major; at most 1/B per behaviour (the group's
+    # rate is, references.check_references, and the region's multiplier is at most 1)
+    cell_rate = (base_rate[None, :, :] * region_rate[:, None, :]).reshape(R * G, B)
     gaming = now(sc.response.gaming)
-    act_scaled = base_rate * len(behaviours)  # at most 1 (references.check_references)
+    act_scaled = cell_rate * len(behaviours)
 
     # observation
     cams = np.array([r.cameras_per_1000 for r in sc.population.regions])
     coverage = np.zeros((S, R))
+    given = np.zeros((S, R))  # as the scenario gives it, in service or not (feedback's budget)
     observe_prob = np.zeros((S, B, R))
     misattribution = np.zeros((S, G))
     for s, src in enumerate(sc.sources):
@@ -180,6 +202,7 @@ def _compile_epoch(
         for name in src.observes:
             observe_prob[s, behaviours.index(name)] = coverage[s] * now(src.detection)
         misattribution[s] = per_group(now(src.errors.misattribution))
+        given[s] = coverage[s]
         if not live(src):  # out of service: records nothing, errs never, watches no one
             coverage[s] = 0.0
             observe_prob[s] = 0.0
@@ -190,6 +213,7 @@ def _compile_epoch(
     # the day's one error draw (plan.py), so a change to one rate moves no other channel.
     channels: list[tuple[int, int, int]] = []
     rates: list[np.ndarray] = []  # each [R, G]
+    at_full: list[np.ndarray] = []  # each [R, G]: false matches at full coverage (feedback)
     for s, src in enumerate(sc.sources):
         watched = [behaviours.index(x) for x in src.observes]
         targets = [b for b in watched if behaviour_class[b] >= DISFAVOURED]
@@ -199,9 +223,12 @@ def _compile_epoch(
                 # A detected act booked on a look-alike or namesake in the same group and region
                 # (sensor_params.md: false matches land within the demographic group).
                 for b in watched:
-                    inbound = base_rate[:, b][None, :] * observe_prob[s, b][:, None] * rate_g
+                    acts = cell_rate[:, b].reshape(R, G)
+                    inbound = acts * observe_prob[s, b][:, None] * rate_g
                     channels.append((k, s, b))
                     rates.append(inbound)
+                    full = np.full(R, float(now(src.detection)))  # the detection at coverage 1
+                    at_full.append(acts * full[:, None] * rate_g)
                 continue
             if not targets:
                 if not rate_g.any():
@@ -225,6 +252,7 @@ def _compile_epoch(
             for j, b in enumerate(targets):
                 channels.append((k, s, b))
                 rates.append(scale * (rate_g * weights[:, j])[None, :])
+                at_full.append(np.ones((R, 1)) * (rate_g * weights[:, j])[None, :])
     table = (  # [cells, J]
         np.stack([r.reshape(R * G) for r in rates], axis=1) if rates else np.zeros((R * G, 0))
     )
@@ -243,6 +271,24 @@ def _compile_epoch(
             expected=f"error rates per person-day below 1/{J} each",
             fix="error rates are per person-day, not per record; real ones are far smaller",
         )
+    full_table = (  # [cells, J]: each channel's rate where its source covers everyone
+        np.stack([r.reshape(R * G) for r in at_full], axis=1) if at_full else np.zeros((R * G, 0))
+    )
+    feedback = coverage_feedback(sc, coverage, given, live, full_table)
+    if feedback is not None and J:
+        moved = np.isin(np.array([c[1] for c in channels]), feedback.sources)
+        highest = float(np.where(moved[None, :], full_table, 0.0).max())
+        if highest * J > 1.0:
+            raise ConfigError(
+                f"an error rate of a reallocated source would reach {highest:.3g} per person-day "
+                f"where the reallocation covers a whole region, above 1/{J}: each of the {J} "
+                f"error channels owns 1/{J} of the day's error draw",
+                file=label,
+                path="sources[*].errors",
+                expected=f"error rates at full coverage below 1/{J} each",
+                fix="error rates are per person-day, not per record; real ones are far smaller",
+            )
+
     # scoring rules
     rule_points = np.zeros((S, B), dtype=np.int32)
     rule_scores = np.zeros((S, B), dtype=bool)
@@ -344,6 +390,7 @@ def _compile_epoch(
         base_rate=base_rate,
         behaviour_class=behaviour_class,
         act_scaled=act_scaled,
+        region_rate=region_rate,
         observe_prob=observe_prob,
         misattribution=misattribution,
         error_kind=np.array([c[0] for c in channels], dtype=np.int8),
@@ -394,6 +441,8 @@ def _compile_epoch(
         appeal_success=np.array([ap.success_rightful, ap.success_wrongful]),
         start=sc.run.start,
         scorer=learned_scorer(sc, behaviour_class),
+        feedback=feedback,
+        lending=compiled_lending(sc),
     )
 
 
@@ -432,4 +481,57 @@ def learned_scorer(sc: Scenario, behaviour_class: np.ndarray) -> LearnedScorer |
         feature_names=tuple(names),
         trees=(spec.trees or DEFAULT_TREES) if boosted else 0,
         tree_depth=(spec.tree_depth or DEFAULT_TREE_DEPTH) if boosted else 0,
+    )
+
+
+def coverage_feedback(
+    sc: Scenario,
+    coverage: np.ndarray,
+    given: np.ndarray,
+    live: Callable[[Dated], bool],
+    error_at_full: np.ndarray,
+) -> CoverageFeedback | None:
+    """The compiled ``sources[*].reallocate`` (plan.CoverageFeedback): what the engines' tables
+    are made of where a source's coverage moves (plan.with_coverage), None where none does."""
+    moved = [s for s, src in enumerate(sc.sources) if src.reallocate is not None]
+    if not moved:
+        return None
+    specs = [sc.sources[s].reallocate for s in moved]
+    behaviours = [b.name for b in sc.behaviours]
+    observes = np.zeros((len(sc.sources), len(behaviours)), dtype=bool)
+    for s, src in enumerate(sc.sources):
+        observes[s, [behaviours.index(x) for x in src.observes]] = True
+    return CoverageFeedback(
+        sources=np.array(moved, dtype=np.int64),
+        every=np.array([x.every_days for x in specs if x is not None], dtype=np.int64),
+        policy=tuple(x.policy for x in specs if x is not None),
+        correction=np.array([x.correction for x in specs if x is not None], dtype=bool),
+        coverage=coverage.copy(),
+        given=given[moved],
+        detection=np.array([float(now(src.detection)) * live(src) for src in sc.sources]),
+        observes=observes,
+        camera=np.array([src.kind == "camera" for src in sc.sources], dtype=bool),
+        live=np.array([live(src) for src in sc.sources], dtype=bool),
+        error_at_full=error_at_full,
+    )
+
+
+def compiled_lending(sc: Scenario) -> Lending | None:
+    """The compiled ``lending:`` (plan.Lending): its repay curve read at every whole score."""
+    spec = sc.lending
+    if spec is None:
+        return None
+    score = sc.regime.score
+    grid = np.arange(score.min, score.max + 1, dtype=np.float64)
+    curve = np.interp(grid, spec.repay_curve.scores, spec.repay_curve.probability)
+    return Lending(
+        every=spec.every_days,
+        apply_share=spec.apply_share,
+        policy=spec.policy,
+        utility_repaid=spec.utility_repaid,
+        utility_default=spec.utility_default,
+        repay_change=spec.repay_change,
+        default_change=spec.default_change,
+        truth="shadow" if spec.truth == "shadow_score" else "score",
+        curve=curve,
     )

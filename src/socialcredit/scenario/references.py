@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import cast
 
 from socialcredit.errors import ConfigError
 from socialcredit.scenario.calendar import is_schedule, values_of
@@ -109,6 +110,7 @@ def check_references(sc: Scenario, label: str) -> None:
 
     for i, b in enumerate(sc.behaviours):
         per_group(b.rate, f"behaviours[{i}].rate")
+        per_region(b.rate_by_region, f"behaviours[{i}].rate_by_region")
         for k, value in enumerate(values_of(b.rate)):
             rates = value.values() if isinstance(value, dict) else [value]
             if max(rates, default=0.0) > slot:
@@ -137,9 +139,16 @@ def check_references(sc: Scenario, label: str) -> None:
             "move start inside the bounds or widen them",
         )
 
+    for i, s in enumerate(sc.sources):
+        if s.reallocate is not None:
+            check_reallocated(sc, i, label)
+            check_reallocation_period(sc, sc.run.warmup_days + sc.run.days, label, None)
+
     if sc.regime.scorer is not None:
         check_scorer_settings(sc, label)
         check_scorer(sc, sc.run.warmup_days + sc.run.days, label, "regime.scorer.horizon_days")
+    if sc.lending is not None:
+        check_lending(sc, sc.run.days, label, "lending.every_days")
 
     for i, rule in enumerate(sc.regime.rules):
         known(rule.behaviour, behaviours, f"regime.rules[{i}].behaviour", "behaviour")
@@ -276,4 +285,92 @@ def check_scorer(sc: Scenario, simulated: int, label: str, path: str) -> None:
             path="regime.scorer",
             expected="a disfavoured behaviour in some source's observes:",
             fix="add a disfavoured behaviour to a source, or remove regime.scorer",
+        )
+
+
+def check_reallocated(sc: Scenario, i: int, label: str) -> None:
+    """A reallocated source needs coverage that can move: a starting allocation given as
+    numbers (not a schedule, not cameras), two or more regions, and some but not all of the
+    population in view (all of it covered leaves nothing to move; none, nothing to move)."""
+    src = sc.sources[i]
+    path = f"sources[{i}].coverage"
+
+    def fixed(problem: str, fix: str, where: str = path) -> None:
+        raise ConfigError(
+            f"source '{src.name}' is reallocated (reallocate:), but {problem}",
+            file=label,
+            path=where,
+            expected="a reallocated source's starting coverage: one number or one per region, "
+            "covering some but not all of the population, in two or more regions",
+            fix=fix,
+        )
+
+    if src.coverage_per_camera_per_1000 is not None:
+        fixed(
+            "its coverage is fixed by the regions' cameras (coverage_per_camera_per_1000)",
+            "give coverage: per region instead, or remove reallocate:",
+            f"sources[{i}].coverage_per_camera_per_1000",
+        )
+    if is_schedule(src.coverage):
+        fixed(
+            "its coverage is fixed by a schedule of dates",
+            "give one starting coverage (the reallocation moves it), or remove reallocate:",
+        )
+    regions = sc.population.regions
+    if len(regions) < 2:
+        fixed("the population has one region, so there is nowhere to move coverage to",
+              "add regions, or remove reallocate:")  # fmt: skip
+    value = cast(float | dict[str, float], src.coverage)  # not a schedule (above)
+    cover = [float(value[r.name]) if isinstance(value, dict) else float(value) for r in regions]
+    covered = sum(c * r.share for c, r in zip(cover, regions, strict=True))
+    if covered <= 0.0 or min(cover) >= 1.0:
+        fixed(
+            "it covers " + ("no one" if covered <= 0.0 else "everyone") + " in every region, "
+            "so there is nothing to move",
+            "give a coverage between 0 and 1 somewhere, or remove reallocate:",
+        )
+
+
+def check_reallocation_period(sc: Scenario, simulated: int, label: str, path: str | None) -> None:
+    """Every reallocated source moves its coverage at least once within the run (``simulated``
+    days, warm-up included); ``path``: what set the days (None: the scenario's reallocate key)."""
+    for i, src in enumerate(sc.sources):
+        spec = src.reallocate
+        if spec is None or spec.every_days < simulated:
+            continue
+        raise ConfigError(
+            f"source '{src.name}' is reallocated every {spec.every_days} days, but the run has "
+            f"{simulated} days, so it never is",
+            file=label,
+            path=path or f"sources[{i}].reallocate.every_days",
+            expected="a reallocation period shorter than the run's days (warm-up included)",
+            fix=f"reallocate more often, or simulate more than {spec.every_days} days",
+        )
+
+
+def check_lending(sc: Scenario, days: int, label: str, path: str) -> None:
+    """A lending round must come more than once in the reported days (the first opens day 0,
+    so a round longer than the run would show no delayed impact), and a learned scorer, which
+    sets everybody's score each morning, would overwrite what loans did to scores. ``path``:
+    what set the days (the rounds' key path, or --days where the command line did)."""
+    lending = sc.lending
+    assert lending is not None
+    if lending.every_days >= days:
+        raise ConfigError(
+            f"a lending round every {lending.every_days} days, but the run reports {days} days",
+            file=label,
+            path=path,
+            expected="every_days below the run's days, so that a second round sees what the "
+            "first did",
+            fix=f"set lending.every_days to at most {days - 1}, or simulate more than "
+            f"{lending.every_days} days",
+        )
+    if sc.regime.scorer is not None:
+        raise ConfigError(
+            "lending with a learned scorer (regime.scorer)",
+            file=label,
+            path="lending",
+            expected="lending with the point rules: a learned scorer sets every score each "
+            "morning, which would overwrite what repayments and defaults did",
+            fix="remove lending:, or remove regime.scorer",
         )

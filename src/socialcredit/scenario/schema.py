@@ -340,6 +340,12 @@ class Behaviour(Strict):
     rate: DatedPerGroup = Field(
         description="probability per person-day, for all groups or per group (may be a schedule)"
     )
+    rate_by_region: DatedPerRegion | None = Field(
+        None,
+        description="a multiplier (0..1) of the rate in each region, for all regions or per "
+        "region (may be a schedule): the rate in a region is the group's value times the "
+        "region's (say, less jaywalking where there are fewer crossings). Default 1 everywhere",
+    )
     stance: Literal["favoured", "disfavoured", "neutral"] = Field(
         description="whether the regime rewards, punishes or ignores the act"
     )
@@ -366,6 +372,27 @@ class ErrorRates(Strict):
     source: Source = None
 
 
+class Reallocation(Strict):
+    """Feedback in where the system looks: every ``every_days`` the source's coverage is moved
+    among regions by its own records of the days since the last move (engine/reallocation.py).
+    The total it covers (coverage x people, summed over regions) stays what the scenario gave."""
+
+    every_days: int = Field(
+        ge=1, le=LAST_DAY, description="days between reallocations (the window of records read)"
+    )
+    policy: Literal["proportional", "greedy"] = Field(
+        "proportional",
+        description="proportional: each region's share of the covered people follows its share "
+        "of the records; greedy: regions with the most records per resident are covered first",
+    )
+    correction: bool = Field(
+        False,
+        description="Ensign et al. 2018's correction: weigh each region's records by the inverse "
+        "of the coverage that found them, so the allocation follows the acts, not past looking",
+    )
+    source: Source = None
+
+
 class DataSource(Dated):
     name: Name
     kind: Literal["camera", "records", "informant", "platform"] = "records"
@@ -380,6 +407,9 @@ class DataSource(Dated):
     )
     detection: DatedProbability = Field(1.0, description="probability an act in view is recorded")
     errors: ErrorRates = ErrorRates()
+    reallocate: Reallocation | None = Field(
+        None, description="move the coverage among regions by the source's past records"
+    )
     source: Source = None
 
 
@@ -512,6 +542,105 @@ class LearnedScorerSpec(Strict):
         description=f"the most splits from a tree's root to a leaf, with model: "
         f"gradient_boosting only (default {DEFAULT_TREE_DEPTH}: assumption, interactions of up "
         "to three features)",
+    )
+    source: Source = None
+
+
+# The FICO/TransRisk performance curve (Board of Governors of the Federal Reserve System, Report
+# to the Congress on Credit Scoring, 2007; tabulated by Hardt, Price & Srebro 2016 and used by
+# Liu et al. 2018): P(repay) = 1 - the share "bad" (90+ days late, a public record or a
+# collection), averaged over the four groups of the Fed's SSA-matched sample weighted by their
+# people at each score, put on 300-850 as Liu et al.'s code does (reproductions/fico.py), read
+# every 25 points (derived; tests/unit/test_lending.py checks these against the tables).
+FICO_REPAY_SCORES = tuple(range(300, 851, 25))
+FICO_REPAY_PROBABILITY = (
+    0.009, 0.022, 0.034, 0.056, 0.079, 0.109, 0.14, 0.18, 0.221, 0.324, 0.471, 0.638,
+    0.731, 0.828, 0.887, 0.926, 0.951, 0.967, 0.98, 0.983, 0.987, 0.989, 0.991,
+)  # fmt: skip
+
+
+class RepayCurve(Strict):
+    """P(repay) against the score, linear between the points and flat beyond the ends."""
+
+    scores: list[Annotated[int, Field(ge=-30000, le=30000)]] = Field(
+        min_length=2, max_length=1000, description="scores, ascending"
+    )
+    probability: list[Probability] = Field(
+        min_length=2, max_length=1000, description="P(repay) at each of the scores"
+    )
+    source: Source = None
+
+    @model_validator(mode="after")
+    def _paired(self) -> "RepayCurve":
+        if len(self.scores) != len(self.probability):
+            raise _schedule_problem(
+                f"{len(self.scores)} scores and {len(self.probability)} probabilities",
+                "as many probabilities as scores",
+                "give one probability per score",
+            )
+        if any(b <= a for a, b in zip(self.scores, self.scores[1:], strict=False)):
+            raise _schedule_problem(
+                "the scores are not strictly ascending",
+                "scores in ascending order, each once",
+                "sort the points by score",
+            )
+        return self
+
+
+class LendingSpec(Strict):
+    """Loan decisions by a threshold policy, with repayment and default moving scores, as in
+    Liu, Dean, Rolf, Simchowitz & Hardt, Delayed Impact of Fair Machine Learning (ICML 2018)
+    (engine/lending.py). A round opens reported day 0 and every ``every_days`` after it: each
+    person applies with probability ``apply_share``; the lender lends to the best-scored
+    applicants of each group as far as its policy says; each borrower repays with the true
+    probability and gains ``repay_change`` points, or defaults and loses."""
+
+    every_days: int = Field(
+        30, ge=1, le=LAST_DAY - 1,
+        description="days between lending rounds (default 30: assumption, a monthly round)",
+    )  # fmt: skip
+    apply_share: Probability = Field(
+        0.01,
+        description="share of people who apply in a round (default 0.01: assumption, about "
+        "one application per person every 8 years at monthly rounds)",
+    )
+    policy: Literal["max_profit", "single_threshold", "demographic_parity", "equal_opportunity"] = (
+        Field(  # fmt: skip
+            "max_profit",
+            description="max_profit: each group's threshold maximises the lender's expected "
+            "utility; single_threshold: one threshold for all groups, the most profitable; "
+            "demographic_parity: equal selection rates; equal_opportunity: equal true positive "
+            "rates (Liu et al. 2018; Hardt, Price & Srebro 2016)",
+        )
+    )
+    utility_repaid: float = Field(
+        1.0, gt=0.0, le=1e6, description="the lender's gain from a repaid loan (Liu et al. 2018: 1)"
+    )
+    utility_default: float = Field(
+        -4.0, lt=0.0, ge=-1e6,
+        description="the lender's gain from a default (Liu et al. 2018: -4, and -10)",
+    )  # fmt: skip
+    repay_change: int = Field(
+        75, ge=0, le=5000, description="score points on repayment (Liu et al. 2018: +75)"
+    )
+    default_change: int = Field(
+        -150, ge=-5000, le=0, description="score points on default (Liu et al. 2018: -150)"
+    )
+    truth: Literal["shadow_score", "score"] = Field(
+        "shadow_score",
+        description="shadow_score: a person repays with the curve's probability at the score "
+        "their true records alone give (record errors then mislead the lender); score: at the "
+        "score the system sees (Liu et al. 2018's model, where the score is the truth)",
+    )
+    repay_curve: RepayCurve = Field(
+        RepayCurve(
+            scores=list(FICO_REPAY_SCORES),
+            probability=list(FICO_REPAY_PROBABILITY),
+            source="Federal Reserve 2007 (TransRisk performance by score), via Hardt, Price & "
+            "Srebro 2016 and Liu et al. 2018; averaged over groups (derived)",
+        ),
+        description="P(repay) against the score (default: the FICO/TransRisk performance "
+        "curve on 300-850, Federal Reserve 2007 as Liu et al. 2018 use it)",
     )
     source: Source = None
 
@@ -672,6 +801,9 @@ class Scenario(Strict):
     response: Response = Response()
     appeals: Appeals = Appeals()
     run: RunSettings = RunSettings()
+    lending: LendingSpec | None = Field(
+        None, description="omit for no loans; loan rounds with delayed impact (engine/lending.py)"
+    )
     calibrate: dict[str, FreeParameter] = Field(
         default_factory=dict,
         max_length=64,
