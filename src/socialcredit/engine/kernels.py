@@ -64,7 +64,9 @@ SANCTIONED_TODAY = SANCTIONED_YESTERDAY | EVER_SANCTIONED  # read as "yesterday"
 NOT_SANCTIONED_YESTERDAY = ~SANCTIONED_YESTERDAY
 
 # What pass 1 finds a person needs today (``code``): bits may combine; AT_REST stands alone.
-ACTS, ERRS, DUE, AT_REST = 1, 2, 4, 8
+# MOVED: a learned model moved their score this morning (``_rescore``): never frozen; quiet
+# where nothing else is due, else DUE as well.
+ACTS, ERRS, DUE, AT_REST, MOVED = 1, 2, 4, 8, 16
 
 
 @inline
@@ -438,8 +440,9 @@ def _rescore(lane, lo, hi, today, counted_on, tier_of, layout, scoring, scored, 
     while the chunk's state is in the cache anyway. Where the standing tallies carry over (not
     ``today.full``), a person whose score the model moves is taken back as they stood
     yesterday, counted again as if the new score had been theirs yesterday (what the day's
-    take-back will read; not ``forward``), and marked DUE: their day is run and counted,
-    where a frozen person's tallies and flags would stand for their old score. A day on which
+    take-back will read; not ``forward``), and marked MOVED: their day is run and counted
+    (by the quiet pass where nothing else is due), where a frozen person's tallies and flags
+    would stand for their old score. A day on which
     a new model scores is counted in full (fast.py): it moves most scores."""
     P = people
     new = scored.new
@@ -460,7 +463,7 @@ def _rescore(lane, lo, hi, today, counted_on, tier_of, layout, scoring, scored, 
         _tally_standing(-1, False, lane, cell, i, counted_on, tier_of, rules, P, tallies)
         P.score[i] = v
         _tally_standing(1, False, lane, cell, i, counted_on, tier_of, rules, P, tallies)
-        code[i - lo] = DUE
+        code[i - lo] |= MOVED
 
 
 @kernel(cache=True, _nrt=False)
@@ -527,6 +530,8 @@ def _first_draws(
             or (day.shadow_rest and shadow_at_start)
         )  # fmt: skip
         n_rest += rest
+        # the busy pass freezes people whose day turns out quiet; not those a model moved
+        c = c | DUE if (c & MOVED) != 0 and (c & 7) != 0 else c
         code[i - lo] = AT_REST if rest else c
     return n_rest
 
@@ -565,13 +570,13 @@ def _rest(lo, hi, code, full, rules, people):
 @inline
 def _sort_out(lo, hi, code, quiet, busy):
     """Everybody not at rest, listed without branches (which would mispredict): the quiet
-    (code 0) and the busy (8 * i + their code). Returns how many of each."""
+    (code 0, or MOVED alone) and the busy (8 * i + their code). Returns how many of each."""
     n_quiet = 0
     n_busy = 0
     for i in range(lo, hi):
         c = code[i - lo]
         quiet[n_quiet] = i
-        n_quiet += c == 0
+        n_quiet += (c | MOVED) == MOVED
         busy[n_busy] = 8 * i + (c & 7)
         n_busy += (c & 7) != 0
     return n_quiet, n_busy
