@@ -5,13 +5,15 @@
 Runs examples/national-score-learned.yaml (logistic) and examples/national-score-boosted.yaml
 (the same scenario with ``model: gradient_boosting``) on the fast engine, alternately, ``rounds``
 times each, after a small run of each that compiles the kernels and imports scikit-learn. Per run
-it times the three parts of each day apart: learning (snapshots, labels, fits), rescoring
-(everybody's score from the model in force) and the rest of the day. It prints per round the
+it times learning (snapshots, labels, fits) apart from the rest of the day; on the days a model
+scores, the day's kernel scores each chunk as it passes over it (kernels._rescore), so scoring
+is timed with the kernel. It prints per round the
 ratio of boosted to logistic, so a busy machine slows both sides of a ratio alike, and the
 median over the rounds:
 
 - the fit per retraining (scikit-learn's fit, and for the trees their flattening);
-- rescoring throughput (people scored per second, days with a model in force);
+- the day's throughput on days a model scores (people per second through stages 1-10,
+  learning not included);
 - whole-run throughput (person-days per second), and from the first model on.
 """
 
@@ -39,7 +41,7 @@ EXAMPLES = {
 
 class Run(NamedTuple):
     fit: float  # mean seconds per fit
-    rescore: float  # people rescored per second
+    scored: float  # people per second through a day a model scores (learning not included)
     whole: float  # person-days per second, the whole run
     after: float  # person-days per second from the first model on
     models: int
@@ -54,11 +56,10 @@ def timed(scenario: Path, people: int, days: int) -> Run:
     for t in range(plan.simulated_days):  # FastEngine.step, its parts timed apart
         start = time.perf_counter()
         model = engine.learn(t)
+        scored = time.perf_counter()
+        close_day(engine, t, *engine.kernel_day(t, model))
         if model is not None:
-            scored = time.perf_counter()
-            engine.rescore(t, model)
             rescoring.append(time.perf_counter() - scored)
-        close_day(engine, t, *engine.kernel_day(t, learned=model is not None))
         day[t] = time.perf_counter() - start
     assert engine.learner is not None and engine.learner.models
     models = engine.learner.models
@@ -66,7 +67,7 @@ def timed(scenario: Path, people: int, days: int) -> Run:
     nodes = [len(m.trees.feature) for m in models if m.trees is not None]
     return Run(
         fit=float(np.mean([m.seconds for m in models])),
-        rescore=people * len(rescoring) / sum(rescoring),
+        scored=people * len(rescoring) / sum(rescoring),
         whole=people * len(day) / day.sum(),
         after=people * len(day[first:]) / day[first:].sum(),
         models=len(models),
@@ -89,18 +90,19 @@ def main() -> None:
     for r in range(args.rounds):
         runs = {name: timed(path, n, args.days) for name, path in EXAMPLES.items()}
         lo, bo = runs["logistic"], runs["boosted"]
-        ratio = [bo.fit / lo.fit, bo.rescore / lo.rescore, bo.whole / lo.whole,
+        ratio = [bo.fit / lo.fit, bo.scored / lo.scored, bo.whole / lo.whole,
                  bo.after / lo.after]  # fmt: skip
         ratios.append(ratio)
         print(f"  round {r + 1}: fit {lo.fit:.3f} s -> {bo.fit:.3f} s (x{ratio[0]:.1f}); "
-              f"rescoring {lo.rescore / 1e6:.1f} -> {bo.rescore / 1e6:.1f} M people/s "
+              f"days under a model {lo.scored / 1e6:.1f} -> {bo.scored / 1e6:.1f} M people/s "
               f"(x{ratio[1]:.2f}); whole run {lo.whole / 1e6:.2f} -> {bo.whole / 1e6:.2f} M "
               f"person-days/s (x{ratio[2]:.2f}); from the first model on {lo.after / 1e6:.2f} "
               f"-> {bo.after / 1e6:.2f} (x{ratio[3]:.2f}); {bo.models} models of "
               f"{bo.nodes} nodes")  # fmt: skip
     med = np.median(np.array(ratios), axis=0)
-    print(f"  median ratio boosted / logistic: fit x{med[0]:.1f}, rescoring x{med[1]:.2f}, "
-          f"whole run x{med[2]:.2f}, from the first model on x{med[3]:.2f}")  # fmt: skip
+    print(f"  median ratio boosted / logistic: fit x{med[0]:.1f}, days under a model "
+          f"x{med[1]:.2f}, whole run x{med[2]:.2f}, from the first model on "
+          f"x{med[3]:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ PACKAGE = Path(__file__).resolve().parent  # src/socialcredit
 # Every module whose code or constants the kernels compile in, relative to the package.
 DEPENDENCIES = (
     "engine/kernels.py",
-    "engine/tree_kernels.py",
+    "engine/learned_kernels.py",
     "engine/kernel_records.py",
     "metrics/day_kernels.py",
     "kernel_cache.py",

@@ -5,7 +5,7 @@
   it here gives a ``decision_function`` that the run's fixed-point logit matches within the
   rounding of its terms. The baseline and each tree's leaf value are rounded to a multiple of
   2**-16, each by at most 2**-17, so with T trees the logit is off by at most (T + 1) x 2**-17.
-- The fast engine's kernel (tree_kernels.py) gives the reference engine's scores bit for bit
+- The fast engine's kernel (learned_kernels.py) gives the reference engine's scores bit for bit
   (whole runs: test_learned_scorer.py).
 - Trees read back from a file that could send a walk outside its tree, or round in circles,
   are refused before an engine walks them.
@@ -19,9 +19,9 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from scenarios import stressed
-from socialcredit.engine import boosting, tree_kernels
+from socialcredit.engine import boosting, learned_kernels
 from socialcredit.engine.fast import FastEngine
-from socialcredit.engine.kernel_records import Forest, People, Trees
+from socialcredit.engine.kernel_records import Forest, People, Scoring, Trees
 from socialcredit.engine.learned import features, logits, score_from_logit, scores
 from socialcredit.plan import LOGIT_SCALE
 from socialcredit.population.synthesis import synthesize
@@ -110,7 +110,7 @@ def test_trees_split_on_binary_features_as_whole_number_rules(trained: Trained) 
         assert 1 <= boosting.depth(trees) <= s.tree_depth
 
 
-@pytest.mark.parametrize("kernel", ["boosted_scores", "boosted_scores_serial"])
+@pytest.mark.parametrize("kernel", ["learned_scores", "learned_scores_serial"])
 def test_kernel_scores_equal_the_reference_scores(trained: Trained, kernel: str) -> None:
     p, engine = trained.plan, trained.engine
     assert p.scorer is not None
@@ -124,8 +124,12 @@ def test_kernel_scores_equal_the_reference_scores(trained: Trained, kernel: str)
                                model.intercept, model.cut, p.score_max, len(p.regions),
                                p.scorer.use_group)  # fmt: skip
             s.score[...] = 0
-            getattr(tree_kernels, kernel)(p.simulated_days, engine.kernel_layout, forest,
-                                          People.of(engine.pop, s))  # fmt: skip
+            getattr(learned_kernels, kernel)(
+                p.simulated_days,
+                engine.kernel_layout,
+                Scoring.boosted(forest),
+                People.of(engine.pop, s),
+            )
             assert np.array_equal(s.score, want)
             assert len(np.unique(want)) > 5  # the model tells people apart
     finally:

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from socialcredit import kernel_cache
-from socialcredit.engine import kernels, tree_kernels
+from socialcredit.engine import kernels, learned_kernels
 from socialcredit.metrics import day_kernels
 
 PACKAGE = kernel_cache.PACKAGE
@@ -47,7 +47,7 @@ def test_every_source_the_kernels_import_is_in_the_stamp() -> None:
     seen: set[Path] = set()
     todo = [
         PACKAGE / "engine/kernels.py",
-        PACKAGE / "engine/tree_kernels.py",
+        PACKAGE / "engine/learned_kernels.py",
         PACKAGE / "metrics/day_kernels.py",
     ]
     while todo:
@@ -80,7 +80,7 @@ def test_the_kernels_carry_the_stamped_cache() -> None:
     for dispatcher in (kernels.run_day, kernels.run_day_serial, kernels._run_lane,
                        kernels._first_draws, kernels.collect_entered,
                        day_kernels.sum_columns, day_kernels.score_stats,
-                       tree_kernels.boosted_scores, tree_kernels._boosted_chunk):  # fmt: skip
+                       learned_kernels.learned_scores, learned_kernels._learned_chunk):  # fmt: skip
         locator = dispatcher._cache._impl.locator
         assert locator.get_source_stamp() == kernel_cache.sources_digest(
             PACKAGE / name for name in kernel_cache.DEPENDENCIES

@@ -24,9 +24,8 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from scenarios import stressed
-from socialcredit.engine.fast import FastEngine
-from socialcredit.engine.kernel_records import People, Scorer
-from socialcredit.engine.kernels import learned_scores
+from socialcredit.engine.fast import SERIAL_BELOW, FastEngine
+from socialcredit.engine.kernel_records import People, Scorer, Scoring
 from socialcredit.engine.learned import (
     LOGISTIC,
     features,
@@ -36,6 +35,7 @@ from socialcredit.engine.learned import (
     score_from_logit,
     scores,
 )
+from socialcredit.engine.learned_kernels import learned_scores
 from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.engine.replay import replay
 from socialcredit.engine.shards import ShardedEngine
@@ -136,7 +136,9 @@ def test_kernel_scores_equal_the_reference_scores(trained: FastEngine) -> None:
         tails = kind_tails(model.weights, p.scorer.kinds)
         scorer = Scorer(model.weights, tails, model.intercept, model.cut, p.score_max,
                         len(p.regions), p.scorer.use_group)  # fmt: skip
-        learned_scores(t, trained.kernel_layout, scorer, People.of(trained.pop, s))
+        learned_scores(
+            t, trained.kernel_layout, Scoring.logistic(scorer), People.of(trained.pop, s)
+        )
         assert np.array_equal(s.score, want)
         assert len(np.unique(want)) > 5  # the model tells people apart
     finally:
@@ -178,6 +180,26 @@ def test_sharded_engine_agrees(model: dict) -> None:
     sharded.run()
     assert sharded.shard_count > 1
     assert_identical(whole, sharded)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_days_under_the_same_model_count_again_only_whom_it_moved(model: dict) -> None:
+    """Under yesterday's model the fast kernel scores each chunk as it passes and counts again
+    only the people whose score moved (kernels._rescore): the same tallies and state as
+    counting everybody every day, and as the reference engine, on the parallel kernels."""
+    plan = learned_plan(people=2 * SERIAL_BELOW + 3000, days=75, **model)
+    ref = ReferenceEngine(plan, synthesize(plan))
+    ref.run()
+    fast = FastEngine(plan, synthesize(plan))
+    fast.run()
+    everybody = FastEngine(plan, synthesize(plan))
+    everybody.keeps_standing = False  # every day counted in full
+    everybody.run()
+    assert fast.keeps_standing and fast.learner is not None
+    days = [m.day for m in fast.learner.models]
+    assert len(days) >= 2 and days[-1] < plan.simulated_days - 1  # days under an older model
+    assert_identical(everybody, fast)
+    assert_identical(ref, fast)
 
 
 def test_point_rules_score_until_the_first_model() -> None:

@@ -5,7 +5,7 @@ the logistic model (engine/learned.py), with the fixed settings below. Its trees
 into node arrays (``kernel_records.Trees``), and its baseline and leaf values rounded to whole
 multiples of 2**-16 (``fixed_point``), so a feature row's logit is an integer sum: the baseline
 plus the leaf each tree sends the row to. Both engines walk the same arrays and add the same
-integers (``logits`` here, vectorised, for the reference engine; tree_kernels.py in the fast
+integers (``logits`` here, vectorised, for the reference engine; learned_kernels.py in the fast
 engine), so they agree bit for bit. Each of the T + 1 terms is off by at most half a unit, so
 the fixed-point logit is within (T + 1) x 2**-17 of scikit-learn's ``decision_function``
 (tests/unit/test_boosted_scorer.py).

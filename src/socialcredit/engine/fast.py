@@ -23,6 +23,7 @@ from socialcredit.engine.kernel_records import (
     People,
     Rules,
     Scorer,
+    Scoring,
     Tallies,
     Today,
 )
@@ -101,6 +102,9 @@ class FastEngine(DayLoop):
         # count, which the kernel cannot see; with no delay every day is counted in full.
         self.standing: dict[str, np.ndarray] | None = None
         self.keeps_standing = plan.appeal_delay > 0 or plan.appeal_capacity_micro == 0
+        self.scored_by: Model | None = None  # the learned model that scored the last day run
+        self._points = Scoring.points()
+        self._scoring: tuple[Model, Scoring] | None = None  # the last model's record
         if plan.scorer is not None and state is None:  # a shard's is its driver's (shards.py)
             self.learner = Learner(plan, population.cell_of)
         if plan.feedback is not None and state is None:  # a shard's is its driver's too
@@ -112,29 +116,32 @@ class FastEngine(DayLoop):
         super().take_plan(plan)
         self.epoch_rules = [self._rules_of(e) for e in (plan.epochs or (plan,))]
 
-    def rescore(self, t: int, model: Model) -> None:
-        """Stage 4 under a learned model, this morning: everybody's score (kernels.py for the
-        logistic model, tree_kernels.py for boosted trees)."""
-        from socialcredit.engine import boosting, kernels, tree_kernels
+    def scoring(self, model: Model | None, lanes: int = 1) -> Scoring:
+        """The kernel's record of what scores today, for up to ``lanes`` lanes: the point rules,
+        or ``model`` (kept while the same model scores, with the trees' cache)."""
+        from socialcredit.engine import boosting
 
+        if model is None:
+            return self._points
+        if (
+            self._scoring is not None and self._scoring[0] is model
+            and self._scoring[1].memo_key.shape[0] >= lanes
+        ):  # fmt: skip
+            return self._scoring[1]
         p = self.plan
         assert p.scorer is not None
-        start = time.perf_counter()
-        serial = len(self.pop.flags) < SERIAL_BELOW
-        people = People.of(self.pop, self.state)
         if model.trees is not None:
             forest = Forest.of(model.trees, boosting.depth(model.trees), p.scorer.features,
                                model.intercept, model.cut, p.score_max, len(p.regions),
                                p.scorer.use_group)  # fmt: skip
-            boosted = tree_kernels.boosted_scores_serial if serial else tree_kernels.boosted_scores
-            boosted(t, self.kernel_layout, forest, people)
+            scoring = Scoring.boosted(forest, lanes)
         else:
-            scorer = Scorer(model.weights, kind_tails(model.weights, p.scorer.kinds),
-                            model.intercept, model.cut, p.score_max, len(p.regions),
-                            p.scorer.use_group)  # fmt: skip
-            logistic = kernels.learned_scores_serial if serial else kernels.learned_scores
-            logistic(t, self.kernel_layout, scorer, people)
-        self.timings["kernel"] += time.perf_counter() - start
+            scoring = Scoring.logistic(
+                Scorer(model.weights, kind_tails(model.weights, p.scorer.kinds), model.intercept,
+                       model.cut, p.score_max, len(p.regions), p.scorer.use_group)
+            )  # fmt: skip
+        self._scoring = (model, scoring)
+        return scoring
 
     @staticmethod
     def _rules_of(plan: Plan) -> Rules:
@@ -145,10 +152,8 @@ class FastEngine(DayLoop):
     def step(self, t: int) -> None:
         self.look(t)
         model = self.learn(t)
-        if model is not None:
-            self.rescore(t, model)
-        moved = self.lend(t)
-        close_day(self, t, *self.kernel_day(t, learned=model is not None, moved=moved))
+        moved = self.lend(t)  # never under a learned model (references.py refuses both)
+        close_day(self, t, *self.kernel_day(t, model, moved=moved))
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
         super().load_state(saved, folder)
@@ -157,13 +162,15 @@ class FastEngine(DayLoop):
     def recount(self) -> None:
         """Count everybody afresh on the next day (the state was replaced)."""
         self.standing = None
+        self.scored_by = None
 
     def kernel_day(
-        self, t: int, learned: bool = False, moved: bool = False
+        self, t: int, model: Model | None = None, moved: bool = False
     ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
         """Stages 1-8 and the day's tallies; returns them and today's new list entries (local
-        indices, ascending) for the appeal queue. ``learned``: a learned model set the scores
-        this morning (``rescore``); ``moved``: a lending round moved some (lending.py)."""
+        indices, ascending) for the appeal queue. ``model``: the learned model in force, which
+        sets everybody's score this morning, chunk by chunk inside the kernel (None: the point
+        rules score); ``moved``: a lending round moved some scores (lending.py)."""
         from numba import get_num_threads
 
         from socialcredit.engine.kernels import collect_entered, run_day, run_day_serial
@@ -185,14 +192,18 @@ class FastEngine(DayLoop):
         reporting = t == p.warmup > 0
         if reporting:
             forget_ever(self.state)
-        # So does a learned model's rescoring, or a lending round: they moved scores outside
-        # the kernel's sight.
+        # So does a lending round: it moved scores outside the kernel's sight; and a new
+        # learned model: it moves most people's scores. Under the same model as yesterday only
+        # those whose score it moves are counted again (kernels._rescore).
         full = (self.standing is None or not self.keeps_standing or p.new_epoch(t) or reporting
-                or learned or moved)  # fmt: skip
+                or moved or model is not self.scored_by)  # fmt: skip
+        self.scored_by = model
         rules = self.epoch_rules[p.epoch_of(t)]
-        today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes, learned)
+        today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes,
+                      model is not None)  # fmt: skip
         kernel = run_day_serial if serial else run_day
-        kernel(today, self.kernel_layout, rules, People.of(self.pop, self.state), tallies)
+        kernel(today, self.kernel_layout, rules, People.of(self.pop, self.state), tallies,
+               self.scoring(model, lanes))  # fmt: skip
         self.timings["kernel"] += time.perf_counter() - start
 
         start = time.perf_counter()

@@ -91,6 +91,99 @@ class Forest(NamedTuple):
                    regions, use_group)  # fmt: skip
 
 
+class Scoring(NamedTuple):
+    """What sets the system's score today, for the day's kernel: the point rules (``kind`` 0,
+    learned_kernels.POINTS), or a learned model this morning: logistic (1, ``Scorer``'s fields)
+    or boosted trees (2, ``Forest``'s). One flat record for all three (a parallel kernel takes
+    no record inside a record), with stubs for what a kind does not use, so the day's kernel
+    compiles once."""
+
+    kind: int
+    weights: np.ndarray  # Scorer's
+    kind_tail: np.ndarray  # Scorer's
+    root: np.ndarray  # Forest's
+    node: np.ndarray  # Forest's
+    value: np.ndarray  # Forest's
+    depth: int  # Forest's
+    intercept: int  # both: the logistic intercept, or the trees' baseline
+    cut: np.ndarray  # both
+    smax: int
+    regions: int
+    use_group: bool
+    # the cuts by bucket of logits (``cut_buckets``): the first bucket's start, its width as a
+    # power of two, and per bucket how many cuts lie below its start
+    bucket_lo: int
+    bucket_shift: int
+    bucket_base: np.ndarray
+    # the trees' scores of the feature rows met so far under this model, by a key of the row, a
+    # cache per lane (direct-mapped: learned_kernels._boosted_chunk); key -1: empty
+    memo_key: np.ndarray  # [lanes, slots] int64
+    memo_score: np.ndarray  # [lanes, slots] int64
+
+    @classmethod
+    def points(cls) -> Scoring:
+        return cls._of(0, _STUB_SCORER, _STUB_FOREST, 0)
+
+    @classmethod
+    def logistic(cls, scorer: Scorer) -> Scoring:
+        return cls._of(1, scorer, _STUB_FOREST, 0)
+
+    @classmethod
+    def boosted(cls, forest: Forest, lanes: int = 1) -> Scoring:
+        """``lanes``: the most lanes a day's kernel will run (one cache each)."""
+        return cls._of(2, _STUB_SCORER, forest, lanes)
+
+    @classmethod
+    def _of(cls, kind: int, s: Scorer, f: Forest, lanes: int) -> Scoring:
+        both = f if kind == 2 else s
+        shape = (lanes, MEMO_SLOTS) if lanes else (1, 1)
+        return cls(kind, s.weights, s.kind_tail, f.root, f.node, f.value, int(f.depth),
+                   int(both.intercept), both.cut, int(both.smax), int(both.regions),
+                   bool(both.use_group), *cut_buckets(both.cut), np.full(shape, -1, np.int64),
+                   np.zeros(shape, np.int64))  # fmt: skip
+
+
+# slots of the trees' cache per lane (a power of two; 1 MiB a lane): the default preset's 1e5
+# people had some 12,000 distinct feature rows on day 200
+MEMO_SLOTS = 1 << 16
+
+
+MAX_BUCKETS = 1 << 14
+
+
+def cut_buckets(cut: np.ndarray) -> tuple[int, int, np.ndarray]:
+    """Buckets of logits for counting the cuts at or below a logit without a binary search
+    (learned_kernels._cuts_at_or_below): from the first cut on, buckets as wide as the largest
+    power of two no wider than the narrowest gap between cuts (so a bucket holds at most one;
+    wider where that would make more than MAX_BUCKETS), and per bucket the count of cuts below
+    its start. Without cuts the first bucket starts past every logit."""
+    if len(cut) == 0:
+        return int(np.iinfo(np.int64).max), 0, np.zeros(1, np.int64)
+    lo = int(cut[0])
+    span = int(cut[-1]) - lo
+    gaps = np.diff(cut)
+    narrowest = int(gaps[gaps > 0].min()) if np.any(gaps > 0) else 1
+    shift = narrowest.bit_length() - 1
+    while (span >> shift) + 1 > MAX_BUCKETS:
+        shift += 1
+    starts = lo + (np.arange((span >> shift) + 1, dtype=np.int64) << shift)
+    return lo, shift, np.searchsorted(cut, starts, side="left").astype(np.int64)
+
+
+_STUB_SCORER = Scorer(np.zeros(1, np.int64), np.zeros((1, 1), np.int64), 0,
+                      np.zeros(1, np.int64), 0, 0, False)  # fmt: skip
+_STUB_FOREST = Forest(np.zeros(1, np.int32), np.zeros((1, 4), np.int32), np.zeros(1, np.int64),
+                      0, 0, np.zeros(1, np.int64), 0, 0, False)  # fmt: skip
+
+
+class ScoreBuffers(NamedTuple):
+    """A lane's scratch arrays for the learned scorer (learned_kernels.score_chunk)."""
+
+    row: np.ndarray  # [row_width] uint8: one person's features
+    nodes: np.ndarray  # [trees] int32: one node per tree
+    new: np.ndarray  # [max_chunk] int64: the chunk's new scores
+
+
 class DayTables(NamedTuple):
     """What every lane reads today, made once per day inside the kernel (kernels._day_tables)."""
 
@@ -107,6 +200,10 @@ class DayTables(NamedTuple):
     rest_quiet: bool  # people at the start are not sanctioned
     counted_on: int  # the day yesterday's standing tallies read lists on
     freeze_all: bool  # no drift and tallies carried over: every quiet person is frozen
+    # a learned score (which does not drift) and tallies carried over: every quiet person whose
+    # shadow is at the start is frozen (drift moves nothing of theirs; kernels._rescore marked
+    # whoever's score the model moved)
+    shadow_rest: bool
     max_chunk: int
 
 

@@ -26,6 +26,13 @@ counted again: their day is a decay of deterrence); whoever else is taken back a
 yesterday and counted as they stand today. Once most people have left the start score this
 spares the quiet pass on four days in five (the default preset drifts every fifth day).
 
+Under a learned model (learned_kernels.py) each chunk is scored as its pass begins (``_rescore``),
+while its state is in the cache, not in a pass of its own over all memory; under the model that
+scored yesterday only the people whose score it moved are taken back and counted again (about 7%
+of a day's people in the default preset at day 200), so the standing tallies carry over as under
+points. A learned score does not drift, so on those days a quiet person whose shadow score is at
+the start is frozen too (``DayTables.shadow_rest``), drift day or not.
+
 Compiled on first use and cached on disk, keyed on every source the kernels depend on
 (``kernel_cache.py``); importing this module compiles nothing. The day's kernel releases the GIL
 (``nogil``): other Python threads (a progress bar, a server) run while it computes.
@@ -38,8 +45,9 @@ from numba import prange
 
 from socialcredit import rng
 from socialcredit.engine.kernel_records import DayTables
+from socialcredit.engine.learned_kernels import POINTS, score_buffers, score_chunk
 from socialcredit.kernel_cache import inline, kernel
-from socialcredit.plan import NO_THRESHOLD, RECENCY_WINDOWS
+from socialcredit.plan import NO_THRESHOLD
 from socialcredit.rng import GOLDEN, MIX1, MIX2, TO_UNIT
 from socialcredit.state import (
     CARRIERS_PER_BYTE,
@@ -56,7 +64,9 @@ SANCTIONED_TODAY = SANCTIONED_YESTERDAY | EVER_SANCTIONED  # read as "yesterday"
 NOT_SANCTIONED_YESTERDAY = ~SANCTIONED_YESTERDAY
 
 # What pass 1 finds a person needs today (``code``): bits may combine; AT_REST stands alone.
-ACTS, ERRS, DUE, AT_REST = 1, 2, 4, 8
+# MOVED: a learned model moved their score this morning (``_rescore``): never frozen; quiet
+# where nothing else is due, else DUE as well.
+ACTS, ERRS, DUE, AT_REST, MOVED = 1, 2, 4, 8, 16
 
 
 @inline
@@ -218,7 +228,7 @@ def _scoring(
     by threshold. Returns the lists entered today, as bits."""
     t = today.t
     P = people
-    if not today.learned:  # else a learned model set the score this morning (learned_scores)
+    if not today.learned:  # else a learned model set the score this morning (_rescore)
         _apply(t, i, P.score, act_points + err_points, P.slot_until, P.slot_points, rules)
     _apply(t, i, P.shadow, act_points, P.shadow_slot_until, P.shadow_slot_points, rules)
     entered = 0
@@ -295,12 +305,14 @@ def _encounters(today, lane, cell, i, tier_of, rules, people, tallies):
 
 
 @inline
-def _tally_standing(sign, lane, cell, i, day, tier_of, rules, people, tallies):
+def _tally_standing(sign, forward, lane, cell, i, day, tier_of, rules, people, tallies):
     """Stages 6, 7 and 10 for person i (lists read as on ``day``): count (``sign`` 1) or take
     back (``sign`` -1) what their state adds to the standing tallies; returns whether they are
     sanctioned and whether wrongfully. Taking back reads the state as it stood yesterday:
     tallies of standing are kept from day to day, and only the people whose day can change
-    them are counted again."""
+    them are counted again. ``forward``: today's count (``sign`` 1), which also counts and
+    marks who is under a sanction for the first time; a count that restates yesterday's
+    (``_rescore``) does not."""
     P, T = people, tallies
     v = np.int32(P.score[i])
     sv = np.int32(P.shadow[i])
@@ -326,19 +338,21 @@ def _tally_standing(sign, lane, cell, i, day, tier_of, rules, people, tallies):
     if wrongful:
         T.wrongful[lane, cell] += sign
         T.causes[lane, cell, P.cause[i]] += sign
-    _tally_carriers(sign, lane, cell, i, day, tier, stier, sanctioned, wrongful, rules, P, T)
+    _tally_carriers(sign, forward, lane, cell, i, day, tier, stier, sanctioned, wrongful, rules,
+                    P, T)  # fmt: skip
     return sanctioned, wrongful
 
 
 @inline
-def _tally_carriers(sign, lane, cell, i, day, tier, stier, sanctioned, wrongful, rules, people,
-                    tallies):  # fmt: skip
+def _tally_carriers(sign, forward, lane, cell, i, day, tier, stier, sanctioned, wrongful, rules,
+                    people, tallies):  # fmt: skip
     """Stages 7 and 10 per sanction carrier (carriers.py): the wrongful person-days under each
     by cause (``sign`` as in ``_tally_standing``) and, when counting forward, who is under a
     sanction, or a carrier's sanctions, (wrongly) for the first time (the ``ever`` bits are
-    set here; the flags' EVER bits by ``_response``, after this)."""
+    set here; the flags' EVER bits by ``_response``, after this), unless it restates
+    yesterday's count (not ``forward``)."""
     P, T = people, tallies
-    if sign > 0:
+    if forward:
         f = P.flags[i]
         if sanctioned and (f & EVER_SANCTIONED) == 0:
             T.first_sanctioned[lane, cell] += 1
@@ -356,7 +370,7 @@ def _tally_carriers(sign, lane, cell, i, day, tier, stier, sanctioned, wrongful,
             wrong = on and not rules.carrier_tiers[k, stier]
         if wrong:
             T.carrier_causes[lane, cell, k, P.cause[i]] += sign
-        if sign > 0 and on:
+        if forward and on:
             byte = k // CARRIERS_PER_BYTE
             under = np.uint8(1 << (2 * (k % CARRIERS_PER_BYTE)))  # state.ever_bits, compiled
             wrongly = np.uint8(under << 1)
@@ -411,11 +425,45 @@ def _quiet_day(lane, cell, i, t, drift, learned, tier_of, rules, people, tallies
     if wrongful:
         T.wrongful[lane, cell] += 1
         T.causes[lane, cell, P.cause[i]] += 1
-    _tally_carriers(1, lane, cell, i, t, tier, stier, sanctioned, wrongful, rules, P, T)
+    _tally_carriers(1, True, lane, cell, i, t, tier, stier, sanctioned, wrongful, rules, P, T)
     return _response(i, sanctioned, wrongful, rules, people)
 
 
 # --- the passes over a chunk ---
+
+
+@inline
+def _rescore(lane, lo, hi, today, counted_on, tier_of, layout, scoring, scored, rules, people,
+             tallies, code):  # fmt: skip
+    """Stage 4 under a learned model, for the chunk lo..hi, before its first pass: everybody's
+    score from what the system held at the end of yesterday (learned_kernels.score_chunk),
+    while the chunk's state is in the cache anyway. Where the standing tallies carry over (not
+    ``today.full``), a person whose score the model moves is taken back as they stood
+    yesterday, counted again as if the new score had been theirs yesterday (what the day's
+    take-back will read; not ``forward``), and marked MOVED: their day is run and counted
+    (by the quiet pass where nothing else is due), where a frozen person's tallies and flags
+    would stand for their old score. A day on which
+    a new model scores is counted in full (fast.py): it moves most scores."""
+    P = people
+    new = scored.new
+    score_chunk(lo, hi, today.t, layout, scoring, P, scored, scoring.memo_key[lane],
+                scoring.memo_score[lane])  # fmt: skip
+    if today.full:
+        for i in range(lo, hi):
+            P.score[i] = new[i - lo]
+        return
+    cell_start = layout.cell_start
+    cell = np.searchsorted(cell_start, lo, side="right") - 1
+    for i in range(lo, hi):
+        v = new[i - lo]
+        if v == np.int64(P.score[i]):
+            continue
+        while i >= cell_start[cell + 1]:
+            cell += 1
+        _tally_standing(-1, False, lane, cell, i, counted_on, tier_of, rules, P, tallies)
+        P.score[i] = v
+        _tally_standing(1, False, lane, cell, i, counted_on, tier_of, rules, P, tallies)
+        code[i - lo] |= MOVED
 
 
 @kernel(cache=True, _nrt=False)
@@ -475,9 +523,15 @@ def _first_draws(
     n_rest = 0
     for i in range(a, z):
         c = code[i - lo]
-        at_start = np.int32(score[i]) == start and np.int32(shadow[i]) == start
-        rest = c == 0 and ((at_start and (rest_quiet or not full)) or freeze_all)
+        shadow_at_start = np.int32(shadow[i]) == start
+        at_start = np.int32(score[i]) == start and shadow_at_start
+        rest = c == 0 and (
+            (at_start and (rest_quiet or not full)) or freeze_all
+            or (day.shadow_rest and shadow_at_start)
+        )  # fmt: skip
         n_rest += rest
+        # the busy pass freezes people whose day turns out quiet; not those a model moved
+        c = c | DUE if (c & MOVED) != 0 and (c & 7) != 0 else c
         code[i - lo] = AT_REST if rest else c
     return n_rest
 
@@ -516,13 +570,13 @@ def _rest(lo, hi, code, full, rules, people):
 @inline
 def _sort_out(lo, hi, code, quiet, busy):
     """Everybody not at rest, listed without branches (which would mispredict): the quiet
-    (code 0) and the busy (8 * i + their code). Returns how many of each."""
+    (code 0, or MOVED alone) and the busy (8 * i + their code). Returns how many of each."""
     n_quiet = 0
     n_busy = 0
     for i in range(lo, hi):
         c = code[i - lo]
         quiet[n_quiet] = i
-        n_quiet += c == 0
+        n_quiet += (c | MOVED) == MOVED
         busy[n_busy] = 8 * i + (c & 7)
         n_busy += (c & 7) != 0
     return n_quiet, n_busy
@@ -636,13 +690,16 @@ def _day_tables(today, layout, rules):
         rest_quiet=not rules.tier_sanctioned[rest_tier],  # else those at rest are sanctioned
         counted_on=today.t if today.full else today.t - 1,  # a list lapsing today is due
         freeze_all=not today.full and today.drift == 0,
+        shadow_rest=today.learned and not today.full,
         max_chunk=max_chunk,
     )
 
 
 @kernel(parallel=True, nogil=True, cache=True)
-def run_day(today, layout, rules, people, tallies):
-    """Stages 1-8 and the day's tallies for every person of ``people``, one lane per thread.
+def run_day(today, layout, rules, people, tallies, scoring):
+    """Stages 1-8 and the day's tallies for every person of ``people``, one lane per thread;
+    ``scoring`` (``kernel_records.Scoring``): the point rules, or the learned model that scores
+    this morning (each chunk is scored as its pass begins: ``_rescore``).
 
     The lanes run in ``_run_lane``, a function of its own: Numba loses writes made through a
     NamedTuple's arrays inside a ``prange`` body (numba/numba#5872, #7135), not inside a
@@ -658,13 +715,15 @@ def run_day(today, layout, rules, people, tallies):
         code = np.empty(day.max_chunk, np.uint8)
         draws = np.empty(day.max_chunk)  # pass 1's act draws
         quiet = np.empty(day.max_chunk, np.int64)
+        scored = score_buffers(scoring, people, layout, day.max_chunk)
         _run_lane(
-            lane, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet
-        )
+            lane, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet,
+            scoring, scored,
+        )  # fmt: skip
 
 
 @kernel(nogil=True, cache=True)
-def run_day_serial(today, layout, rules, people, tallies):
+def run_day_serial(today, layout, rules, people, tallies, scoring):
     """``run_day`` on this thread alone, one lane (``today.lanes == 1``): for a small population
     waking the other threads costs more than the day (fast.py ``SERIAL_BELOW``)."""
     day = _day_tables(today, layout, rules)
@@ -673,13 +732,16 @@ def run_day_serial(today, layout, rules, people, tallies):
     code = np.empty(day.max_chunk, np.uint8)
     draws = np.empty(day.max_chunk)
     quiet = np.empty(day.max_chunk, np.int64)
-    _run_lane(0, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet)
+    scored = score_buffers(scoring, people, layout, day.max_chunk)
+    _run_lane(0, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet,
+              scoring, scored)  # fmt: skip
 
 
 @kernel(nogil=True, cache=True, _nrt=False)
-def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet):
-    """Every chunk of one lane: pass 1 (first draws, rest), the quiet pass, the busy pass and
-    the household bump."""
+def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, code, draws, quiet,
+              scoring, scored):  # fmt: skip
+    """Every chunk of one lane: the learned model's scores (where one scores), pass 1 (first
+    draws, rest), the quiet pass, the busy pass and the household bump."""
     t, full, drift = today.t, today.full, today.drift
     chunk_start, cell_start, G = layout.chunk_start, layout.cell_start, layout.groups
     P, T = people, tallies
@@ -691,6 +753,9 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
         # ACTS, ERRS, DUE; AT_REST for both scores at the start and nothing else: the whole
         # day is a decay of deterrence).
         _mark_due(lo, hi, counted_on, code, today, rules, people)
+        if scoring.kind != POINTS:
+            _rescore(lane, lo, hi, today, counted_on, tier_of, layout, scoring, scored, rules, P,
+                     T, code)  # fmt: skip
         cell = np.searchsorted(cell_start, lo, side="right") - 1
         a = lo
         while a < hi:
@@ -732,7 +797,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
             while i >= cell_start[cell + 1]:
                 cell += 1
             if not full:
-                _tally_standing(-1, lane, cell, i, counted_on, tier_of, rules, P, T)
+                _tally_standing(-1, False, lane, cell, i, counted_on, tier_of, rules, P, T)
             if _quiet_day(lane, cell, i, t, drift, today.learned, tier_of, rules, P, T):
                 starts[n_starts] = i
                 n_starts += 1
@@ -778,7 +843,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
                 P.deter[i] = (np.int32(P.deter[i]) * rules.decay) >> 8
                 continue
             if not full:  # stages 1-2 change nothing of the state: take it back now
-                _tally_standing(-1, lane, cell, i, counted_on, tier_of, rules, P, T)
+                _tally_standing(-1, False, lane, cell, i, counted_on, tier_of, rules, P, T)
             if quiet_act:
                 if _quiet_day(lane, cell, i, t, drift, today.learned, tier_of, rules, P, T):
                     starts[n_starts] = i
@@ -819,7 +884,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
             _recovery(today, lane, cell, i, rules, P, T)
             # 6. standing, 7. consequences and 10. measurement (what does not depend on the
             # household pass)
-            sanctioned, wrongful = _tally_standing(1, lane, cell, i, t, tier_of, rules, P, T)
+            sanctioned, wrongful = _tally_standing(1, True, lane, cell, i, t, tier_of, rules, P, T)
             if rules.any_encounters:
                 _encounters(today, lane, cell, i, tier_of, rules, P, T)
             for xl in range(P.list_until.shape[0]):  # last: the day's list tests must not see
@@ -835,85 +900,6 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
         if rules.hh_step and n_starts:
             _merge(starts, quiet_starts, n_starts, quiet)  # both passes went in index order
             _household_bump(hi, quiet, n_starts, rules, P)
-
-
-@kernel(parallel=True, nogil=True, cache=True)
-def learned_scores(t, layout, scorer, people):
-    """Stage 4 under a learned model, on the morning of day ``t``: every person's score from the
-    fixed-point logit of their features (engine/learned.py ``features``, the same columns and
-    the same integer sums), one chunk per iteration (households never straddle chunks). The
-    chunk is a function of its own: Numba loses writes through a NamedTuple's arrays made
-    inside a ``prange`` body (see ``run_day``)."""
-    for ci in prange(layout.chunk_start.shape[0] - 1):
-        _learned_chunk(ci, t, layout, scorer, people)
-
-
-@kernel(nogil=True, cache=True)
-def learned_scores_serial(t, layout, scorer, people):
-    """``learned_scores`` on this thread alone (small populations, fast.py ``SERIAL_BELOW``)."""
-    for ci in range(layout.chunk_start.shape[0] - 1):
-        _learned_chunk(ci, t, layout, scorer, people)
-
-
-@kernel(nogil=True, cache=True)
-def _learned_chunk(ci, t, layout, scorer, people):
-    """``learned_scores`` for chunk ``ci``, household by household."""
-    chunk_start, cell_start, G = layout.chunk_start, layout.cell_start, layout.groups
-    P = people
-    K = P.record_day.shape[0]
-    W = len(RECENCY_WINDOWS)
-    listed_at = K * W  # then household-listed, the regions and the groups (learned.features)
-    region_at = listed_at + 2
-    group_at = region_at + scorer.regions
-    lo, hi = chunk_start[ci], chunk_start[ci + 1]
-    cell = np.searchsorted(cell_start, lo, side="right") - 1
-    h = lo
-    while h < hi:
-        e = h + 1
-        while e < hi and (P.flags[e] & HOUSEHOLD_START) == 0:
-            e += 1
-        in_house = 0
-        for i in range(h, e):
-            in_house += _listed_since(t, i, P)
-        for i in range(h, e):
-            while i >= cell_start[cell + 1]:
-                cell += 1
-            own = _listed_since(t, i, P)
-            logit = np.int64(scorer.intercept)
-            for k in range(K):
-                # the first window the latest record is in (W: none), without branches: a
-                # record on day d is in window w when t - d <= w, i.e. day + w > t
-                day = np.int64(P.record_day[k, i])
-                first = 0
-                for j in range(W):
-                    first += day + RECENCY_WINDOWS[j] <= t
-                logit += scorer.kind_tail[k, W if day == 0 else first]
-            if own:
-                logit += scorer.weights[listed_at]
-            if in_house - own > 0:
-                logit += scorer.weights[listed_at + 1]
-            logit += scorer.weights[region_at + cell // G]
-            if scorer.use_group:
-                logit += scorer.weights[group_at + cell % G]
-            # the score is score_max less the cuts at or below the logit: a binary search with
-            # selects for branches (which side it goes is a coin toss for the predictor)
-            a, n = 0, scorer.cut.shape[0]
-            while n > 0:
-                half = n >> 1
-                right = scorer.cut[a + half] <= logit
-                a = a + half + 1 if right else a
-                n = n - half - 1 if right else half
-            P.score[i] = scorer.smax - a
-        h = e
-
-
-@inline
-def _listed_since(t, i, people):
-    """1 where person i was on some list at the end of day t - 1 (the learned scorer's feature)."""
-    for xl in range(people.list_until.shape[0]):
-        if people.list_until[xl, i] >= t:
-            return 1
-    return 0
 
 
 @kernel(nogil=True, cache=True)

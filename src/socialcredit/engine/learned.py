@@ -13,8 +13,8 @@ agency with a data team would do, from what the system holds and nothing else:
 - the model's parameters (weights and intercept, or leaf values and baseline) are rounded to
   whole multiples of 2**-16 (``plan.LOGIT_SCALE``, fixed_point.py) and from that morning on every
   person's score is ``score_from_logit`` of their fixed-point logit, computed in integers by both
-  engines (``scores`` here; ``kernels.learned_scores`` or ``tree_kernels.boosted_scores`` in the
-  fast engine), so both give the same bits. Before the first model the point rules score;
+  engines (``scores`` here; learned_kernels.py in the fast engine, inside the day's kernel), so
+  both give the same bits. Before the first model the point rules score;
 - beside each training sample it snapshots a held-out sample, on which each model is audited
   against the system's labels and against the truth (learned_audit.py).
 

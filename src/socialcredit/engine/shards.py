@@ -102,11 +102,7 @@ class ShardedEngine(DayLoop):
         model = self.learn(t)
         moved = self.lend(t)  # into the views the shards hold
         start = time.perf_counter()
-        if model is not None:
-            for shard in self.shards:
-                shard.rescore(t, model)
-        days = [shard.kernel_day(t, learned=model is not None, moved=moved)
-                for shard in self.shards]  # fmt: skip
+        days = [shard.kernel_day(t, model, moved=moved) for shard in self.shards]
         self.timings["shards"] += time.perf_counter() - start
 
         start = time.perf_counter()
