@@ -95,11 +95,13 @@ def row_width(scoring, people, layout):
     return K * len(RECENCY_WINDOWS) + 2 + scoring.regions + (layout.groups if use_group else 0) + 1
 
 
-@inline
+@kernel(nogil=True, cache=True)
 def score_chunk(lo, hi, t, layout, scoring, people, buffers, memo_key, memo_score):
     """The learned scores of people lo..hi-1 (whole households) on the morning of day ``t``,
     from what the system held at the end of day t - 1, into ``buffers.new[i - lo]``
-    (``score_buffers``); ``memo_*``: the trees' cache (a lane's row of ``Scoring.memo_*``)."""
+    (``score_buffers``); ``memo_*``: the trees' cache (a lane's row of ``Scoring.memo_*``).
+    A function of its own, called once per chunk, not inlined: inlined into the day's kernel,
+    both models' code doubled the kernel's compile time (a cold CI compiles it)."""
     if scoring.kind == LOGISTIC:
         _logistic_chunk(lo, hi, t, layout, scoring, people, buffers.new)
     else:
