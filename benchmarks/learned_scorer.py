@@ -45,6 +45,7 @@ class Run(NamedTuple):
     engine: FastEngine
     peak_rise: list[int]  # bytes, per fit: the rise of the peak resident memory (VmHWM)
     traced: list[int]  # bytes, per fit: tracemalloc's peak
+    due: np.ndarray  # [days] the share of people due each morning (Scoring.due; NaN: none)
 
 
 def _status(field: str) -> int:
@@ -71,6 +72,7 @@ def timed(
     engine = FastEngine(plan, synthesize(plan))
     seconds = np.zeros(plan.simulated_days)
     learning = np.zeros(plan.simulated_days)
+    due = np.full(plan.simulated_days, np.nan)  # share of people due each morning
     peak_rise: list[int] = []
     traced: list[int] = []
     learner = engine.learner if plan.scorer is not None else None
@@ -98,7 +100,9 @@ def timed(
         close_day(engine, t, *engine.kernel_day(t, model))
         seconds[t] = clock() - start
         learning[t] = learned
-    return Run(seconds, learning, engine, peak_rise, traced)
+        if model is not None and t + 1 < plan.simulated_days:  # (outside the clock's count)
+            due[t + 1] = np.mean(engine.scoring(model).due <= t + 1)
+    return Run(seconds, learning, engine, peak_rise, traced, due)
 
 
 def main() -> None:
@@ -132,6 +136,12 @@ def main() -> None:
     print(f"  seconds: points {points.seconds.sum():.1f}; learned {learned.seconds.sum():.1f}, "
           f"of which learning (snapshots, labels, fits) {learning:.2f}; without it the ratio "
           f"is {points.seconds.sum() / (learned.seconds.sum() - learning):.2f}")  # fmt: skip
+    model_days = [m.day for m in models]
+    later = [t for t in range(first + 1, days) if t not in model_days]
+    print(
+        f"  mornings under the model of the day before: {np.nanmean(learned.due[later]):.1%} "
+        f"of people due to be scored again (Scoring.due)"
+    )
     s = engine.plan.scorer
     print(
         f"  {len(models)} models (retrained every {s.retrain_every if s else 0} days); per "

@@ -127,7 +127,7 @@ def test_kernel_scores_equal_the_reference_scores(trained: Trained, kernel: str)
             getattr(learned_kernels, kernel)(
                 p.simulated_days,
                 engine.kernel_layout,
-                Scoring.boosted(forest),
+                Scoring.boosted(forest, len(s.score)),
                 People.of(engine.pop, s),
             )
             assert np.array_equal(s.score, want)

@@ -136,9 +136,8 @@ def test_kernel_scores_equal_the_reference_scores(trained: FastEngine) -> None:
         tails = kind_tails(model.weights, p.scorer.kinds)
         scorer = Scorer(model.weights, tails, model.intercept, model.cut, p.score_max,
                         len(p.regions), p.scorer.use_group)  # fmt: skip
-        learned_scores(
-            t, trained.kernel_layout, Scoring.logistic(scorer), People.of(trained.pop, s)
-        )
+        scoring = Scoring.logistic(scorer, len(s.score))
+        learned_scores(t, trained.kernel_layout, scoring, People.of(trained.pop, s))
         assert np.array_equal(s.score, want)
         assert len(np.unique(want)) > 5  # the model tells people apart
     finally:
@@ -200,6 +199,35 @@ def test_days_under_the_same_model_count_again_only_whom_it_moved(model: dict) -
     assert len(days) >= 2 and days[-1] < plan.simulated_days - 1  # days under an older model
     assert_identical(everybody, fast)
     assert_identical(ref, fast)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_people_not_due_keep_the_score_the_model_would_give_them(model: dict) -> None:
+    """Under yesterday's model the kernel scores again only the people due (Scoring.due); after
+    every day, everybody not due tomorrow morning holds the score the model gives their
+    features of that morning, computed afresh for everyone (the reference's way), on a
+    stressed regime (lists by record and by threshold, compliance, appeals, households). And
+    on every morning someone is not due: the kernel does skip people (about a third of them in
+    this busy regime; nine in ten in the default preset, benchmarks/learned_scorer.py)."""
+    plan = learned_plan(days=110, **model)
+    engine = FastEngine(plan, synthesize(plan))
+    everyone = np.arange(plan.people)
+    cells = engine.pop.cell_of(everyone)
+    assert plan.scorer is not None
+    kept = []
+    for t in range(plan.simulated_days - 1):
+        engine.step(t)
+        model_today = engine.scored_by
+        if model_today is None:
+            continue
+        keep = engine.scoring(model_today).due > t + 1
+        rows = features(plan.scorer, engine.state, cells, len(plan.groups), len(plan.regions),
+                        t + 1, everyone)  # fmt: skip
+        want = scores(model_today, rows, plan.score_max)
+        assert np.array_equal(engine.state.score[keep], want[keep]), t
+        kept.append(keep.mean())
+    assert len(kept) >= 40 and min(kept) > 0
+    assert (engine.state.list_until > 0).any()  # lists were in play
 
 
 def test_point_rules_score_until_the_first_model() -> None:

@@ -134,11 +134,12 @@ class FastEngine(DayLoop):
             forest = Forest.of(model.trees, boosting.depth(model.trees), p.scorer.features,
                                model.intercept, model.cut, p.score_max, len(p.regions),
                                p.scorer.use_group)  # fmt: skip
-            scoring = Scoring.boosted(forest, lanes)
+            scoring = Scoring.boosted(forest, len(self.pop.flags), lanes)
         else:
             scoring = Scoring.logistic(
                 Scorer(model.weights, kind_tails(model.weights, p.scorer.kinds), model.intercept,
-                       model.cut, p.score_max, len(p.regions), p.scorer.use_group)
+                       model.cut, p.score_max, len(p.regions), p.scorer.use_group),
+                len(self.pop.flags),
             )  # fmt: skip
         self._scoring = (model, scoring)
         return scoring
@@ -195,12 +196,15 @@ class FastEngine(DayLoop):
         # So does a lending round: it moved scores outside the kernel's sight; and a new
         # learned model: it moves most people's scores. Under the same model as yesterday only
         # those whose score it moves are counted again (kernels._rescore).
-        full = (self.standing is None or not self.keeps_standing or p.new_epoch(t) or reporting
-                or moved or model is not self.scored_by)  # fmt: skip
+        # Each of those also has the model score everybody (a new one, a replaced state, moved
+        # scores); else it scores only whose features can have changed (kernels._rescore).
+        score_all = (self.standing is None or p.new_epoch(t) or reporting or moved
+                     or model is not self.scored_by)  # fmt: skip
+        full = score_all or not self.keeps_standing
         self.scored_by = model
         rules = self.epoch_rules[p.epoch_of(t)]
         today = Today(t, full, self.key, p.awareness(t), p.on_day(t).drift_on(t), lanes,
-                      model is not None)  # fmt: skip
+                      model is not None, score_all)  # fmt: skip
         kernel = run_day_serial if serial else run_day
         kernel(today, self.kernel_layout, rules, People.of(self.pop, self.state), tallies,
                self.scoring(model, lanes))  # fmt: skip

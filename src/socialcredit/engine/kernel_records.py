@@ -32,6 +32,9 @@ class Today(NamedTuple):
     drift: int  # whole points of recovery today (Plan.drift_on)
     lanes: int  # sets of chunks with tallies of their own, one per thread at most
     learned: bool  # a learned model set the system's score this morning: no points move it
+    # the learned model scores everybody this morning (a new model, or a state it has not
+    # scored: Scoring.due does not hold), else only the households with a member due
+    score_all: bool
 
 
 class Scorer(NamedTuple):
@@ -116,31 +119,37 @@ class Scoring(NamedTuple):
     bucket_shift: int
     bucket_base: np.ndarray
     # the trees' scores of the feature rows met so far under this model, by a key of the row, a
-    # cache per lane (direct-mapped: learned_kernels._boosted_chunk); key -1: empty
+    # cache per lane (direct-mapped: learned_kernels._boosted_finish); key -1: empty
     memo_key: np.ndarray  # [lanes, slots] int64
     memo_score: np.ndarray  # [lanes, slots] int64
+    # [people] int32: per person the first morning their features can have changed since the
+    # model last scored them (learned_kernels.score_chunk; the day's busy pass sets tomorrow
+    # for whoever it may record or list: kernels._due_tomorrow): on other mornings their score
+    # stands. 0: due now.
+    due: np.ndarray
 
     @classmethod
     def points(cls) -> Scoring:
-        return cls._of(0, _STUB_SCORER, _STUB_FOREST, 0)
+        return cls._of(0, _STUB_SCORER, _STUB_FOREST, 0, 1)
 
     @classmethod
-    def logistic(cls, scorer: Scorer) -> Scoring:
-        return cls._of(1, scorer, _STUB_FOREST, 0)
+    def logistic(cls, scorer: Scorer, people: int) -> Scoring:
+        """``people``: how many the kernels score (the engine's, or its shard's)."""
+        return cls._of(1, scorer, _STUB_FOREST, 0, people)
 
     @classmethod
-    def boosted(cls, forest: Forest, lanes: int = 1) -> Scoring:
+    def boosted(cls, forest: Forest, people: int, lanes: int = 1) -> Scoring:
         """``lanes``: the most lanes a day's kernel will run (one cache each)."""
-        return cls._of(2, _STUB_SCORER, forest, lanes)
+        return cls._of(2, _STUB_SCORER, forest, lanes, people)
 
     @classmethod
-    def _of(cls, kind: int, s: Scorer, f: Forest, lanes: int) -> Scoring:
+    def _of(cls, kind: int, s: Scorer, f: Forest, lanes: int, people: int) -> Scoring:
         both = f if kind == 2 else s
         shape = (lanes, MEMO_SLOTS) if lanes else (1, 1)
         return cls(kind, s.weights, s.kind_tail, f.root, f.node, f.value, int(f.depth),
                    int(both.intercept), both.cut, int(both.smax), int(both.regions),
                    bool(both.use_group), *cut_buckets(both.cut), np.full(shape, -1, np.int64),
-                   np.zeros(shape, np.int64))  # fmt: skip
+                   np.zeros(shape, np.int64), np.zeros(people, np.int32))  # fmt: skip
 
 
 # slots of the trees' cache per lane (a power of two; 1 MiB a lane): the default preset's 1e5
@@ -182,6 +191,7 @@ class ScoreBuffers(NamedTuple):
     row: np.ndarray  # [row_width] uint8: one person's features
     nodes: np.ndarray  # [trees] int32: one node per tree
     new: np.ndarray  # [max_chunk] int64: the chunk's new scores
+    who: np.ndarray  # [max_chunk] int64: whom they are of, where not everybody was scored
 
 
 class DayTables(NamedTuple):

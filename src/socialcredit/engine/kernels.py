@@ -28,10 +28,12 @@ spares the quiet pass on four days in five (the default preset drifts every fift
 
 Under a learned model (learned_kernels.py) each chunk is scored as its pass begins (``_rescore``),
 while its state is in the cache, not in a pass of its own over all memory; under the model that
-scored yesterday only the people whose score it moved are taken back and counted again (about 7%
-of a day's people in the default preset at day 200), so the standing tallies carry over as under
-points. A learned score does not drift, so on those days a quiet person whose shadow score is at
-the start is frozen too (``DayTables.shadow_rest``), drift day or not.
+scored yesterday only the households whose features can have changed are scored again
+(``Scoring.due``: a record leaving a recency window, anyone listed, or whoever the busy pass
+reached yesterday), and only the people whose score it moved are taken back and counted again
+(about 7% of a day's people in the default preset at day 200), so the standing tallies carry
+over as under points. A learned score does not drift, so on those days a quiet person whose
+shadow score is at the start is frozen too (``DayTables.shadow_rest``), drift day or not.
 
 Compiled on first use and cached on disk, keyed on every source the kernels depend on
 (``kernel_cache.py``); importing this module compiles nothing. The day's kernel releases the GIL
@@ -45,7 +47,14 @@ from numba import prange
 
 from socialcredit import rng
 from socialcredit.engine.kernel_records import DayTables
-from socialcredit.engine.learned_kernels import POINTS, score_buffers, score_chunk
+from socialcredit.engine.learned_kernels import (
+    POINTS,
+    household_end,
+    household_start,
+    listed_since,
+    score_buffers,
+    score_chunk,
+)
 from socialcredit.kernel_cache import inline, kernel
 from socialcredit.plan import NO_THRESHOLD
 from socialcredit.rng import GOLDEN, MIX1, MIX2, TO_UNIT
@@ -64,8 +73,8 @@ SANCTIONED_TODAY = SANCTIONED_YESTERDAY | EVER_SANCTIONED  # read as "yesterday"
 NOT_SANCTIONED_YESTERDAY = ~SANCTIONED_YESTERDAY
 
 # What pass 1 finds a person needs today (``code``): bits may combine; AT_REST stands alone.
-# MOVED: a learned model moved their score this morning (``_rescore``): never frozen; quiet
-# where nothing else is due, else DUE as well.
+# MOVED: a learned model moved their score this morning (``_rescore``, which took them back
+# already): never frozen; quiet where nothing else is due, else DUE as well.
 ACTS, ERRS, DUE, AT_REST, MOVED = 1, 2, 4, 8, 16
 
 
@@ -435,35 +444,51 @@ def _quiet_day(lane, cell, i, t, drift, learned, tier_of, rules, people, tallies
 @inline
 def _rescore(lane, lo, hi, today, counted_on, tier_of, layout, scoring, scored, rules, people,
              tallies, code):  # fmt: skip
-    """Stage 4 under a learned model, for the chunk lo..hi, before its first pass: everybody's
-    score from what the system held at the end of yesterday (learned_kernels.score_chunk),
-    while the chunk's state is in the cache anyway. Where the standing tallies carry over (not
-    ``today.full``), a person whose score the model moves is taken back as they stood
-    yesterday, counted again as if the new score had been theirs yesterday (what the day's
-    take-back will read; not ``forward``), and marked MOVED: their day is run and counted
-    (by the quiet pass where nothing else is due), where a frozen person's tallies and flags
-    would stand for their old score. A day on which
-    a new model scores is counted in full (fast.py): it moves most scores."""
+    """Stage 4 under a learned model, for the chunk lo..hi, before its first pass: the scores
+    from what the system held at the end of yesterday (learned_kernels.score_chunk), while the
+    chunk's state is in the cache anyway: everybody's where ``today.score_all``, else only
+    those whose features can have changed (``Scoring.due``; the rest keep theirs). Where the
+    standing tallies carry over (not ``today.full``), a person whose score the model moves is
+    taken back here, as they stood yesterday with yesterday's score (the day's passes do not
+    take them back again), and marked MOVED: their day is run and counted (by the quiet pass
+    where nothing else is due), where a frozen person's tallies and flags would stand for their
+    old score. A day on which a new model scores is counted in full (fast.py): it moves most
+    scores."""
     P = people
-    new = scored.new
-    score_chunk(lo, hi, today.t, layout, scoring, P, scored, scoring.memo_key[lane],
-                scoring.memo_score[lane])  # fmt: skip
-    if today.full:
+    new, who = scored.new, scored.who
+    n = score_chunk(lo, hi, today.t, today.score_all, layout, scoring, P, scored,
+                    scoring.memo_key[lane], scoring.memo_score[lane])  # fmt: skip
+    if today.score_all:
         for i in range(lo, hi):
             P.score[i] = new[i - lo]
         return
     cell_start = layout.cell_start
     cell = np.searchsorted(cell_start, lo, side="right") - 1
-    for i in range(lo, hi):
-        v = new[i - lo]
+    for q in range(n):
+        i = who[q]
+        v = new[q]
         if v == np.int64(P.score[i]):
+            continue
+        if today.full:
+            P.score[i] = v
             continue
         while i >= cell_start[cell + 1]:
             cell += 1
         _tally_standing(-1, False, lane, cell, i, counted_on, tier_of, rules, P, tallies)
         P.score[i] = v
-        _tally_standing(1, False, lane, cell, i, counted_on, tier_of, rules, P, tallies)
         code[i - lo] |= MOVED
+
+
+@inline
+def _due_tomorrow(t, i, hi, listed_before, scoring, people):
+    """Under a learned model, person i's features are read again tomorrow morning (something
+    may be recorded of them), and their household's too where i's listing changed today (each
+    member's features say whether another is listed): ``Scoring.due``."""
+    scoring.due[i] = t + 1
+    if listed_since(t + 1, i, people) != listed_before:
+        h = household_start(i, people)
+        for j in range(h, household_end(h, hi, people)):
+            scoring.due[j] = t + 1
 
 
 @kernel(cache=True, _nrt=False)
@@ -796,7 +821,7 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
             i = quiet[q]
             while i >= cell_start[cell + 1]:
                 cell += 1
-            if not full:
+            if not full and (code[i - lo] & MOVED) == 0:  # (_rescore took the moved back)
                 _tally_standing(-1, False, lane, cell, i, counted_on, tier_of, rules, P, T)
             if _quiet_day(lane, cell, i, t, drift, today.learned, tier_of, rules, P, T):
                 starts[n_starts] = i
@@ -842,7 +867,9 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
             if quiet_act and day.freeze_all:  # their state stands, and so do their counts
                 P.deter[i] = (np.int32(P.deter[i]) * rules.decay) >> 8
                 continue
-            if not full:  # stages 1-2 change nothing of the state: take it back now
+            # stages 1-2 change nothing of the state: take it back now (_rescore took back
+            # whomever the model moved, as they stood with yesterday's score)
+            if not full and (code[i - lo] & MOVED) == 0:
                 _tally_standing(-1, False, lane, cell, i, counted_on, tier_of, rules, P, T)
             if quiet_act:
                 if _quiet_day(lane, cell, i, t, drift, today.learned, tier_of, rules, P, T):
@@ -850,6 +877,9 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
                     n_starts += 1
                     T.starts[lane, cell] += 1
                 continue
+            # what follows may record or list them: under a learned model their features (and,
+            # where their listing changes, their household's) are due to be read tomorrow
+            listed_before = listed_since(t + 1, i, P) if today.learned else 0
             # 3. errors, what the record does
             err_points = 0
             err_list = -1
@@ -887,6 +917,8 @@ def _run_lane(lane, today, layout, rules, people, tallies, day, busy, starts, co
             sanctioned, wrongful = _tally_standing(1, True, lane, cell, i, t, tier_of, rules, P, T)
             if rules.any_encounters:
                 _encounters(today, lane, cell, i, tier_of, rules, P, T)
+            if today.learned:
+                _due_tomorrow(t, i, hi, listed_before, scoring, P)
             for xl in range(P.list_until.shape[0]):  # last: the day's list tests must not see
                 if entered & (1 << xl):  # the mark
                     P.list_until[xl, i] |= ENTERED

@@ -21,8 +21,8 @@ from socialcredit.state import State
 
 def system_labels(s: LearnedScorer, state: State, who: np.ndarray, t0: int) -> np.ndarray:
     """1 where the system holds a disfavoured record of the person from day t0 on (int64)."""
-    bad = state.record_day[s.kind_disfavoured][:, who]
-    return (bad > t0).any(axis=0).astype(np.int64)
+    bad = state.record_day[:, who][s.kind_disfavoured]  # the sample's columns first: not a
+    return (bad > t0).any(axis=0).astype(np.int64)  # copy of every person's records
 
 
 def true_labels(state: State, who: np.ndarray, t0: int) -> np.ndarray:

@@ -111,17 +111,43 @@ def features(
     day = state.record_day[:, who].astype(np.int64)  # [K, n]: 1 + record day, 0 for none
     for j, w in enumerate(RECENCY_WINDOWS):  # a record on day d is in the last w days: d >= t - w
         out[:, j : K * W : W] = ((day > 0) & (day + w > t)).T
-    # on a list at the end of yesterday (list_until > t - 1)
-    listed: np.ndarray = np.asarray((state.list_until >= t).any(axis=0))
-    starts = np.flatnonzero(state.flags & HOUSEHOLD_START)
-    house = np.searchsorted(starts, who, side="right") - 1
-    in_house = np.add.reduceat(listed.astype(np.int64), starts) if len(starts) else listed
-    out[:, K * W] = listed[who]
-    out[:, K * W + 1] = in_house[house] - listed[who] > 0
+    # on a list at the end of yesterday (list_until > t - 1), and how many of the household are
+    listed = listed_on(state, t, who)
+    out[:, K * W] = listed
+    out[:, K * W + 1] = household_listed(state, t, who) - listed > 0
     out[np.arange(len(who)), K * W + 2 + cell // groups] = 1
     if s.use_group:
         out[np.arange(len(who)), K * W + 2 + regions + cell % groups] = 1
     return out
+
+
+def listed_on(state: State, t: int, who: np.ndarray) -> np.ndarray:
+    """1 where the person was on some list at the end of day t - 1 (int64)."""
+    return np.asarray((state.list_until[:, who] >= t).any(axis=0), dtype=np.int64)
+
+
+def household_listed(state: State, t: int, who: np.ndarray) -> np.ndarray:
+    """How many of each person's household (themselves included) were listed at the end of
+    day t - 1. Only the households of ``who`` are read (a sample's, not the population's): each
+    is walked from its first member (flags mark the starts) while any is not done."""
+    flags = state.flags
+    n = len(flags)
+    first = who.copy()
+    while True:  # back to the household's first member (households have a few members)
+        back = (flags[first] & HOUSEHOLD_START) == 0
+        if not back.any():
+            break
+        first[back] -= 1
+    count = np.zeros(len(who), dtype=np.int64)
+    member = first.copy()
+    going = np.ones(len(who), dtype=bool)
+    while going.any():
+        at = member[going]
+        count[going] += listed_on(state, t, at)
+        member[going] += 1
+        going[going] = (member[going] < n) & ((flags[np.minimum(member[going], n - 1)]
+                                               & HOUSEHOLD_START) == 0)  # fmt: skip
+    return count
 
 
 def kind_tails(weights: np.ndarray, kinds: int) -> np.ndarray:
