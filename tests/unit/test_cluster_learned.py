@@ -32,7 +32,7 @@ from socialcredit.engine.learned import MODELS_FILE, Model, StateReader
 from socialcredit.engine.shard_worker import ShardWorker
 from socialcredit.metrics.audit_table import AUDIT_FILE
 from socialcredit.population.synthesis import synthesize
-from socialcredit.runner import prepare, resume, run
+from socialcredit.runner import resume, run
 from socialcredit.scenario.compile import compile_plan
 from socialcredit.scenario.loading import validate
 from socialcredit.state import EVER_SANCTIONED, EVER_WRONGFUL
@@ -222,13 +222,3 @@ def test_an_interrupted_cluster_run_with_a_learned_scorer_resumes(case, tmp_path
     assert json.loads((out / "manifest.json").read_text())["resumed_from_day"] == 60
     assert same_learning(plain, out)
 
-
-def test_the_runner_runs_a_learned_scorer_on_a_cluster() -> None:
-    """No longer refused: the cluster driver holds the learner (lending still is refused,
-    tests/unit/test_lending.py)."""
-    scenario = validate(learned_raw(), "learned")
-    _, sim, _ = prepare(scenario, people=1000, days=100, cluster="in-process")
-    try:
-        assert isinstance(sim, ClusterEngine) and sim.learner is not None
-    finally:
-        sim.close()
