@@ -57,7 +57,8 @@ def learned_check(out: Path) -> dict[str, object]:
 
     return {
         "learned_models": len(models(plain)),
-        "same_learned": same(plain, folder) and models(plain) == models(folder)
+        "same_learned": same(plain, folder)
+        and models(plain) == models(folder)
         and audits(plain).equals(audits(folder)),
     }
 

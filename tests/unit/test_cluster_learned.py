@@ -167,8 +167,8 @@ def models_file(folder: Path) -> dict:
 def same_learning(a: Path, b: Path) -> bool:
     """The same run folder (run_folders.same), models and audits (pandas' equals: a measure
     with nothing to measure is NaN in both, which Arrow's equals calls different)."""
-    audits = pq.read_table(a / AUDIT_FILE).to_pandas().equals(
-        pq.read_table(b / AUDIT_FILE).to_pandas()
+    audits = (
+        pq.read_table(a / AUDIT_FILE).to_pandas().equals(pq.read_table(b / AUDIT_FILE).to_pandas())
     )
     return same(a, b) and models_file(a) == models_file(b) and audits
 
@@ -224,4 +224,3 @@ def test_an_interrupted_cluster_run_with_a_learned_scorer_resumes(case, tmp_path
     resume(out)
     assert json.loads((out / "manifest.json").read_text())["resumed_from_day"] == 60
     assert same_learning(plain, out)
-
