@@ -172,14 +172,6 @@ def prepare(
             fix="leave out --cluster (--shards N splits the run into shards in this process), "
             "or remove lending: from the scenario",
         )
-    if cluster is not None and scenario.regime.scorer is not None:
-        raise ConfigError(
-            "--cluster with a learned scorer (regime.scorer)",
-            path="--cluster",
-            expected="a learned scorer run in one process: its training reads the whole "
-            "population's state between days",
-            fix="leave out --cluster (--shards N splits the run into shards in this process)",
-        )
     plan = compile_plan(scenario, people=people, days=days, seed=seed, label=label)
     start = time.perf_counter()
     if cluster is not None:  # the shards synthesise their own people, where they run

@@ -34,6 +34,35 @@ class Stop(Exception):
     pass
 
 
+def learned_check(out: Path) -> dict[str, object]:
+    """A learned scorer (boosted trees: the model's arrays cross to the workers each day) on
+    2 Ray shards: the driver reads its samples through the workers; the same folder, models
+    and audits as one process."""
+    raw = stressed("china-national-score-2018")
+    raw["regime"]["scorer"] = {"kind": "learned", "model": "gradient_boosting",
+                               "retrain_every_days": 20, "horizon_days": 30,
+                               "sample_people": 1500}  # fmt: skip
+    scenario = out / "learned.yaml"
+    scenario.write_text(yaml.safe_dump(raw))
+    args = dict(people=6000, days=80, seed=7, checkpoint_every=0)  # models on days 50 and 70
+    plain = run(scenario, out=out / "learned-plain", **args).folder
+    folder = run(scenario, out=out / "learned-ray", cluster="local", shards=2, **args).folder
+
+    def models(folder: Path) -> list[dict]:
+        saved = json.loads((folder / "learned-models.json").read_text())["models"]
+        return [{k: v for k, v in m.items() if k != "fit_seconds"} for m in saved]  # wall-clock
+
+    def audits(folder: Path):  # pandas' equals: NaN (nothing to measure) in both is the same
+        return pq.read_table(folder / "audit.parquet").to_pandas()
+
+    return {
+        "learned_models": len(models(plain)),
+        "same_learned": same(plain, folder)
+        and models(plain) == models(folder)
+        and audits(plain).equals(audits(folder)),
+    }
+
+
 def kill_shard(ray, k: int) -> int:
     """SIGKILL the worker process that holds shard ``k`` of the running engine."""
     (name,) = [n for n in ray.util.list_named_actors() if n.endswith(f"-shard-{k}")]
@@ -61,6 +90,7 @@ def main(out: Path) -> None:
         findings["too_big"] = "ran"
     except ResourceError as exc:
         findings["too_big"] = str(exc)
+    findings |= learned_check(out)
     findings["leftover_workers"] = len(ray.util.list_named_actors())
 
     # From the command line, with a cluster of its own (started and stopped by the command).

@@ -40,6 +40,11 @@ def test_any_number_of_ray_shards_gives_the_same_bits(findings: dict) -> None:
         assert findings[f"same_with_{k}_shards"], k
 
 
+def test_a_learned_scorer_on_ray_shards_learns_as_one_process(findings: dict) -> None:
+    assert findings["learned_models"] == 2
+    assert findings["same_learned"]
+
+
 def test_a_shard_too_big_for_any_node_is_refused_up_front(findings: dict) -> None:
     assert "largest shard needs" in findings["too_big"]
     assert "Fix:" in findings["too_big"]

@@ -313,14 +313,18 @@ def test_too_few_days_for_a_model_exit_2_from_the_cli(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr and not (tmp_path / "never").exists()
 
 
-def test_a_cluster_is_refused_by_name() -> None:
-    """Training reads the whole population's state between days: not on shards elsewhere."""
+def test_a_cluster_runs_a_learned_scorer() -> None:
+    """No longer refused: the cluster driver holds the learner and reads the sampled people
+    through its shards' workers (its runs are tested in test_cluster_learned.py)."""
+    from socialcredit.engine.cluster import ClusterEngine
     from socialcredit.runner import prepare
 
     scenario = validate(learned_raw(), "learned")
-    with pytest.raises(ConfigError) as caught:
-        prepare(scenario, people=1000, days=100, cluster="in-process")
-    assert "--cluster" in str(caught.value) and "--shards" in str(caught.value)
+    _, sim, _ = prepare(scenario, people=1000, days=100, cluster="in-process")
+    try:
+        assert isinstance(sim, ClusterEngine) and sim.learner is not None
+    finally:
+        sim.close()
 
 
 @pytest.mark.parametrize("example", [EXAMPLE, BOOSTED_EXAMPLE], ids=lambda p: p.stem)

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
 from socialcredit.errors import OutputError
 from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.plan import Plan
+
+if TYPE_CHECKING:
+    from socialcredit.engine.learned import Model
 
 Wins = list[tuple[int, np.ndarray, np.ndarray]]  # (list, people, decision day), see appeals.py
 Bounds = tuple[int, int]  # a shard's people: lo .. hi - 1 (whole regions, see shards.py)
@@ -52,11 +55,21 @@ class ShardWorkerHandle(Protocol):
         """Back to day 0."""
         ...
 
-    def day(self, t: int, wins: Wins, cover: np.ndarray | None = None) -> ShardDay:
+    def day(self, t: int, wins: Wins, cover: np.ndarray | None = None,
+            model: Model | None = None) -> ShardDay:  # fmt: skip
         """Apply yesterday's won appeals (shard-local indices) and the reallocated sources'
         coverage in force (``cover``, [F, R]; None where no source is reallocated), run day
-        ``t``."""
+        ``t`` scored by the learned ``model`` in force (None: the point rules)."""
         ...
+
+    # What the driver's learner reads of the shard's people (``who``: local indices,
+    # ascending; sample_reader.SampleReader has the meanings).
+
+    def rows(self, t: int, who: np.ndarray) -> np.ndarray: ...
+
+    def system_labels(self, t0: int, who: np.ndarray) -> np.ndarray: ...
+
+    def true_labels(self, t0: int, who: np.ndarray) -> np.ndarray: ...
 
     def save(self, path: str, wins: Wins) -> None:
         """Apply won appeals, then save the state atomically to ``path``."""
@@ -95,9 +108,22 @@ class ShardBackend(Protocol):
         fits nowhere; BackendError where workers do not start or run another version."""
         ...
 
-    def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None) -> list[ShardDay]:
-        """Every shard runs day ``t`` after applying its won appeals ``wins[k]`` and the
-        coverage in force (ShardWorkerHandle.day)."""
+    def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None,
+            model: Model | None = None) -> list[ShardDay]:  # fmt: skip
+        """Every shard runs day ``t`` after applying its won appeals ``wins[k]``, the
+        coverage and the learned model in force (ShardWorkerHandle.day)."""
+        ...
+
+    def rows(self, t: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Per shard, ``ShardWorkerHandle.rows`` of its people ``who[k]`` (local indices)."""
+        ...
+
+    def system_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Per shard, ``ShardWorkerHandle.system_labels`` of its people ``who[k]``."""
+        ...
+
+    def true_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Per shard, ``ShardWorkerHandle.true_labels`` of its people ``who[k]``."""
         ...
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:

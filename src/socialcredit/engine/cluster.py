@@ -9,6 +9,11 @@ global appeal queue and keeps the wins for the next day's calls. Draws are count
 shard's kernel is the local fast engine's, so any number of shards and workers gives the same bits
 as a run in one process (tests/cluster, tests/unit/test_worker_loss.py).
 
+Under a learned scorer the driver holds the learner (learned.py): it draws the samples and fits
+the models as one process would, reading the sampled people through ``ShardedReader``, which
+asks each shard's worker for its part (feature rows and labels computed where the state is), and
+sends the model in force with every day's call.
+
 Checkpoints: every shard writes its own state file into the run's staging folder (so on a real
 cluster the run folder must be on storage every node mounts); the driver's checkpoint names them.
 When a worker dies, the backend raises WorkerLostError; the runner has the driver replace the
@@ -19,7 +24,7 @@ and the days since are run again: same result, a little later.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +32,9 @@ import numpy as np
 from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.backends import ShardBackend, Wins
 from socialcredit.engine.daily import DayLoop, record
+from socialcredit.engine.learned import Learner
 from socialcredit.engine.reallocation import Reallocator
+from socialcredit.engine.sample_reader import SampleReader
 from socialcredit.engine.shards import shard_bounds
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.errors import BackendError
@@ -35,6 +42,35 @@ from socialcredit.metrics.layout import MetricLayout, layout_for
 from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.plan import Plan, with_coverage
 from socialcredit.population.synthesis import Population, cell_starts
+
+
+class ShardedReader:
+    """The learner's reader (sample_reader.py) of people who live in the shards' workers:
+    ``who`` (ascending) is cut at the shard bounds, each worker answers for its part in its own
+    indices, and the answers are joined in shard order, so they are in the order of ``who``."""
+
+    def __init__(self, backend: ShardBackend, bounds: Sequence[tuple[int, int]]) -> None:
+        self.backend = backend
+        self.lows = np.array([lo for lo, _ in bounds], dtype=np.int64)
+        self.edges = np.array([*self.lows, bounds[-1][1]], dtype=np.int64)
+
+    @property
+    def size(self) -> int:
+        return int(self.edges[-1])
+
+    def parts(self, who: np.ndarray) -> list[np.ndarray]:
+        """Each shard's people of ``who``, in its local indices."""
+        cuts = np.searchsorted(who, self.edges)
+        return [who[a:b] - lo for a, b, lo in zip(cuts[:-1], cuts[1:], self.lows, strict=True)]
+
+    def rows(self, t: int, who: np.ndarray) -> np.ndarray:
+        return np.concatenate(self.backend.rows(t, self.parts(who)))
+
+    def system_labels(self, t0: int, who: np.ndarray) -> np.ndarray:
+        return np.concatenate(self.backend.system_labels(t0, self.parts(who)))
+
+    def true_labels(self, t0: int, who: np.ndarray) -> np.ndarray:
+        return np.concatenate(self.backend.true_labels(t0, self.parts(who)))
 
 
 class ClusterEngine(DayLoop):
@@ -65,19 +101,25 @@ class ClusterEngine(DayLoop):
         self.first_plan = plan
         if plan.feedback is not None:  # moves decided here, sent with every day's call
             self.reallocator = Reallocator(plan)
+        if plan.scorer is not None:  # models fitted here, sent with every day's call
+            self.learner = Learner(plan, self.pop.cell_of)
 
     @property
     def shard_count(self) -> int:
         return len(self.bounds)
 
+    def sample_reader(self) -> SampleReader:
+        return ShardedReader(self.backend, self.bounds)
+
     def step(self, t: int) -> None:
         self.look(t)
+        model = self.learn(t)
         start = time.perf_counter()
         wins, self.pending = self.pending, [[] for _ in self.bounds]
-        # the coverage in force goes with every call (a few numbers), so a replaced or reloaded
-        # worker takes it up the next day as any other does
+        # the coverage and the model in force go with every call (a few kilobytes), so a
+        # replaced or reloaded worker takes them up the next day as any other does
         cover = self.reallocator.coverage if self.reallocator is not None else None
-        days = self.backend.day(t, wins, cover)
+        days = self.backend.day(t, wins, cover, model)
         wall = time.perf_counter() - start
         slowest = max(d.seconds for d in days)
         self.timings["shards"] += slowest
@@ -115,6 +157,8 @@ class ClusterEngine(DayLoop):
                 "node mounts (NFS, a Kubernetes volume), or pass --checkpoint-every 0."
             )
         arrays = {"shard_files": np.array(names), "shard_bounds": np.array(self.bounds)}
+        if self.learner is not None:
+            arrays |= self.learner.save()
         if self.reallocator is not None:
             arrays |= self.reallocator.save()
         return arrays
@@ -127,6 +171,8 @@ class ClusterEngine(DayLoop):
         paths = [folder / str(name) for name in saved["shard_files"]]
         self.backend.load(int(saved["day"]), paths)
         self.pending = [[] for _ in self.bounds]
+        if self.learner is not None:
+            self.learner.load(saved)
         if self.reallocator is not None:
             self.reallocator.load(saved)
             self.take_plan(with_coverage(self.first_plan, self.reallocator.coverage))
@@ -144,6 +190,8 @@ class ClusterEngine(DayLoop):
         self.plan = self.first_plan
         if self.reallocator is not None:
             self.reallocator = Reallocator(self.plan)
+        if self.learner is not None:
+            self.learner = Learner(self.plan, self.pop.cell_of)
         self.queue = AppealQueue(self.plan)
         self.counts, self.stats = metric_arrays(self.plan, self.layout)
         self.pending = [[] for _ in self.bounds]

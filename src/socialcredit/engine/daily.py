@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from socialcredit.engine.learned import Learner, Model
+from socialcredit.engine.learned import Learner, Model, StateReader
 from socialcredit.engine.lending import Lender
 from socialcredit.engine.reallocation import Reallocator
+from socialcredit.engine.sample_reader import SampleReader
 from socialcredit.engine.standing import fresh_counts_row, metric_rows
 from socialcredit.metrics import wrongful_people
 from socialcredit.metrics.collector import Tally, record_day
@@ -71,9 +72,15 @@ class DayLoop:
         """Snapshot, label and fit what is due this morning; the learned model in force."""
         if self.learner is None:
             return None
-        model = self.learner.before_day(t, self.state)
+        model = self.learner.before_day(t, self.sample_reader())
         self.timings["learning"] = self.learner.seconds
         return model
+
+    def sample_reader(self) -> SampleReader:
+        """Where the learner reads the people it samples: this process's state (a cluster's
+        driver asks its shards' workers instead)."""
+        assert self.learner is not None
+        return StateReader(self.plan, self.state, self.learner.cell_of)
 
     def lend(self, t: int) -> bool:
         """The lending round due this morning, if any; whether it moved scores (outside the

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from socialcredit.errors import WorkerLostError
 from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.plan import Plan
 from socialcredit.resources import check_memory
+
+if TYPE_CHECKING:
+    from socialcredit.engine.learned import Model
 
 LOST = "the in-process worker was told to die"
 
@@ -58,14 +62,24 @@ class InProcessBackend:
             raise WorkerLostError(LOST, shard=k, day=day)
         return worker
 
-    def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None) -> list[ShardDay]:
+    def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None,
+            model: Model | None = None) -> list[ShardDay]:  # fmt: skip
         for day, k in sorted(self.to_lose):
             if day == t:
                 self.to_lose.discard((day, k))
                 self.lost.append((day, k))
                 self.workers[k] = None
         self.days_run.append(t)
-        return [self._worker(k, t).day(t, wins[k], cover) for k in range(len(self.workers))]
+        return [self._worker(k, t).day(t, wins[k], cover, model) for k in range(len(self.workers))]
+
+    def rows(self, t: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return [self._worker(k, t).rows(t, who[k]) for k in range(len(self.workers))]
+
+    def system_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return [self._worker(k, None).system_labels(t0, who[k]) for k in range(len(self.workers))]
+
+    def true_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return [self._worker(k, None).true_labels(t0, who[k]) for k in range(len(self.workers))]
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:
         for k, path in enumerate(paths):

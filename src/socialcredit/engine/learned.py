@@ -18,7 +18,10 @@ agency with a data team would do, from what the system holds and nothing else:
 - beside each training sample it snapshots a held-out sample, on which each model is audited
   against the system's labels and against the truth (learned_audit.py).
 
-The state is the same in every engine, so the snapshots, labels and models are too. The features
+The learner reads people through a ``SampleReader`` (sample_reader.py): ``StateReader`` below
+over an engine's state in this process, or the cluster driver's, which asks the shards' workers
+(cluster.py). The state is the same in every engine, so the snapshots, labels and models are
+too. The features
 (``features``) are binary: the recency of each record kind (``plan.LearnedScorer``) over 30, 90 and
 365 days, listed, a household member listed, the region, and the group only where the scenario
 asks. The fixed-point logit of a feature row differs from the float model's by at most
@@ -38,8 +41,9 @@ from socialcredit import rng
 from socialcredit.engine import boosting
 from socialcredit.engine.fixed_point import to_fixed
 from socialcredit.engine.kernel_records import Trees
-from socialcredit.engine.labels import system_labels
+from socialcredit.engine.labels import system_labels, true_labels
 from socialcredit.engine.learned_audit import Audit, Snapshots
+from socialcredit.engine.sample_reader import SampleReader
 from socialcredit.metrics.audit_table import ModelAudit
 from socialcredit.plan import LOGIT_SCALE, RECENCY_WINDOWS, LearnedScorer, Plan
 from socialcredit.state import HOUSEHOLD_START, State
@@ -150,6 +154,34 @@ def household_listed(state: State, t: int, who: np.ndarray) -> np.ndarray:
     return count
 
 
+class StateReader:
+    """The learner's reader (sample_reader.py) over a ``State`` in this process: the whole
+    population's, or a shard worker's own (then ``who`` are the shard's local indices)."""
+
+    def __init__(
+        self, plan: Plan, state: State, cell_of: Callable[[np.ndarray], np.ndarray]
+    ) -> None:
+        """``cell_of`` maps indices into ``state`` to cells."""
+        assert plan.scorer is not None
+        self.plan, self.state, self.cell_of = plan, state, cell_of
+        self.scorer: LearnedScorer = plan.scorer
+
+    @property
+    def size(self) -> int:
+        return len(self.state.score)
+
+    def rows(self, t: int, who: np.ndarray) -> np.ndarray:
+        p = self.plan
+        cell = self.cell_of(who).astype(np.int64)
+        return features(self.scorer, self.state, cell, len(p.groups), len(p.regions), t, who)
+
+    def system_labels(self, t0: int, who: np.ndarray) -> np.ndarray:
+        return system_labels(self.scorer, self.state, who, t0)
+
+    def true_labels(self, t0: int, who: np.ndarray) -> np.ndarray:
+        return true_labels(self.state, who, t0)
+
+
 def kind_tails(weights: np.ndarray, kinds: int) -> np.ndarray:
     """[K, W + 1]: per record kind, the sum of its recency weights from window j on (0 past the
     widest), for the fast kernel: a record in window j is in every wider one too."""
@@ -195,7 +227,7 @@ class Learner:
     """Snapshots, labels and models of one run (see the module's docstring)."""
 
     def __init__(self, plan: Plan, cell_of: Callable[[np.ndarray], np.ndarray]) -> None:
-        """``cell_of`` maps indices into the state to cells."""
+        """``cell_of`` maps indices into the population to cells (the audit's groups)."""
         assert plan.scorer is not None
         self.plan = plan
         self.scorer: LearnedScorer = plan.scorer
@@ -216,7 +248,7 @@ class Learner:
         cannot train: its models came from the whole population)."""
         self.fixed = list(models)
 
-    def before_day(self, t: int, state: State) -> Model | None:
+    def before_day(self, t: int, people: SampleReader) -> Model | None:
         """Label and fit what is due this morning, snapshot what is due; the model in force."""
         if self.fixed is not None:
             due = [m for m in self.fixed if m.day <= t]
@@ -225,12 +257,12 @@ class Learner:
         s = self.scorer
         taken = self.snapshots.pop(t - s.horizon, None)
         if taken is not None:
-            self._fit(t, state, *taken)
+            self._fit(t, people, *taken)
         if t > 0 and t % s.retrain_every == 0 and t + s.horizon < self.plan.simulated_days:
-            who = self.sample(t, len(state.score))
-            self.snapshots[t] = (who, self.rows(state, t, who))
-            held = self.audit.draw(t, len(state.score), who)
-            self.audit.take(t, held, self.rows(state, t, held))
+            who = self.sample(t, people.size)
+            self.snapshots[t] = (who, people.rows(t, who))
+            held = self.audit.draw(t, people.size, who)
+            self.audit.take(t, held, people.rows(t, held))
         self.seconds += time.perf_counter() - start
         return self.model
 
@@ -242,24 +274,19 @@ class Learner:
         u = rng.uniform(self.key, rng.LEARN_SAMPLE, rng.person_counters(np.arange(k)), t)
         return np.unique(np.minimum((u * n).astype(np.int64), n - 1))
 
-    def rows(self, state: State, t: int, who: np.ndarray) -> np.ndarray:
-        p = self.plan
-        cell = self.cell_of(who).astype(np.int64)
-        return features(self.scorer, state, cell, len(p.groups), len(p.regions), t, who)
-
-    def _fit(self, t: int, state: State, who: np.ndarray, rows: np.ndarray) -> None:
+    def _fit(self, t: int, people: SampleReader, who: np.ndarray, rows: np.ndarray) -> None:
         t0 = t - self.scorer.horizon
-        labels = system_labels(self.scorer, state, who, t0)
+        label = people.system_labels(t0, who)
         held = self.audit.pop(t0)
-        positives = int(labels.sum())
-        if not 0 < positives < len(labels):
+        positives = int(label.sum())
+        if not 0 < positives < len(label):
             return  # one class only: nothing to learn, the model in force stays
-        model = self._fitted(t, who, rows, labels)
+        model = self._fitted(t, who, rows, label)
         self.models.append(model)
         if held is not None:  # the new model on people it was not trained on
             logit = logits(model, held[1])
             score = score_from_logit(logit, model.cut, self.plan.score_max)
-            self.audit.count(t, state, held[0], logit, score)
+            self.audit.count(t, people, held[0], logit, score)
 
     def _fitted(self, t: int, who: np.ndarray, rows: np.ndarray, labels: np.ndarray) -> Model:
         """The scenario's model fitted to a sample with both labels, in fixed point."""

@@ -35,12 +35,11 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from socialcredit import rng
-from socialcredit.engine.labels import system_labels, true_labels
+from socialcredit.engine.sample_reader import SampleReader
 from socialcredit.engine.standing import SanctionTables
 from socialcredit.metrics.audit_table import BASES, DECISIONS, ModelAudit
 from socialcredit.metrics.classifier_audit import confusion
 from socialcredit.plan import LOGIT_SCALE, NO_THRESHOLD, LearnedScorer, Plan
-from socialcredit.state import State
 
 Snapshots = dict[int, tuple[np.ndarray, np.ndarray]]  # t0: (people, feature rows)
 
@@ -114,12 +113,12 @@ class Audit:
         taken = self.snapshots.pop(t0, None)
         return taken if taken is not None and len(taken[0]) else None
 
-    def count(self, t: int, state: State, who: np.ndarray, logit: np.ndarray,
+    def count(self, t: int, people: SampleReader, who: np.ndarray, logit: np.ndarray,
               score: np.ndarray) -> None:  # fmt: skip
         """Audit the model fitted on day ``t`` on the held-out people ``who`` of its training
         day, given its fixed-point logits and scores of their rows from that day."""
         t0 = t - self.scorer.horizon
-        labels = (system_labels(self.scorer, state, who, t0), true_labels(state, who, t0))
+        labels = (people.system_labels(t0, who), people.true_labels(t0, who))
         flags = (logit > 0, sanctioned_at(self.plan.on_day(t), score))
         assert len(labels) == len(BASES) and len(flags) == len(DECISIONS)
         group = (self.cell_of(who) % len(self.plan.groups)).astype(np.int64)

@@ -10,7 +10,7 @@ import os
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from socialcredit.metrics.wrongful_people import WrongfulPeople
 from socialcredit.plan import Plan
 from socialcredit.resources import state_bytes_per_person
 from socialcredit.version import __version__
+
+if TYPE_CHECKING:
+    from socialcredit.engine.learned import Model
 
 LOCAL = "local"  # --cluster local: start a private Ray instance on this machine
 AUTO = "auto"  # --cluster auto: the running cluster this machine belongs to, else a local one
@@ -179,8 +182,21 @@ class RayBackend:
                 raise WorkerLostError(detail, shard=k, day=day) from None
         return answers
 
-    def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None) -> list[ShardDay]:
-        return self._get([w.day.remote(t, wins[k], cover) for k, w in enumerate(self.workers)], t)
+    def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None,
+            model: Model | None = None) -> list[ShardDay]:  # fmt: skip
+        refs = [w.day.remote(t, wins[k], cover, model) for k, w in enumerate(self.workers)]
+        return self._get(refs, t)
+
+    def rows(self, t: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return self._get([w.rows.remote(t, who[k]) for k, w in enumerate(self.workers)], t)
+
+    def system_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
+        refs = [w.system_labels.remote(t0, who[k]) for k, w in enumerate(self.workers)]
+        return self._get(refs, None)
+
+    def true_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
+        refs = [w.true_labels.remote(t0, who[k]) for k, w in enumerate(self.workers)]
+        return self._get(refs, None)
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:
         refs = [w.save.remote(str(paths[k]), wins[k]) for k, w in enumerate(self.workers)]

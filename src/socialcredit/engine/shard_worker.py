@@ -3,10 +3,17 @@
 The worker synthesises its people itself (the same people the whole population would hold at
 those indices), so nothing the size of a shard crosses the network. Backends (backends.py) call
 the same methods, on a Ray actor or on a plain object in this process.
+
+Under a learned scorer the driver learns (learned.py) and sends the model in force with every
+day's call; the worker answers the driver's learner about its own people (feature rows and
+labels, computed here from its state: ``rows``, ``system_labels``, ``true_labels``). The fast
+engine rescores everybody when handed a model object other than yesterday's, so the worker keeps
+the one it has while the driver's is of the same day: over Ray every call brings a fresh copy.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from pathlib import Path
@@ -24,6 +31,7 @@ from socialcredit.version import __version__
 
 if TYPE_CHECKING:
     from socialcredit.engine.fast import FastEngine
+    from socialcredit.engine.learned import Model, StateReader
 
 
 class ShardWorker:
@@ -40,21 +48,36 @@ class ShardWorker:
         self.plan, self.lo = plan, lo
         self.population = synthesize(plan, lo, hi)
         self.engine = self._engine()
+        self.model: Model | None = None  # the learned model the engine last scored with
 
     def hello(self) -> tuple[str, int]:
         return __version__, os.getpid()
 
     def reset(self) -> None:
         self.engine = self._engine()
+        self.model = None
 
     def _engine(self) -> FastEngine:
         from socialcredit.engine.fast import FastEngine
 
         engine = FastEngine(self.plan, self.population)
         engine.reallocator = None  # the driver moves the coverage and sends it (``day``)
+        engine.learner = None  # the driver learns and sends the model in force (``day``)
         return engine
 
-    def day(self, t: int, wins: Wins, cover: np.ndarray | None = None) -> ShardDay:
+    def kept(self, model: Model | None) -> Model | None:
+        """The model to score with: the one kept where ``model`` is a copy of it (same day;
+        a run fits at most one a day), so the engine rescores only when the model changes. A
+        new one is copied: arrays a Ray call brings are read-only, a type of their own to the
+        compiled kernels."""
+        if model is None:
+            self.model = None
+        elif self.model is None or self.model.day != model.day:
+            self.model = copy.deepcopy(model)
+        return self.model
+
+    def day(self, t: int, wins: Wins, cover: np.ndarray | None = None,
+            model: Model | None = None) -> ShardDay:  # fmt: skip
         s = self.engine.state
         apply_wins(s.list_until, wins)
         feedback = self.engine.plan.feedback
@@ -62,7 +85,7 @@ class ShardWorker:
             # the driver moved it (or this worker is new, or reloaded): the tables it sets
             self.engine.take_plan(with_coverage(self.plan, cover))
         start = time.perf_counter()
-        tallies, entered = self.engine.kernel_day(t)
+        tallies, entered = self.engine.kernel_day(t, self.kept(model))
         seconds = time.perf_counter() - start
         wrongful = [s.shadow_until[x, who] <= t for x, who in enumerate(entered)]
         return ShardDay(tallies, [who + self.lo for who in entered], wrongful, seconds)
@@ -78,6 +101,24 @@ class ShardWorker:
             self.engine.load_state(arrays, Path(path).parent)
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from None
+
+    # The driver's learner reads the shard's people (local indices, ascending) through these.
+
+    def reader(self) -> StateReader:
+        from socialcredit.engine.learned import StateReader
+
+        population = self.population
+        return StateReader(self.plan, self.engine.state,
+                           lambda who: population.cell_of(who + population.offset))  # fmt: skip
+
+    def rows(self, t: int, who: np.ndarray) -> np.ndarray:
+        return self.reader().rows(t, who)
+
+    def system_labels(self, t0: int, who: np.ndarray) -> np.ndarray:
+        return self.reader().system_labels(t0, who)
+
+    def true_labels(self, t0: int, who: np.ndarray) -> np.ndarray:
+        return self.reader().true_labels(t0, who)
 
     def count_flag(self, bit: int) -> int:
         return self.engine.count_flag(np.uint8(bit))
