@@ -24,6 +24,7 @@ from socialcredit.version import __version__
 
 if TYPE_CHECKING:
     from socialcredit.engine.learned import Model
+    from socialcredit.engine.lending_book import Applicants, CensusPart
 
 LOCAL = "local"  # --cluster local: start a private Ray instance on this machine
 AUTO = "auto"  # --cluster auto: the running cluster this machine belongs to, else a local one
@@ -183,8 +184,8 @@ class RayBackend:
         return answers
 
     def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None,
-            model: Model | None = None) -> list[ShardDay]:  # fmt: skip
-        refs = [w.day.remote(t, wins[k], cover, model) for k, w in enumerate(self.workers)]
+            model: Model | None = None, moved: bool = False) -> list[ShardDay]:  # fmt: skip
+        refs = [w.day.remote(t, wins[k], cover, model, moved) for k, w in enumerate(self.workers)]
         return self._get(refs, t)
 
     def rows(self, t: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -197,6 +198,17 @@ class RayBackend:
     def true_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
         refs = [w.true_labels.remote(t0, who[k]) for k, w in enumerate(self.workers)]
         return self._get(refs, None)
+
+    def census(self, t: int, shard: int, carry: np.ndarray | None) -> CensusPart:
+        return self._get([self.workers[shard].census.remote(carry)], t, first=shard)[0]
+
+    def applicants(self, t: int) -> list[Applicants]:
+        return self._get([w.applicants.remote(t) for w in self.workers], t)
+
+    def move(self, t: int, who: Sequence[np.ndarray],
+             change: Sequence[np.ndarray]) -> list[np.ndarray]:  # fmt: skip
+        refs = [w.move.remote(t, who[k], change[k]) for k, w in enumerate(self.workers)]
+        return self._get(refs, t)
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:
         refs = [w.save.remote(str(paths[k]), wins[k]) for k, w in enumerate(self.workers)]
