@@ -103,6 +103,8 @@ class ShardedBook:
         return Applicants(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
     def move(self, t: int, who: np.ndarray, change: np.ndarray) -> np.ndarray:
+        """Each worker moves its borrowers; their moves come back in the order of ``who``
+        (the lender's ranking, which the shards do not follow)."""
         order = np.argsort(who, kind="stable")  # ascending, to cut at the shard bounds
         cuts = np.searchsorted(who[order], self.edges)
         mine = [order[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
