@@ -36,8 +36,10 @@ STARTUP = 600  # seconds shard workers may take to start (synthesising a large s
 
 
 def shard_memory(plan: Plan, people: int) -> int:
-    """Bytes a shard's worker needs: its people's state and trait bytes, and the process."""
-    return people * state_bytes_per_person(plan) + WORKER_FIXED_BYTES
+    """Bytes a shard's worker needs: its people's state and trait bytes (and their groups, a
+    byte each, for the lender's book: lending_book.py), and the process."""
+    lending = people if plan.lending is not None else 0
+    return people * state_bytes_per_person(plan) + lending + WORKER_FIXED_BYTES
 
 
 def import_ray() -> Any:
