@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from socialcredit.engine.lending import Lender, People
+from socialcredit.engine.lending_book import StateBook
 from socialcredit.plan import LENDING_POLICIES
 from socialcredit.population.synthesis import synthesize
 from socialcredit.scenario.compile import compile_plan
@@ -41,12 +42,12 @@ def main() -> None:
         base.score[:] = np.clip(r.normal(690, 90, people).round(), 300, 850)
         base.shadow[:] = np.clip(base.score + (r.random(people) < 0.1) * r.integers(0, 150, people),
                                  300, 850)  # fmt: skip
-        lender = Lender(plan, People(group.astype(np.uint8)))
+        everyone = People(group.astype(np.uint8))
         seconds = []
         for k in range(REPEATS):
-            state = copy.deepcopy(base)
+            lender = Lender(plan, StateBook(plan, copy.deepcopy(base), everyone))
             start = time.perf_counter()
-            last = lender.round(k, state)
+            last = lender.round(k)
             seconds.append(time.perf_counter() - start)
         applicants = int(last.applicants.sum())
         print(f"{policy:20s} {people:,} people, {applicants:,} applicants: "

@@ -163,15 +163,6 @@ def prepare(
             expected="shards and clusters with the fast engine",
             fix=f"use --engine fast with {option}, or leave {option} out",
         )
-    if cluster is not None and scenario.lending is not None:
-        raise ConfigError(
-            "--cluster with lending (lending:)",
-            path="--cluster",
-            expected="lending run in one process: a round's thresholds read the whole "
-            "population's scores between days",
-            fix="leave out --cluster (--shards N splits the run into shards in this process), "
-            "or remove lending: from the scenario",
-        )
     plan = compile_plan(scenario, people=people, days=days, seed=seed, label=label)
     start = time.perf_counter()
     if cluster is not None:  # the shards synthesise their own people, where they run

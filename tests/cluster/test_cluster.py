@@ -45,6 +45,11 @@ def test_a_learned_scorer_on_ray_shards_learns_as_one_process(findings: dict) ->
     assert findings["same_learned"]
 
 
+def test_lending_on_ray_shards_lends_as_one_process(findings: dict) -> None:
+    assert findings["lending_rows"] == 4 * 3  # rounds x groups
+    assert findings["same_lending"]
+
+
 def test_a_shard_too_big_for_any_node_is_refused_up_front(findings: dict) -> None:
     assert "largest shard needs" in findings["too_big"]
     assert "Fix:" in findings["too_big"]

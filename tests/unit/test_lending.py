@@ -18,7 +18,8 @@ import pytest
 
 from socialcredit import rng
 from socialcredit.engine.fast import FastEngine
-from socialcredit.engine.lending import Lender, People, census, decide
+from socialcredit.engine.lending import Lender, People, decide
+from socialcredit.engine.lending_book import StateBook, census
 from socialcredit.engine.reference import ReferenceEngine
 from socialcredit.engine.replay import replay
 from socialcredit.output.checkpoint import CHECKPOINT
@@ -63,9 +64,9 @@ def _spread_state(plan: Plan, seed: int = 11) -> tuple[State, np.ndarray]:
 def _decision(policy: str, people: int = 40_000):
     plan = _plan(people, 120, policy=policy, apply_share=0.2)
     state, group = _spread_state(plan)
-    everyone = People(group, ids=np.arange(plan.people))
+    book = StateBook(plan, state, People(group, ids=np.arange(plan.people)))
     key = rng.seed_key(plan.seed)
-    d, belief = decide(plan, state, everyone, 0, key, census(plan, state, everyone))
+    d, belief = decide(plan, book.applicants(0), 0, key, book.census(0))
     return plan, state, d, belief
 
 
@@ -139,12 +140,13 @@ def test_defaults_follow_the_true_repayment_probability(truth: str) -> None:
     about 6,000 borrowers (a false alarm in about 1 in 16,000 runs)."""
     plan = _plan(40_000, 120, policy="demographic_parity", apply_share=0.2, truth=truth)
     state, group = _spread_state(plan)
-    lender = Lender(plan, People(group, ids=np.arange(plan.people)))
-    d, _ = decide(plan, state, lender.people, 0, lender.key, census(plan, state, lender.people))
+    book = StateBook(plan, state, People(group, ids=np.arange(plan.people)))
+    lender = Lender(plan, book)
+    d, _ = decide(plan, book.applicants(0), 0, lender.key, book.census(0))
     borrowers = d.who[d.lent]
     true_score = (state.shadow if truth == "shadow_score" else state.score)[borrowers]
     p = plan.lending.curve[true_score.astype(np.int64) - plan.score_min]  # type: ignore[union-attr]
-    r = lender.round(0, state)
+    r = lender.round(0)
     assert r.approved.sum() == len(borrowers) > 5000
     expected, sd = (1 - p).sum(), math.sqrt((p * (1 - p)).sum())
     assert abs(r.defaulted.sum() - expected) <= 4 * sd
@@ -157,9 +159,10 @@ def test_borrowers_scores_move_by_exactly_the_changes() -> None:
     state.score[:200] = plan.score_max - 10  # some at the bounds, to see the clipping
     state.score[200:400] = plan.score_min + 20
     before = copy.deepcopy(state)
-    lender = Lender(plan, People(group, ids=np.arange(plan.people)))
-    d, _ = decide(plan, state, lender.people, 0, lender.key, census(plan, state, lender.people))
-    r = lender.round(0, state)
+    book = StateBook(plan, state, People(group, ids=np.arange(plan.people)))
+    lender = Lender(plan, book)
+    d, _ = decide(plan, book.applicants(0), 0, lender.key, book.census(0))
+    r = lender.round(0)
     borrowers = d.who[d.lent]
     moved = np.flatnonzero(state.score != before.score)
     assert set(moved) <= set(borrowers)
@@ -301,21 +304,18 @@ def test_shards_lend_as_one_engine() -> None:
             assert np.array_equal(a.approved, b.approved) and np.array_equal(a.repaid, b.repaid)
 
 
-def test_cluster_is_refused_with_the_fix(tmp_path: Path) -> None:
-    """--cluster with lending: exit 2, one message naming the option and the fix, no
-    traceback (a round reads the whole population's scores between days)."""
+def test_cluster_runs_lending(tmp_path: Path) -> None:
+    """`socialcredit run` with --cluster and lending runs (it was refused): the lending tables
+    are written (tests/unit/test_cluster_lending.py shows they are one process's)."""
     import os
     import subprocess
     import sys
 
-    cmd = [sys.executable, "-m", "socialcredit", "run", PRESET, "--people", "500", "--days",
-           "60", "--cluster", "in-process", "--out", str(tmp_path / "x")]  # fmt: skip
+    cmd = [sys.executable, "-m", "socialcredit", "run", PRESET, "--people", "500", "--days", "60",
+           "--warmup", "0", "--cluster", "in-process", "--out", str(tmp_path / "x")]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, env=os.environ | {"COLUMNS": "200"})
-    assert done.returncode == 2
-    assert "Traceback" not in done.stderr + done.stdout
-    message = done.stderr + done.stdout
-    assert "--cluster with lending (lending:)" in message
-    assert "leave out --cluster" in message and "remove lending:" in message
+    assert done.returncode == 0, done.stderr
+    assert pq.read_table(tmp_path / "x" / "lending.parquet").num_rows == 2 * 3  # rounds x groups
 
 
 def test_trace_from_the_folder_replays_loans_as_the_run_did(tmp_path: Path) -> None:

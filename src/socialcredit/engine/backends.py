@@ -27,6 +27,7 @@ from socialcredit.plan import Plan
 
 if TYPE_CHECKING:
     from socialcredit.engine.learned import Model
+    from socialcredit.engine.lending_book import Applicants, CensusPart
 
 Wins = list[tuple[int, np.ndarray, np.ndarray]]  # (list, people, decision day), see appeals.py
 Bounds = tuple[int, int]  # a shard's people: lo .. hi - 1 (whole regions, see shards.py)
@@ -56,10 +57,11 @@ class ShardWorkerHandle(Protocol):
         ...
 
     def day(self, t: int, wins: Wins, cover: np.ndarray | None = None,
-            model: Model | None = None) -> ShardDay:  # fmt: skip
+            model: Model | None = None, moved: bool = False) -> ShardDay:  # fmt: skip
         """Apply yesterday's won appeals (shard-local indices) and the reallocated sources'
         coverage in force (``cover``, [F, R]; None where no source is reallocated), run day
-        ``t`` scored by the learned ``model`` in force (None: the point rules)."""
+        ``t`` scored by the learned ``model`` in force (None: the point rules); ``moved``: a
+        lending round moved scores this morning (everybody is counted afresh)."""
         ...
 
     # What the driver's learner reads of the shard's people (``who``: local indices,
@@ -70,6 +72,21 @@ class ShardWorkerHandle(Protocol):
     def system_labels(self, t0: int, who: np.ndarray) -> np.ndarray: ...
 
     def true_labels(self, t0: int, who: np.ndarray) -> np.ndarray: ...
+
+    # What the driver's lender reads and moves of the shard's people (lending_book.py).
+
+    def census(self, carry: np.ndarray | None) -> CensusPart:
+        """The shard's census part, continuing the open block's sum ``carry`` of the shards
+        before it (lending_book.tally)."""
+        ...
+
+    def applicants(self, t: int) -> Applicants:
+        """The shard's applicants of day ``t``'s round, global indices, ascending."""
+        ...
+
+    def move(self, t: int, who: np.ndarray, change: np.ndarray) -> np.ndarray:
+        """Move borrowers ``who`` (local indices) by ``change``; the score's actual moves."""
+        ...
 
     def save(self, path: str, wins: Wins) -> None:
         """Apply won appeals, then save the state atomically to ``path``."""
@@ -109,9 +126,10 @@ class ShardBackend(Protocol):
         ...
 
     def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None,
-            model: Model | None = None) -> list[ShardDay]:  # fmt: skip
+            model: Model | None = None, moved: bool = False) -> list[ShardDay]:  # fmt: skip
         """Every shard runs day ``t`` after applying its won appeals ``wins[k]``, the
-        coverage and the learned model in force (ShardWorkerHandle.day)."""
+        coverage and the learned model in force, knowing whether a lending round ``moved``
+        scores (ShardWorkerHandle.day)."""
         ...
 
     def rows(self, t: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -124,6 +142,20 @@ class ShardBackend(Protocol):
 
     def true_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Per shard, ``ShardWorkerHandle.true_labels`` of its people ``who[k]``."""
+        ...
+
+    def census(self, t: int, shard: int, carry: np.ndarray | None) -> CensusPart:
+        """One shard's ``ShardWorkerHandle.census`` (the driver chains them, lending_book.py);
+        ``t``: the day, for a lost worker's error."""
+        ...
+
+    def applicants(self, t: int) -> list[Applicants]:
+        """Per shard, ``ShardWorkerHandle.applicants``."""
+        ...
+
+    def move(self, t: int, who: Sequence[np.ndarray],
+             change: Sequence[np.ndarray]) -> list[np.ndarray]:  # fmt: skip
+        """Per shard, ``ShardWorkerHandle.move`` of its borrowers ``who[k]`` (local)."""
         ...
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:

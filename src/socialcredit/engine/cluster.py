@@ -14,6 +14,12 @@ the models as one process would, reading the sampled people through ``ShardedRea
 asks each shard's worker for its part (feature rows and labels computed where the state is), and
 sends the model in force with every day's call.
 
+With lending the driver holds the lender (lending.py), which reads and moves people through
+``ShardedBook``: the workers count the census (each continuing its predecessor's open block, so
+the sums are one process's bits: lending_book.py) and draw who applies, and send the applicants'
+few numbers; the driver ranks and decides, draws repayment, and has each worker move its
+borrowers. The day's call then tells the workers that scores moved (everybody is counted afresh).
+
 Checkpoints: every shard writes its own state file into the run's staging folder (so on a real
 cluster the run folder must be on storage every node mounts); the driver's checkpoint names them.
 When a worker dies, the backend raises WorkerLostError; the runner has the driver replace the
@@ -33,6 +39,8 @@ from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.backends import ShardBackend, Wins
 from socialcredit.engine.daily import DayLoop, record
 from socialcredit.engine.learned import Learner
+from socialcredit.engine.lending import Census, Lender
+from socialcredit.engine.lending_book import Applicants, CensusPart, join
 from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.sample_reader import SampleReader
 from socialcredit.engine.shards import shard_bounds
@@ -73,6 +81,40 @@ class ShardedReader:
         return np.concatenate(self.backend.true_labels(t0, self.parts(who)))
 
 
+class ShardedBook:
+    """The lender's book (lending_book.py) of people who live in the shards' workers: global
+    indices, cut at the shard bounds for the workers (their local indices) and joined back."""
+
+    def __init__(self, plan: Plan, backend: ShardBackend,
+                 bounds: Sequence[tuple[int, int]]) -> None:  # fmt: skip
+        self.plan, self.backend = plan, backend
+        self.lows = np.array([lo for lo, _ in bounds], dtype=np.int64)
+        self.edges = np.array([*self.lows, bounds[-1][1]], dtype=np.int64)
+
+    def census(self, t: int) -> Census:
+        """The shards one after another, each continuing the block its predecessor left open."""
+        parts: list[CensusPart] = []
+        for k in range(len(self.lows)):
+            parts.append(self.backend.census(t, k, parts[-1].open if parts else None))
+        return join(self.plan, parts)
+
+    def applicants(self, t: int) -> Applicants:
+        parts = self.backend.applicants(t)
+        return Applicants(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+    def move(self, t: int, who: np.ndarray, change: np.ndarray) -> np.ndarray:
+        """Each worker moves its borrowers; their moves come back in the order of ``who``
+        (the lender's ranking, which the shards do not follow)."""
+        order = np.argsort(who, kind="stable")  # ascending, to cut at the shard bounds
+        cuts = np.searchsorted(who[order], self.edges)
+        mine = [order[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        moves = self.backend.move(t, [who[m] - lo for m, lo in zip(mine, self.lows, strict=True)],
+                                  [change[m] for m in mine])  # fmt: skip
+        out = np.empty(len(who), np.int64)
+        out[order] = np.concatenate(moves)
+        return out
+
+
 class ClusterEngine(DayLoop):
     """The fast engine's model with shards in a backend's workers; see the module docstring."""
 
@@ -103,6 +145,11 @@ class ClusterEngine(DayLoop):
             self.reallocator = Reallocator(plan)
         if plan.scorer is not None:  # models fitted here, sent with every day's call
             self.learner = Learner(plan, self.pop.cell_of)
+        if plan.lending is not None:  # rounds decided here, on the workers' answers
+            self.lender = self._lender()
+
+    def _lender(self) -> Lender:
+        return Lender(self.plan, ShardedBook(self.plan, self.backend, self.bounds))
 
     @property
     def shard_count(self) -> int:
@@ -114,12 +161,13 @@ class ClusterEngine(DayLoop):
     def step(self, t: int) -> None:
         self.look(t)
         model = self.learn(t)
+        moved = self.lend(t)  # never under a learned model (references.py refuses both)
         start = time.perf_counter()
         wins, self.pending = self.pending, [[] for _ in self.bounds]
         # the coverage and the model in force go with every call (a few kilobytes), so a
         # replaced or reloaded worker takes them up the next day as any other does
         cover = self.reallocator.coverage if self.reallocator is not None else None
-        days = self.backend.day(t, wins, cover, model)
+        days = self.backend.day(t, wins, cover, model, moved)
         wall = time.perf_counter() - start
         slowest = max(d.seconds for d in days)
         self.timings["shards"] += slowest
@@ -161,6 +209,8 @@ class ClusterEngine(DayLoop):
             arrays |= self.learner.save()
         if self.reallocator is not None:
             arrays |= self.reallocator.save()
+        if self.lender is not None:
+            arrays |= self.lender.save()
         return arrays
 
     def load_state(self, saved: Mapping[str, np.ndarray], folder: Path) -> None:
@@ -176,6 +226,8 @@ class ClusterEngine(DayLoop):
         if self.reallocator is not None:
             self.reallocator.load(saved)
             self.take_plan(with_coverage(self.first_plan, self.reallocator.coverage))
+        if self.lender is not None:
+            self.lender.load(saved)
 
     # Recovery from a lost worker (runner.advance, on WorkerLostError).
 
@@ -192,6 +244,8 @@ class ClusterEngine(DayLoop):
             self.reallocator = Reallocator(self.plan)
         if self.learner is not None:
             self.learner = Learner(self.plan, self.pop.cell_of)
+        if self.lender is not None:
+            self.lender = self._lender()
         self.queue = AppealQueue(self.plan)
         self.counts, self.stats = metric_arrays(self.plan, self.layout)
         self.pending = [[] for _ in self.bounds]

@@ -87,7 +87,7 @@ class DayLoop:
         kernel's sight: the fast engine then counts everybody's standing afresh)."""
         if self.lender is None:
             return False
-        moved = self.lender.before_day(t, self.state)
+        moved = self.lender.before_day(t)
         self.timings["lending"] = self.lender.seconds
         return moved
 

@@ -29,6 +29,7 @@ from socialcredit.engine.kernel_records import (
 )
 from socialcredit.engine.learned import Learner, Model, kind_tails
 from socialcredit.engine.lending import Lender, group_bytes
+from socialcredit.engine.lending_book import StateBook
 from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import SanctionTables, metric_arrays
 from socialcredit.metrics.collector import Tally
@@ -110,7 +111,8 @@ class FastEngine(DayLoop):
         if plan.feedback is not None and state is None:  # a shard's is its driver's too
             self.reallocator = Reallocator(plan)
         if plan.lending is not None and state is None:  # a shard's is its driver's
-            self.lender = Lender(plan, group_bytes(plan, population, self.offset))
+            people = group_bytes(plan, population, self.offset)
+            self.lender = Lender(plan, StateBook(plan, self.state, people))
 
     def take_plan(self, plan: Plan) -> None:
         super().take_plan(plan)

@@ -32,6 +32,7 @@ from socialcredit.resources import check_memory
 
 if TYPE_CHECKING:
     from socialcredit.engine.learned import Model
+    from socialcredit.engine.lending_book import Applicants, CensusPart
 
 LOST = "the in-process worker was told to die"
 
@@ -63,14 +64,15 @@ class InProcessBackend:
         return worker
 
     def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None,
-            model: Model | None = None) -> list[ShardDay]:  # fmt: skip
+            model: Model | None = None, moved: bool = False) -> list[ShardDay]:  # fmt: skip
         for day, k in sorted(self.to_lose):
             if day == t:
                 self.to_lose.discard((day, k))
                 self.lost.append((day, k))
                 self.workers[k] = None
         self.days_run.append(t)
-        return [self._worker(k, t).day(t, wins[k], cover, model) for k in range(len(self.workers))]
+        return [self._worker(k, t).day(t, wins[k], cover, model, moved)
+                for k in range(len(self.workers))]  # fmt: skip
 
     def rows(self, t: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
         return [self._worker(k, t).rows(t, who[k]) for k in range(len(self.workers))]
@@ -80,6 +82,16 @@ class InProcessBackend:
 
     def true_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
         return [self._worker(k, None).true_labels(t0, who[k]) for k in range(len(self.workers))]
+
+    def census(self, t: int, shard: int, carry: np.ndarray | None) -> CensusPart:
+        return self._worker(shard, t).census(carry)
+
+    def applicants(self, t: int) -> list[Applicants]:
+        return [self._worker(k, t).applicants(t) for k in range(len(self.workers))]
+
+    def move(self, t: int, who: Sequence[np.ndarray],
+             change: Sequence[np.ndarray]) -> list[np.ndarray]:  # fmt: skip
+        return [self._worker(k, t).move(t, who[k], change[k]) for k in range(len(self.workers))]
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:
         for k, path in enumerate(paths):

@@ -27,22 +27,27 @@ by every in-process engine, so both engines move the same scores by the same poi
    and expires with it; recovery drifts it back as any other change.
 
 A round is a few whole-population array passes (in blocks) and a sort of the applicants; no
-Python runs per person. The rows of each round (``LendingRound``) are what ``lending.parquet``
-is written from (metrics/lending_table.py), with Liu et al.'s outcome curve of every group.
+Python runs per person. The lender reads and moves people through a book (lending_book.py): the
+engine's state in one process, the shards' workers on a cluster (cluster.ShardedBook), where the
+whole-population passes run and only the applicants' few numbers reach the lender. The rows of
+each round (``LendingRound``) are what ``lending.parquet`` is written from
+(metrics/lending_table.py), with Liu et al.'s outcome curve of every group.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from socialcredit import rng
 from socialcredit.plan import Lending, Plan
 from socialcredit.population.synthesis import Population
-from socialcredit.state import HAS_RECORD, State
+
+if TYPE_CHECKING:
+    from socialcredit.engine.lending_book import Applicants, LendingBook
 
 # The selection rates at which each round's outcome curves are read (0, 0.02, ..., 1)
 CURVE_RATES = np.linspace(0.0, 1.0, 51)
@@ -68,11 +73,13 @@ class LendingRound(NamedTuple):
 class Decision(NamedTuple):
     """The applicants of a round, ranked (group, then score best first, then lottery)."""
 
-    who: np.ndarray  # state indices
+    who: np.ndarray  # the book's indices (lending_book.py)
     group: np.ndarray
     lent: np.ndarray  # bool
     threshold: np.ndarray  # [G]
     cut_lottery: np.ndarray  # [G]
+    counter: np.ndarray  # the applicants' counters for the draws
+    truth: np.ndarray  # the score each applicant's true P(repay) is read at
 
 
 # Whole-population passes go in blocks of this many people, so a round's temporaries stay a
@@ -115,28 +122,6 @@ def group_bytes(plan: Plan, population: Population, first: int) -> People:
         b = min(a + BLOCK, n)
         group[a:b] = population.cell_of(np.arange(first + a, first + b)) % len(plan.groups)
     return People(group, first=first)
-
-
-def census(plan: Plan, state: State, people: People) -> Census:
-    """Counted in blocks; the belief is the calibrated curve (the module's step 2)."""
-    lending = plan.lending
-    assert lending is not None
-    G, W, lo = len(plan.groups), plan.score_max - plan.score_min + 1, plan.score_min
-    count = np.zeros(G * W, np.int64)
-    total = np.zeros(G * W)
-    for a in range(0, len(people), BLOCK):
-        b = min(a + BLOCK, len(people))
-        seen = people.group[a:b].astype(np.int64) * W + (state.score[a:b].astype(np.int64) - lo)
-        count += np.bincount(seen, minlength=G * W)
-        if lending.truth == "shadow":
-            truth = lending.curve[state.shadow[a:b].astype(np.int64) - lo]
-            total += np.bincount(seen, weights=truth, minlength=G * W)
-    count2, total2 = count.reshape(G, W), total.reshape(G, W)
-    if lending.truth == "score":
-        belief = np.broadcast_to(lending.curve, (G, W)).copy()
-    else:
-        belief = np.where(count2 > 0, total2 / np.maximum(count2, 1), lending.curve[None, :])
-    return Census(count2, belief)
 
 
 def applicants(plan: Plan, people: People, t: int, key: np.uint64) -> np.ndarray:
@@ -198,18 +183,18 @@ def _counts(policy: str, gain: np.ndarray, belief: np.ndarray, score: np.ndarray
     raise ValueError(policy)  # the schema admits the four above only
 
 
-def decide(plan: Plan, state: State, people: People, t: int, key: np.uint64,
+def decide(plan: Plan, pool: Applicants, t: int, key: np.uint64,
            seen: Census) -> tuple[Decision, np.ndarray]:  # fmt: skip
-    """Who applies and who is lent to (steps 1-3); also the ranked applicants' beliefs."""
+    """Who of the applicants ``pool`` is lent to (steps 1-3); also the ranked applicants'
+    beliefs."""
     lending = plan.lending
     assert lending is not None
     G = len(plan.groups)
-    who = applicants(plan, people, t, key)
-    g = people.group[who].astype(np.int64)
-    score = state.score[who].astype(np.int64)
-    lottery = rng.uniform(key, rng.LEND_TIE, people.counters(who), t)
+    g = pool.group.astype(np.int64)
+    score = pool.score.astype(np.int64)
+    lottery = rng.uniform(key, rng.LEND_TIE, pool.counter, t)
     order = np.lexsort((lottery, -score, g))
-    who, g, score, lottery = who[order], g[order], score[order], lottery[order]
+    who, g, score, lottery = pool.who[order], g[order], score[order], lottery[order]
     belief = seen.belief[g, score - plan.score_min]
     gain = belief * lending.utility_repaid + (1.0 - belief) * lending.utility_default
     starts = np.searchsorted(g, np.arange(G + 1))
@@ -220,7 +205,8 @@ def decide(plan: Plan, state: State, people: People, t: int, key: np.uint64,
     some = (k > 0) & (len(score) > 0)
     threshold = np.where(some, score[last] if len(score) else 0, plan.score_max + 1)
     cut = np.where(some, lottery[last] if len(score) else 0.0, 0.0)
-    return Decision(who, g, lent, threshold.astype(np.int64), cut), belief
+    return Decision(who, g, lent, threshold.astype(np.int64), cut, pool.counter[order],
+                    pool.truth[order]), belief  # fmt: skip
 
 
 def outcome_curves(plan: Plan, seen: Census) -> np.ndarray:
@@ -255,12 +241,12 @@ def outcome_curves(plan: Plan, seen: Census) -> np.ndarray:
 class Lender:
     """The driver of the lending rounds (``DayLoop.lend``), and their rows."""
 
-    def __init__(self, plan: Plan, people: People) -> None:
-        """``people``: each state index's group and global person."""
+    def __init__(self, plan: Plan, book: LendingBook) -> None:
+        """``book``: where the people are read and moved (lending_book.py)."""
         assert plan.lending is not None
         self.plan = plan
         self.lending: Lending = plan.lending
-        self.people = people
+        self.book = book
         self.key = rng.seed_key(plan.seed)
         self.rounds: list[LendingRound] = []
         self.seconds = 0.0
@@ -272,50 +258,46 @@ class Lender:
         a better score, or the same score and a lottery draw at or below the last lent to's."""
         self.replay = {r.day: r for r in rounds}
 
-    def before_day(self, t: int, state: State) -> bool:
+    def before_day(self, t: int) -> bool:
         """Run the round due this morning, if any; whether scores moved."""
         if not self.lending.round_on(t, self.plan.warmup):
             return False
         start = time.perf_counter()
         if self.replay is not None:
-            self._replayed(t, state)
+            self._replayed(t)
         else:
-            self.rounds.append(self.round(t, state))
+            self.rounds.append(self.round(t))
         self.seconds += time.perf_counter() - start
         return True
 
-    def _replayed(self, t: int, state: State) -> None:
+    def _replayed(self, t: int) -> None:
         recorded = self.replay[t] if self.replay is not None and t in self.replay else None
         if recorded is None:
             return  # the run's rounds were not given (a replay without them lends nothing)
         lending, lo = self.lending, self.plan.score_min
-        people = self.people
-        who = applicants(self.plan, people, t, self.key)
-        score = state.score[who].astype(np.int64)
-        g = people.group[who].astype(np.int64)
-        lottery = rng.uniform(self.key, rng.LEND_TIE, people.counters(who), t)
+        pool = self.book.applicants(t)
+        score = pool.score.astype(np.int64)
+        g = pool.group.astype(np.int64)
+        lottery = rng.uniform(self.key, rng.LEND_TIE, pool.counter, t)
         thr, cut = recorded.threshold[g], recorded.cut_lottery[g]
         lent = (score > thr) | ((score == thr) & (lottery <= cut))
-        borrowers = who[lent]
-        truth_score = (state.shadow if lending.truth == "shadow" else state.score)[borrowers]
-        truth = lending.curve[truth_score.astype(np.int64) - lo]
-        repaid = rng.uniform(self.key, rng.LEND_REPAY, people.counters(borrowers), t) < truth
-        self._move(t, state, borrowers, np.where(repaid, lending.repay_change,
-                                                 lending.default_change))  # fmt: skip
+        truth = lending.curve[pool.truth[lent].astype(np.int64) - lo]
+        repaid = rng.uniform(self.key, rng.LEND_REPAY, pool.counter[lent], t) < truth
+        self.book.move(t, pool.who[lent], np.where(repaid, lending.repay_change,
+                                                   lending.default_change))  # fmt: skip
 
-    def round(self, t: int, state: State) -> LendingRound:
+    def round(self, t: int) -> LendingRound:
         p, lending = self.plan, self.lending
         G, lo = len(p.groups), p.score_min
-        seen = census(p, state, self.people)
-        d, belief = decide(p, state, self.people, t, self.key, seen)
+        seen = self.book.census(t)
+        d, belief = decide(p, self.book.applicants(t), t, self.key, seen)
         curve = outcome_curves(p, seen)
-        truth_score = (state.shadow if lending.truth == "shadow" else state.score)[d.who]
-        truth = lending.curve[truth_score.astype(np.int64) - lo]
+        truth = lending.curve[d.truth.astype(np.int64) - lo]
         borrowers = d.who[d.lent]
-        draw = rng.uniform(self.key, rng.LEND_REPAY, self.people.counters(borrowers), t)
+        draw = rng.uniform(self.key, rng.LEND_REPAY, d.counter[d.lent], t)
         repaid = draw < truth[d.lent]
         change = np.where(repaid, lending.repay_change, lending.default_change)
-        moved = self._move(t, state, borrowers, change)
+        moved = self.book.move(t, borrowers, change)
         bg = d.group[d.lent]
         refused = ~d.lent
         return LendingRound(
@@ -332,23 +314,6 @@ class Lender:
             expected_tpr=_tpr(d, belief, G),
             curve=curve,
         )
-
-    def _move(self, t: int, state: State, who: np.ndarray, change: np.ndarray) -> np.ndarray:
-        """Move the borrowers' scores and shadow scores (step 5); the score's actual moves. The
-        lender reports the outcome, so the system now holds a (true) record on each borrower."""
-        p = self.plan
-        state.flags[who] |= HAS_RECORD
-        moves = []
-        for score, until, points in ((state.score, state.slot_until, state.slot_points),
-                                     (state.shadow, state.shadow_slot_until,
-                                      state.shadow_slot_points)):  # fmt: skip
-            old = score[who].astype(np.int32)
-            new = np.clip(old + change, p.score_min, p.score_max)
-            score[who] = new
-            if p.expire_days:
-                remember(t, who, new - old, until, points, p.expire_days)
-            moves.append(new - old)
-        return moves[0]
 
     def save(self) -> dict[str, np.ndarray]:
         """The rounds so far, for a checkpoint."""

@@ -24,6 +24,7 @@ from socialcredit.version import __version__
 
 if TYPE_CHECKING:
     from socialcredit.engine.learned import Model
+    from socialcredit.engine.lending_book import Applicants, CensusPart
 
 LOCAL = "local"  # --cluster local: start a private Ray instance on this machine
 AUTO = "auto"  # --cluster auto: the running cluster this machine belongs to, else a local one
@@ -35,8 +36,10 @@ STARTUP = 600  # seconds shard workers may take to start (synthesising a large s
 
 
 def shard_memory(plan: Plan, people: int) -> int:
-    """Bytes a shard's worker needs: its people's state and trait bytes, and the process."""
-    return people * state_bytes_per_person(plan) + WORKER_FIXED_BYTES
+    """Bytes a shard's worker needs: its people's state and trait bytes (and their groups, a
+    byte each, for the lender's book: lending_book.py), and the process."""
+    lending = people if plan.lending is not None else 0
+    return people * state_bytes_per_person(plan) + lending + WORKER_FIXED_BYTES
 
 
 def import_ray() -> Any:
@@ -183,8 +186,8 @@ class RayBackend:
         return answers
 
     def day(self, t: int, wins: Sequence[Wins], cover: np.ndarray | None = None,
-            model: Model | None = None) -> list[ShardDay]:  # fmt: skip
-        refs = [w.day.remote(t, wins[k], cover, model) for k, w in enumerate(self.workers)]
+            model: Model | None = None, moved: bool = False) -> list[ShardDay]:  # fmt: skip
+        refs = [w.day.remote(t, wins[k], cover, model, moved) for k, w in enumerate(self.workers)]
         return self._get(refs, t)
 
     def rows(self, t: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -197,6 +200,17 @@ class RayBackend:
     def true_labels(self, t0: int, who: Sequence[np.ndarray]) -> list[np.ndarray]:
         refs = [w.true_labels.remote(t0, who[k]) for k, w in enumerate(self.workers)]
         return self._get(refs, None)
+
+    def census(self, t: int, shard: int, carry: np.ndarray | None) -> CensusPart:
+        return self._get([self.workers[shard].census.remote(carry)], t, first=shard)[0]
+
+    def applicants(self, t: int) -> list[Applicants]:
+        return self._get([w.applicants.remote(t) for w in self.workers], t)
+
+    def move(self, t: int, who: Sequence[np.ndarray],
+             change: Sequence[np.ndarray]) -> list[np.ndarray]:  # fmt: skip
+        refs = [w.move.remote(t, who[k], change[k]) for k, w in enumerate(self.workers)]
+        return self._get(refs, t)
 
     def save(self, day: int, paths: Sequence[Path], wins: Sequence[Wins]) -> None:
         refs = [w.save.remote(str(paths[k]), wins[k]) for k, w in enumerate(self.workers)]

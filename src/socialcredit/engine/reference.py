@@ -33,6 +33,7 @@ from socialcredit.engine.appeals import AppealQueue
 from socialcredit.engine.daily import DayLoop
 from socialcredit.engine.learned import Learner, Model, features, scores
 from socialcredit.engine.lending import Lender, People, remember
+from socialcredit.engine.lending_book import StateBook
 from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import SanctionTables, metric_arrays, metric_rows
 from socialcredit.metrics.collector import Tally, record_day
@@ -155,7 +156,8 @@ class ReferenceEngine(DayLoop):
             if replaying:  # nor weigh the whole records: a replay is given the moves
                 self.reallocator.replaying({})
         if plan.lending is not None:
-            self.lender = Lender(plan, People(self.group, ids=self.ids))
+            everyone = People(self.group, ids=self.ids)
+            self.lender = Lender(plan, StateBook(plan, self.state, everyone))
             if replaying:  # a few households cannot set thresholds: a replay is given them
                 self.lender.replaying([])
 

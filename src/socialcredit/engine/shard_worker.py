@@ -9,6 +9,11 @@ day's call; the worker answers the driver's learner about its own people (featur
 labels, computed here from its state: ``rows``, ``system_labels``, ``true_labels``). The fast
 engine rescores everybody when handed a model object other than yesterday's, so the worker keeps
 the one it has while the driver's is of the same day: over Ray every call brings a fresh copy.
+
+With lending the driver holds the lender (lending.py) and reads and moves the shard's people
+through the worker's book (lending_book.StateBook over its state: ``census``, ``applicants``,
+``move``); the day's call then says whether a round moved scores, for the engine to count
+everybody afresh as one process does.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from socialcredit.version import __version__
 if TYPE_CHECKING:
     from socialcredit.engine.fast import FastEngine
     from socialcredit.engine.learned import Model, StateReader
+    from socialcredit.engine.lending_book import Applicants, CensusPart, StateBook
 
 
 class ShardWorker:
@@ -47,6 +53,7 @@ class ShardWorker:
             limit_threads(threads)
         self.plan, self.lo = plan, lo
         self.population = synthesize(plan, lo, hi)
+        self.book: StateBook | None = None  # the lender's book of this shard (``_engine``)
         self.engine = self._engine()
         self.model: Model | None = None  # the learned model the engine last scored with
 
@@ -59,10 +66,16 @@ class ShardWorker:
 
     def _engine(self) -> FastEngine:
         from socialcredit.engine.fast import FastEngine
+        from socialcredit.engine.lending_book import StateBook
 
         engine = FastEngine(self.plan, self.population)
         engine.reallocator = None  # the driver moves the coverage and sends it (``day``)
         engine.learner = None  # the driver learns and sends the model in force (``day``)
+        # the driver lends (``census``, ``applicants``, ``move``), through the engine's book of
+        # this shard's people
+        lender, engine.lender = engine.lender, None
+        book = lender.book if lender is not None else None
+        self.book = book if isinstance(book, StateBook) else None
         return engine
 
     def kept(self, model: Model | None) -> Model | None:
@@ -77,7 +90,7 @@ class ShardWorker:
         return self.model
 
     def day(self, t: int, wins: Wins, cover: np.ndarray | None = None,
-            model: Model | None = None) -> ShardDay:  # fmt: skip
+            model: Model | None = None, moved: bool = False) -> ShardDay:  # fmt: skip
         s = self.engine.state
         apply_wins(s.list_until, wins)
         feedback = self.engine.plan.feedback
@@ -85,7 +98,7 @@ class ShardWorker:
             # the driver moved it (or this worker is new, or reloaded): the tables it sets
             self.engine.take_plan(with_coverage(self.plan, cover))
         start = time.perf_counter()
-        tallies, entered = self.engine.kernel_day(t, self.kept(model))
+        tallies, entered = self.engine.kernel_day(t, self.kept(model), moved=moved)
         seconds = time.perf_counter() - start
         wrongful = [s.shadow_until[x, who] <= t for x, who in enumerate(entered)]
         return ShardDay(tallies, [who + self.lo for who in entered], wrongful, seconds)
@@ -119,6 +132,22 @@ class ShardWorker:
 
     def true_labels(self, t0: int, who: np.ndarray) -> np.ndarray:
         return self.reader().true_labels(t0, who)
+
+    # The driver's lender reads and moves the shard's people through these (lending_book.py).
+
+    def census(self, carry: np.ndarray | None) -> CensusPart:
+        assert self.book is not None
+        return self.book.part(carry)
+
+    def applicants(self, t: int) -> Applicants:
+        """This shard's applicants, with global indices."""
+        assert self.book is not None
+        pool = self.book.applicants(t)
+        return pool._replace(who=pool.who + self.lo)
+
+    def move(self, t: int, who: np.ndarray, change: np.ndarray) -> np.ndarray:
+        assert self.book is not None
+        return self.book.move(t, who, change)
 
     def count_flag(self, bit: int) -> int:
         return self.engine.count_flag(np.uint8(bit))

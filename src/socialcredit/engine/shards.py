@@ -27,6 +27,7 @@ from socialcredit.engine.daily import DayLoop, close_day
 from socialcredit.engine.fast import FastEngine
 from socialcredit.engine.learned import Learner
 from socialcredit.engine.lending import Lender, group_bytes
+from socialcredit.engine.lending_book import StateBook
 from socialcredit.engine.reallocation import Reallocator
 from socialcredit.engine.standing import metric_arrays
 from socialcredit.metrics.layout import MetricLayout, layout_for
@@ -81,7 +82,8 @@ class ShardedEngine(DayLoop):
         if plan.feedback is not None:  # one for the whole population's records, too
             self.reallocator = Reallocator(plan)
         if plan.lending is not None:  # one driver for the whole population's state
-            self.lender = Lender(plan, group_bytes(plan, population, 0))
+            people = group_bytes(plan, population, 0)
+            self.lender = Lender(plan, StateBook(plan, self.state, people))
 
     def take_plan(self, plan: Plan) -> None:
         super().take_plan(plan)
